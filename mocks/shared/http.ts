@@ -1,0 +1,89 @@
+/**
+ * The transport-neutral request and response that every mock core speaks.
+ *
+ * Express and msw adapters translate to and from these types and do nothing else, so one core (and one
+ * fault layer) serves both an HTTP server and in-process interception.
+ */
+
+export interface MockRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The full request URL as the client sent it (absolute `links` are built from its origin). */
+  url: URL;
+  /** `url.pathname` with any trailing slash removed (`/api/profiles/` → `/api/profiles`). */
+  path: string;
+  query: URLSearchParams;
+  /** Header names lower-cased; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  /** The raw body text; `''` when there is none. Cores parse it themselves so bad JSON is theirs to report. */
+  body: string;
+}
+
+/** An ordinary HTTP answer. */
+export interface HttpReply {
+  kind?: 'http';
+  status: number;
+  headers: Record<string, string>;
+  /** `null` or `''` for an empty body. */
+  body: string | null;
+}
+
+/**
+ * A transport-level failure. Adapters turn it into the closest thing their transport has:
+ * Express destroys or stalls the socket, msw answers `HttpResponse.error()` or never resolves.
+ */
+export interface NetworkFaultReply {
+  kind: 'network';
+  fault: NetworkFault;
+  /** For `truncated` and `malformed`: the status line and headers to send before the damage. */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export type NetworkFault = 'reset' | 'hang' | 'empty' | 'truncated' | 'malformed';
+
+export type MockResponse = HttpReply | NetworkFaultReply;
+
+export function isNetworkFault(res: MockResponse): res is NetworkFaultReply {
+  return res.kind === 'network';
+}
+
+/** Build a MockRequest from parts; adapters and tests use it so normalisation lives in one place. */
+export function createMockRequest(init: {
+  method: string;
+  url: string | URL;
+  headers?: Record<string, string | string[] | undefined> | Headers;
+  body?: string;
+}): MockRequest {
+  const url = typeof init.url === 'string' ? new URL(init.url) : init.url;
+  const headers: Record<string, string> = {};
+  if (init.headers instanceof Headers) {
+    init.headers.forEach((value, key) => {
+      headers[key.toLowerCase()] = value;
+    });
+  } else if (init.headers) {
+    for (const [key, value] of Object.entries(init.headers)) {
+      if (value === undefined) continue;
+      headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  const pathname = url.pathname;
+  const path = pathname.length > 1 && pathname.endsWith('/') ? pathname.replace(/\/+$/, '') : pathname;
+  return {
+    method: init.method.toUpperCase(),
+    url,
+    path,
+    query: url.searchParams,
+    headers,
+    body: init.body ?? '',
+  };
+}
+
+export function jsonReply(status: number, body: unknown, contentType = 'application/json'): HttpReply {
+  return {
+    status,
+    headers: { 'content-type': contentType },
+    body: body === undefined ? null : JSON.stringify(body),
+  };
+}

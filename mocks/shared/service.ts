@@ -1,0 +1,201 @@
+/**
+ * The request pipeline shared by every mock: admin routes, fault injection, the core, the journal.
+ *
+ * A mock is a `MockCore` (the emulated API and its store) wrapped by `createMockService`. Adapters
+ * (Express, msw) only ever call `service.handle(request)`, so both transports get identical behaviour.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../src/lib/clock.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import type { HttpReply, MockRequest, MockResponse, NetworkFault } from './http.ts';
+import { jsonReply } from './http.ts';
+import { RequestJournal } from './journal.ts';
+
+export interface MockCore {
+  /** `klaviyo` or `supabase`: used in logs and the listening line. */
+  readonly name: string;
+  /** Answer one emulated-API request (never an `/__admin/` one). */
+  handle(req: MockRequest): MockResponse | Promise<MockResponse>;
+  /** Name the operation a request targets (an OpenAPI operation id for Klaviyo), for fault rules and the journal. */
+  operationOf?(req: MockRequest): string | undefined;
+  /** Answer an error in the emulated API's own format (JSON:API for Klaviyo, PostgREST/GoTrue for Supabase). */
+  formatError(status: number, code: string, detail: string, headers?: Record<string, string>): HttpReply;
+  /** Drop all state (`POST /__admin/reset`). */
+  reset(): void;
+  /** Counts per resource (`GET /__admin/state`). */
+  state(): Record<string, unknown>;
+  /** Extra admin routes, keyed `"GET keys"` for `GET /__admin/keys`. */
+  adminRoutes?: Record<string, (req: MockRequest) => MockResponse | Promise<MockResponse>>;
+  /** A short account label for the journal (e.g. a hash of the API key). */
+  accountOf?(req: MockRequest): string | undefined;
+  close?(): void;
+}
+
+/** What the fault layer decided for one request. */
+export interface FaultDecision {
+  /** Journal label, e.g. `error:503`, `network:reset`, `latency`. */
+  label: string | null;
+  /** Latency to add before answering, ms. */
+  delayMs: number;
+  /** When set, answer this instead of calling the core. */
+  outcome?:
+    | { type: 'error'; status: number; code?: string; detail?: string; retryAfterSeconds?: number }
+    | { type: 'network'; fault: NetworkFault };
+}
+
+/** The fault layer as the pipeline sees it (implemented in `mocks/faults`). */
+export interface FaultInjector {
+  decide(req: MockRequest, operation: string | undefined, now: number): FaultDecision | null;
+  /** The active rules document (`GET /__admin/faults`). */
+  describe(): unknown;
+  /** Replace the active rules (`PUT /__admin/faults`); throws an Error with a `field` on invalid input. */
+  replace(doc: unknown): void;
+}
+
+export interface MockServiceOptions {
+  clock?: Clock;
+  faults?: FaultInjector;
+  journalSize?: number;
+  /** Record request bodies in the journal (default true). */
+  journalBodies?: boolean;
+  /** Called after every emulated-API response: contract tests validate bodies here. */
+  onResponse?: (req: MockRequest, res: MockResponse, operation: string | undefined) => void;
+}
+
+export interface MockService {
+  readonly name: string;
+  readonly core: MockCore;
+  readonly journal: RequestJournal;
+  readonly clock: Clock;
+  faults?: FaultInjector;
+  handle(req: MockRequest): Promise<MockResponse>;
+  close(): void;
+}
+
+const ADMIN_PREFIX = '/__admin/';
+
+export function createMockService(core: MockCore, options: MockServiceOptions = {}): MockService {
+  const clock = options.clock ?? systemClock;
+  const journal = new RequestJournal(options.journalSize);
+  const recordBodies = options.journalBodies ?? true;
+
+  const service: MockService = {
+    name: core.name,
+    core,
+    journal,
+    clock,
+    faults: options.faults,
+    async handle(req) {
+      if (req.path.startsWith(ADMIN_PREFIX) || req.path === '/__admin') return handleAdmin(service, req);
+      const at = clock.now();
+      const operation = core.operationOf?.(req);
+      const decision = service.faults?.decide(req, operation, at) ?? null;
+      let injected = 0;
+      if (decision && decision.delayMs > 0) {
+        injected = decision.delayMs;
+        await clock.sleep(decision.delayMs);
+      }
+      const started = performance.now();
+      let res: MockResponse;
+      if (decision?.outcome?.type === 'network') {
+        res = { kind: 'network', fault: decision.outcome.fault };
+      } else if (decision?.outcome?.type === 'error') {
+        const o = decision.outcome;
+        const headers: Record<string, string> = {};
+        if (o.retryAfterSeconds !== undefined) headers['retry-after'] = String(o.retryAfterSeconds);
+        res = core.formatError(o.status, o.code ?? defaultCode(o.status), o.detail ?? 'Injected fault.', headers);
+      } else {
+        try {
+          res = await core.handle(req);
+        } catch (err) {
+          // A bug in a core must still answer in the API's own format, never crash the server.
+          res = core.formatError(500, 'error', `Internal mock error: ${(err as Error).message}`);
+        }
+      }
+      const latencyMs = performance.now() - started;
+      journal.record({
+        at,
+        method: req.method,
+        path: req.path,
+        operation,
+        status: res.kind === 'network' ? null : res.status,
+        latencyMs,
+        injectedLatencyMs: injected,
+        fault: decision?.label ?? null,
+        requestBody: recordBodies && req.body ? req.body : undefined,
+        account: core.accountOf?.(req),
+      });
+      options.onResponse?.(req, res, operation);
+      return res;
+    },
+    close() {
+      core.close?.();
+    },
+  };
+  return service;
+}
+
+function defaultCode(status: number): string {
+  if (status === 429) return 'throttled';
+  if (status >= 500) return 'error';
+  return 'invalid';
+}
+
+async function handleAdmin(service: MockService, req: MockRequest): Promise<MockResponse> {
+  const route = req.path.slice(ADMIN_PREFIX.length);
+  const key = `${req.method} ${route}`;
+  const extra = service.core.adminRoutes?.[key];
+  if (extra) return extra(req);
+  switch (key) {
+    case 'GET health':
+      return jsonReply(200, { status: 'ok', service: service.name, requests: service.journal.total });
+    case 'POST reset':
+      service.core.reset();
+      service.journal.clear();
+      return jsonReply(200, { status: 'reset', service: service.name });
+    case 'GET requests': {
+      const limit = req.query.get('limit');
+      const since = req.query.get('since');
+      return jsonReply(200, {
+        total: service.journal.total,
+        requests: service.journal.list({
+          limit: limit ? Number(limit) : undefined,
+          since: since ? Number(since) : undefined,
+        }),
+      });
+    }
+    case 'GET state':
+      return jsonReply(200, { service: service.name, ...service.core.state() });
+    case 'GET faults':
+      return jsonReply(200, service.faults ? service.faults.describe() : { rules: [] });
+    case 'PUT faults': {
+      if (!service.faults) return jsonReply(501, { error: 'This mock was started without a fault layer.' });
+      let doc: unknown;
+      try {
+        doc = req.body ? JSON.parse(req.body) : undefined;
+      } catch (err) {
+        return jsonReply(400, { error: `Body is not valid JSON: ${(err as Error).message}`, field: '(body)' });
+      }
+      try {
+        service.faults.replace(doc);
+      } catch (err) {
+        const e = err as Error & { field?: string };
+        return jsonReply(400, { error: e.message, field: e.field ?? null });
+      }
+      return jsonReply(200, service.faults.describe());
+    }
+    default:
+      return jsonReply(404, {
+        error: `No admin route ${req.method} /__admin/${route}.`,
+        routes: [
+          'GET health',
+          'POST reset',
+          'GET requests',
+          'GET state',
+          'GET faults',
+          'PUT faults',
+          ...Object.keys(service.core.adminRoutes ?? {}),
+        ].map((r) => r.replace(' ', ' /__admin/')),
+      });
+  }
+}

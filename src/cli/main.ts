@@ -1,0 +1,27 @@
+/**
+ * `dreamflow-sim` command line. Each command lives in its own module under `commands/` and registers
+ * itself on the program, so adding one touches only that module and this list.
+ */
+import { Command } from 'commander';
+import * as app from './commands/app.ts';
+import * as bench from './commands/bench.ts';
+import * as mockKlaviyo from './commands/mock-klaviyo.ts';
+import * as mockSupabase from './commands/mock-supabase.ts';
+import * as outbox from './commands/outbox.ts';
+import * as report from './commands/report.ts';
+import * as run from './commands/run.ts';
+import * as seed from './commands/seed.ts';
+import * as spec from './commands/spec.ts';
+import * as up from './commands/up.ts';
+
+const program = new Command()
+  .name('dreamflow-sim')
+  .description("Offline harness for Dream Flow's Klaviyo + Supabase integration: mocks, app, scenarios, reports, benchmarks.")
+  .showHelpAfterError('(run with --help for usage)');
+
+const mock = program.command('mock').description('Run one of the mock services');
+mockKlaviyo.register(mock);
+mockSupabase.register(mock);
+for (const mod of [app, up, run, report, bench, seed, spec, outbox]) mod.register(program);
+
+await program.parseAsync(process.argv);
