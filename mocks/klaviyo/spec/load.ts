@@ -1,0 +1,78 @@
+/**
+ * Where Klaviyo's OpenAPI spec lives and how it is read.
+ *
+ * The spec is test data owned by Klaviyo (3 MB, revision-stamped): it is never copied into this repo.
+ * It sits next to the checkout in `../shared/klaviyo-openapi/stable.json` (fetched by
+ * `npm run spec:download`), or wherever `KLAVIYO_OPENAPI_SPEC` points.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The parts of an OpenAPI 3.0 document this project reads. */
+export interface OpenApiSpec {
+  openapi: string;
+  info: { title?: string; version?: string };
+  paths: Record<string, Record<string, unknown>>;
+  components: {
+    schemas: Record<string, unknown>;
+    responses?: Record<string, unknown>;
+  };
+}
+
+export interface OpenApiOperation {
+  operationId: string;
+  tags?: string[];
+  summary?: string;
+  responses: Record<string, OpenApiResponse | { $ref: string }>;
+  'x-klaviyo-ratelimit'?: { burst?: string; steady?: string };
+}
+
+export interface OpenApiResponse {
+  description?: string;
+  content?: Record<string, { schema?: unknown }>;
+}
+
+/** Resolved from this file, not the cwd, so tests and the CLI agree whatever directory they run in. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const DEFAULT_SPEC_PATH = resolve(REPO_ROOT, '../shared/klaviyo-openapi/stable.json');
+
+export function specPath(): string {
+  const fromEnv = process.env.KLAVIYO_OPENAPI_SPEC;
+  return fromEnv ? resolve(fromEnv) : DEFAULT_SPEC_PATH;
+}
+
+export function specExists(path = specPath()): boolean {
+  return existsSync(path);
+}
+
+const cache = new Map<string, OpenApiSpec>();
+
+/** Read and parse the spec once per path (parsing 3 MB takes ~30 ms; tests call this a lot). */
+export function loadSpec(path = specPath()): OpenApiSpec {
+  const cached = cache.get(path);
+  if (cached) return cached;
+  if (!existsSync(path)) {
+    throw new Error(
+      `Klaviyo OpenAPI spec not found at ${path}. ` +
+        'Run `npm run spec:download` to fetch it, or set KLAVIYO_OPENAPI_SPEC to the path of a stable.json you already have.',
+    );
+  }
+  let spec: OpenApiSpec;
+  try {
+    spec = JSON.parse(readFileSync(path, 'utf8')) as OpenApiSpec;
+  } catch (err) {
+    throw new Error(
+      `Klaviyo OpenAPI spec at ${path} is not valid JSON (${(err as Error).message}). ` +
+        'Re-run `npm run spec:download` to replace it.',
+    );
+  }
+  if (!spec || typeof spec.paths !== 'object' || typeof spec.components?.schemas !== 'object') {
+    throw new Error(
+      `${path} does not look like an OpenAPI document (no paths/components.schemas). Re-run \`npm run spec:download\`.`,
+    );
+  }
+  cache.set(path, spec);
+  return spec;
+}
