@@ -45,7 +45,8 @@ export interface FaultDecision {
 
 /** The fault layer as the pipeline sees it (implemented in `mocks/faults`). */
 export interface FaultInjector {
-  decide(req: MockRequest, operation: string | undefined, now: number): FaultDecision | null;
+  /** `service` is the core's name (`klaviyo`, `supabase`), for rules scoped to one mock. */
+  decide(req: MockRequest, operation: string | undefined, now: number, service?: string): FaultDecision | null;
   /** The active rules document (`GET /__admin/faults`). */
   describe(): unknown;
   /** Replace the active rules (`PUT /__admin/faults`); throws an Error with a `field` on invalid input. */
@@ -89,7 +90,7 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
       if (req.path.startsWith(ADMIN_PREFIX) || req.path === '/__admin') return handleAdmin(service, req);
       const at = clock.now();
       const operation = core.operationOf?.(req);
-      const decision = service.faults?.decide(req, operation, at) ?? null;
+      const decision = service.faults?.decide(req, operation, at, core.name) ?? null;
       let injected = 0;
       if (decision && decision.delayMs > 0) {
         injected = decision.delayMs;
