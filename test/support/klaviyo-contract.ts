@@ -20,6 +20,8 @@ export interface KlaviyoContract {
   readonly validated: number;
   /** Violations so far, one readable block per response. */
   readonly violations: readonly string[];
+  /** Return and forget the violations so far: for a test that sends an off-spec body on purpose. */
+  takeViolations(): string[];
 }
 
 let shared: ContractValidator | undefined;
@@ -70,7 +72,10 @@ export function useKlaviyoContract(): KlaviyoContract {
       return validated;
     },
     get violations() {
-      return violations;
+      return [...violations];
+    },
+    takeViolations() {
+      return violations.splice(0);
     },
   };
 }

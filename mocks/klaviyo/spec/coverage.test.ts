@@ -1,0 +1,65 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { COVERAGE_DOC, coverageMarkdown, loadImplementedOperations } from './coverage.ts';
+import type { OpenApiSpec } from './load.ts';
+import { loadSpec } from './load.ts';
+
+const tiny = {
+  openapi: '3.0.2',
+  info: { version: 'test' },
+  tags: [{ name: 'Profiles' }, { name: 'Events' }],
+  components: { schemas: {} },
+  paths: {
+    '/api/events': {
+      post: {
+        operationId: 'create_event',
+        tags: ['Events'],
+        responses: {},
+        'x-klaviyo-ratelimit': { burst: '350/s', steady: '3500/m' },
+      },
+    },
+    '/api/profiles/{id}': {
+      get: {
+        operationId: 'get_profile',
+        tags: ['Profiles'],
+        responses: {},
+        'x-klaviyo-ratelimit': { burst: '75/s', steady: '750/m' },
+      },
+      patch: { operationId: 'update_profile', tags: ['Profiles'], responses: {} },
+    },
+  },
+} as unknown as OpenApiSpec;
+
+describe('coverageMarkdown', () => {
+  it('lists every operation in tag order with rate limits, marks implemented ones and counts them', () => {
+    const md = coverageMarkdown(tiny, ['get_profile', 'create_event']);
+    expect(md).toContain('**2 of 3 operations implemented** (66.7%).');
+    expect(md).toContain('| Profiles | 1 / 2 |');
+    const rows = md.split('\n').filter((l) => l.startsWith('| Profiles | ') || l.startsWith('| Events | '));
+    expect(rows.slice(2)).toEqual([
+      '| Profiles | GET | `/api/profiles/{id}` | `get_profile` | 75/s | 750/m | ✓ |',
+      '| Profiles | PATCH | `/api/profiles/{id}` | `update_profile` | — | — | — |',
+      '| Events | POST | `/api/events` | `create_event` | 350/s | 3500/m | ✓ |',
+    ]);
+  });
+
+  it('lists implemented operationIds the spec does not know, so typos surface', () => {
+    expect(coverageMarkdown(tiny, ['get_profiles_typo'])).toContain(
+      '## Implemented but not in the spec\n\n- `get_profiles_typo`',
+    );
+  });
+});
+
+describe('docs/klaviyo-coverage.md', () => {
+  it('matches what the generator produces from the spec and IMPLEMENTED_OPERATIONS', async (ctx) => {
+    const implemented = await loadImplementedOperations();
+    // Until mocks/klaviyo/index.ts exports IMPLEMENTED_OPERATIONS there is nothing to compare against.
+    if (!implemented) ctx.skip();
+    const expected = coverageMarkdown(loadSpec(), implemented ?? []);
+    const committed = existsSync(COVERAGE_DOC) ? readFileSync(COVERAGE_DOC, 'utf8') : '';
+    expect(
+      committed === expected,
+      'docs/klaviyo-coverage.md is stale: run `npm run spec:coverage -- --write`',
+    ).toBe(true);
+  });
+});
