@@ -1,0 +1,37 @@
+/**
+ * Teammates' modules land at different times; a suite whose module is missing reports
+ * "skipped: module not available" instead of failing the run.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The repository root (benchmarks/lib → ../..). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export class ModuleUnavailable extends Error {
+  constructor(readonly relPath: string, detail?: string) {
+    super(`module not available (${relPath}${detail ? `: ${detail}` : ''})`);
+  }
+}
+
+/** Import a repo-relative module, or throw ModuleUnavailable when the file is absent or fails to load. */
+export async function importOptional<T = Record<string, unknown>>(relPath: string): Promise<T> {
+  const abs = path.join(ROOT, relPath);
+  if (!existsSync(abs)) throw new ModuleUnavailable(relPath);
+  try {
+    return (await import(pathToFileURL(abs).href)) as T;
+  } catch (err) {
+    throw new ModuleUnavailable(relPath, (err as Error).message.split('\n')[0]);
+  }
+}
+
+/** First export among `names` that is a function, or undefined. Lets suites follow an API that is still settling. */
+export function pickFn<F extends (...args: never[]) => unknown>(mod: Record<string, unknown>, names: string[]): F | undefined {
+  for (const n of names) if (typeof mod[n] === 'function') return mod[n] as F;
+  return undefined;
+}
+
+export function moduleExists(relPath: string): boolean {
+  return existsSync(path.join(ROOT, relPath));
+}
