@@ -57,9 +57,10 @@ describe('docs/klaviyo-coverage.md', () => {
     if (!implemented) ctx.skip();
     const expected = coverageMarkdown(loadSpec(), implemented ?? []);
     const committed = existsSync(COVERAGE_DOC) ? readFileSync(COVERAGE_DOC, 'utf8') : '';
-    expect(
-      committed === expected,
-      'docs/klaviyo-coverage.md is stale: run `npm run spec:coverage -- --write`',
-    ).toBe(true);
+    const a = committed.split('\n');
+    const line = expected.split('\n').findIndex((l, i) => l !== a[i]);
+    const where = line < 0 ? 'extra lines at the end' : `first difference at line ${line + 1}`;
+    const hint = `docs/klaviyo-coverage.md is stale (${where}): run \`npm run spec:coverage -- --write\``;
+    expect(committed === expected, hint).toBe(true);
   });
 });
