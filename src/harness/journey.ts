@@ -1,0 +1,274 @@
+/**
+ * The journey engine: walks one family through a scenario's steps against a `DreamFlowApi`.
+ *
+ * Every random choice comes from the family's own PRNG stream, and no choice depends on how fast a call
+ * answered, so the same seed replays the same steps (and the same events) whatever the interleaving
+ * with other families. Think times and bedtimes sleep on the injected clock.
+ */
+import type { DreamFlowApi } from '../app/contract.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Rng } from '../lib/prng.ts';
+import { type Persona, THEMES } from './personas.ts';
+import type { Step, StepKind, Weights } from './scenario-schema.ts';
+
+export const DAY_MS = 86_400_000;
+
+/** Klaviyo events the seeds' integration tracks for each successful backend call. */
+export const EVENTS_PER_STEP: Partial<Record<StepKind, number>> = {
+  signup: 1, // Signed Up
+  story: 1, // Story Generated
+  subscribe: 1, // Subscription Created
+  cancel: 1, // Subscription Cancelled
+  profile_edit: 1, // Profile Updated
+};
+
+export type JourneyOutcome = 'completed' | 'failed' | 'aborted';
+
+export interface StepObservation {
+  user: number;
+  kind: StepKind;
+  ok: boolean;
+  /** Clock time the call took (virtual ms in-process). */
+  latencyMs: number;
+  /** Wall-clock ms, for throughput. */
+  wallMs: number;
+  error?: string;
+}
+
+export interface JourneyRecorder {
+  step(obs: StepObservation): void;
+  /** A step that the journey chose not to make (a cancel with nothing to cancel, a skipped bedtime). */
+  skipped(user: number, kind: StepKind | 'bedtime_night', reason: string): void;
+}
+
+export interface JourneyContext {
+  api: DreamFlowApi;
+  clock: Clock;
+  rng: Rng;
+  persona: Persona;
+  /** Clock time the scenario's simulated duration ends: journeys stop there. */
+  endsAt: number;
+  signal: AbortSignal;
+  recorder: JourneyRecorder;
+  /** Wall clock, for step wall times (performance.now by default). */
+  wallNow?: () => number;
+}
+
+export interface JourneyResult {
+  user: number;
+  outcome: JourneyOutcome;
+  userId?: string;
+  steps: number;
+  failedSteps: number;
+  /** Events the journey's successful steps should have produced. */
+  eventsExpected: number;
+  /** True when the scenario's duration ended the journey before its last step. */
+  truncated: boolean;
+  error?: string;
+}
+
+class StopJourney extends Error {
+  constructor(readonly reason: 'duration' | 'aborted' | 'failed', message: string = reason) {
+    super(message);
+  }
+}
+
+interface JourneyState {
+  userId?: string;
+  tier: 'free' | 'premium' | 'family';
+  steps: number;
+  failedSteps: number;
+  eventsExpected: number;
+}
+
+export async function runJourney(steps: readonly Step[], ctx: JourneyContext): Promise<JourneyResult> {
+  const state: JourneyState = { tier: 'free', steps: 0, failedSteps: 0, eventsExpected: 0 };
+  const base = { user: ctx.persona.index };
+  try {
+    await runSteps(steps, ctx, state);
+    return { ...base, outcome: 'completed', ...counts(state), truncated: false };
+  } catch (err) {
+    if (err instanceof StopJourney && err.reason === 'duration') {
+      return { ...base, outcome: 'completed', ...counts(state), truncated: true };
+    }
+    if (ctx.signal.aborted || (err instanceof StopJourney && err.reason === 'aborted')) {
+      return { ...base, outcome: 'aborted', ...counts(state), truncated: false };
+    }
+    return { ...base, outcome: 'failed', ...counts(state), truncated: false, error: (err as Error).message };
+  }
+}
+
+function counts(s: JourneyState) {
+  return { userId: s.userId, steps: s.steps, failedSteps: s.failedSteps, eventsExpected: s.eventsExpected };
+}
+
+async function runSteps(steps: readonly Step[], ctx: JourneyContext, state: JourneyState): Promise<void> {
+  for (const step of steps) {
+    if (ctx.signal.aborted) throw new StopJourney('aborted');
+    await runStep(step, ctx, state);
+  }
+}
+
+async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Promise<void> {
+  const { rng, persona } = ctx;
+  switch (step.kind) {
+    case 'think':
+      return sleepUntil(ctx, ctx.clock.now() + rng.int(step.min, step.max));
+    case 'repeat': {
+      const times = rng.int(step.times.min, step.times.max);
+      for (let i = 0; i < times; i++) await runSteps(step.steps, ctx, state);
+      return;
+    }
+    case 'branch':
+      return runSteps(rng.chance(step.probability) ? step.then : step.else, ctx, state);
+    case 'bedtime':
+      return runBedtimes(step, ctx, state);
+    case 'signup': {
+      const method = step.methods ? rng.weighted(step.methods) : persona.signupMethod;
+      await call(ctx, state, 'signup', async () => {
+        const res = await ctx.api.signup({
+          email: persona.parent.email,
+          password: persona.parent.password,
+          first_name: persona.parent.first_name,
+          signup_method: method as 'email' | 'google' | 'apple',
+          children: step.withChildren ? persona.children : undefined,
+        });
+        state.userId = res.user_id;
+      });
+      return;
+    }
+    case 'story': {
+      const user_id = requireUser(state, step.kind);
+      const theme = rng.weighted(step.themes ?? preferenceWeights(persona));
+      const mood = rng.weighted(step.moods ?? persona.moods);
+      const num_scenes = rng.int(step.scenes.min, step.scenes.max);
+      // The prompt never names a child: prompts are free text that could travel further than Supabase.
+      const prompt = `A ${mood} bedtime story: ${theme.toLowerCase()}, ${num_scenes} scenes`;
+      await call(ctx, state, 'story', () => ctx.api.generateStory({ user_id, theme, mood, prompt, num_scenes }));
+      return;
+    }
+    case 'subscribe': {
+      const user_id = requireUser(state, step.kind);
+      const tier = rng.weighted(step.tiers) as JourneyState['tier'];
+      if (tier === state.tier) {
+        ctx.recorder.skipped(persona.index, 'subscribe', `already on ${tier}`);
+        return;
+      }
+      const ok = await call(ctx, state, 'subscribe', () => ctx.api.subscribe({ user_id, tier }));
+      if (ok) state.tier = tier;
+      return;
+    }
+    case 'cancel': {
+      const user_id = requireUser(state, step.kind);
+      const reason = rng.weighted(step.reasons);
+      if (state.tier === 'free') {
+        ctx.recorder.skipped(persona.index, 'cancel', 'no paid subscription');
+        return;
+      }
+      const ok = await call(ctx, state, 'cancel', () => ctx.api.cancelSubscription({ user_id, reason }));
+      if (ok) state.tier = 'free';
+      return;
+    }
+    case 'profile_edit': {
+      const user_id = requireUser(state, step.kind);
+      const fields: Record<string, unknown> = {};
+      for (const field of step.fields) {
+        if (field === 'story_preferences') fields.story_preferences = pickThemes(rng);
+        else if (field === 'first_name') fields.first_name = `${persona.parent.first_name}${rng.pick(['', ' J.', ' M.'])}`;
+        else fields.family_mode_enabled = persona.children.length > 1 ? rng.chance(0.8) : rng.chance(0.1);
+      }
+      await call(ctx, state, 'profile_edit', () => ctx.api.updateProfile({ user_id, ...fields }));
+      return;
+    }
+    case 'recommendations': {
+      const user_id = requireUser(state, step.kind);
+      await call(ctx, state, 'recommendations', () => ctx.api.recommendations(user_id));
+      return;
+    }
+  }
+}
+
+/** One bedtime per simulated day, at the family's bedtime ± jitter, until the duration (or `days`) ends. */
+async function runBedtimes(step: Extract<Step, { kind: 'bedtime' }>, ctx: JourneyContext, state: JourneyState) {
+  const maxDays = step.days ?? Math.ceil((ctx.endsAt - ctx.clock.now()) / DAY_MS) + 1;
+  let day = Math.floor(ctx.clock.now() / DAY_MS);
+  for (let n = 0; n < maxDays && n < 3660; day++) {
+    const jitter = ctx.rng.int(-step.jitter, step.jitter);
+    const at = day * DAY_MS + ctx.persona.bedtimeMinutes * 60_000 + jitter;
+    if (at < ctx.clock.now()) continue; // tonight's bedtime has passed: start tomorrow
+    n++;
+    await sleepUntil(ctx, at);
+    if (ctx.rng.chance(step.skipProbability)) {
+      ctx.recorder.skipped(ctx.persona.index, 'bedtime_night', 'family skipped tonight');
+      continue;
+    }
+    await runSteps(step.steps, ctx, state);
+  }
+}
+
+async function sleepUntil(ctx: JourneyContext, at: number): Promise<void> {
+  if (at >= ctx.endsAt) throw new StopJourney('duration');
+  const ms = at - ctx.clock.now();
+  if (ms <= 0) return;
+  try {
+    await ctx.clock.sleep(ms, ctx.signal);
+  } catch {
+    throw new StopJourney('aborted');
+  }
+}
+
+/** Make one backend call, record it; a failed signup ends the journey (nothing else can run without a user). */
+async function call(ctx: JourneyContext, state: JourneyState, kind: StepKind, fn: () => Promise<unknown>): Promise<boolean> {
+  const wallNow = ctx.wallNow ?? (() => performance.now());
+  const started = ctx.clock.now();
+  const wallStarted = wallNow();
+  state.steps++;
+  try {
+    await fn();
+    ctx.recorder.step({
+      user: ctx.persona.index,
+      kind,
+      ok: true,
+      latencyMs: ctx.clock.now() - started,
+      wallMs: wallNow() - wallStarted,
+    });
+    state.eventsExpected += EVENTS_PER_STEP[kind] ?? 0;
+    return true;
+  } catch (err) {
+    state.failedSteps++;
+    const message = (err as Error)?.message ?? String(err);
+    ctx.recorder.step({
+      user: ctx.persona.index,
+      kind,
+      ok: false,
+      latencyMs: ctx.clock.now() - started,
+      wallMs: wallNow() - wallStarted,
+      error: message,
+    });
+    if (ctx.signal.aborted) throw new StopJourney('aborted');
+    if (kind === 'signup') throw new StopJourney('failed', `signup failed: ${message}`);
+    return false;
+  }
+}
+
+function requireUser(state: JourneyState, kind: StepKind): string {
+  if (!state.userId) throw new StopJourney('failed', `step "${kind}" needs a user: put a signup step before it`);
+  return state.userId;
+}
+
+/** Favourite themes weigh more; every theme stays possible so recommendations can move a family. */
+function preferenceWeights(persona: Persona): Weights {
+  const weights: Weights = Object.fromEntries(THEMES.map((t) => [t, 1]));
+  persona.preferences.forEach((t, i) => {
+    weights[t] = 8 - i * 2;
+  });
+  return weights;
+}
+
+function pickThemes(rng: Rng): string[] {
+  const out = new Set<string>();
+  const n = rng.int(1, 3);
+  for (let i = 0; i < n * 3 && out.size < n; i++) out.add(rng.pick(THEMES));
+  return [...out];
+}
+

@@ -1,0 +1,67 @@
+/**
+ * Latency recording on HDR histograms (3 significant digits, microsecond resolution so in-process
+ * sub-millisecond calls still register), summarised as the report shows them.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+export interface LatencySummary {
+  count: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  /** Percentile curve for charts: [percentile, ms]. */
+  curve: [number, number][];
+  /** Log-spaced histogram for charts: bucket upper bound (ms; null = above the last bound) and count. */
+  buckets: { le: number | null; count: number }[];
+}
+
+const CURVE_POINTS = [0, 10, 25, 50, 75, 90, 95, 97.5, 99, 99.5, 99.9, 100];
+const BUCKET_BOUNDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000];
+
+export class LatencyRecorder {
+  private readonly histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
+  private readonly bucketCounts = new Array<number>(BUCKET_BOUNDS.length + 1).fill(0);
+
+  record(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+    let i = BUCKET_BOUNDS.findIndex((b) => ms <= b);
+    if (i < 0) i = BUCKET_BOUNDS.length;
+    this.bucketCounts[i]!++;
+  }
+
+  get count(): number {
+    return this.histogram.totalCount;
+  }
+
+  summary(): LatencySummary {
+    const h = this.histogram;
+    const n = h.totalCount;
+    const at = (p: number) => (n === 0 ? null : round(h.getValueAtPercentile(p) / 1000));
+    return {
+      count: n,
+      min: n === 0 ? null : round(h.minNonZeroValue / 1000),
+      mean: n === 0 ? null : round(h.mean / 1000),
+      p50: at(50),
+      p90: at(90),
+      p95: at(95),
+      p99: at(99),
+      max: n === 0 ? null : round(h.maxValue / 1000),
+      curve: n === 0 ? [] : CURVE_POINTS.map((p) => [p, at(p) ?? 0]),
+      buckets: this.bucketCounts.map((count, i) => ({ le: BUCKET_BOUNDS[i] ?? null, count })),
+    };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

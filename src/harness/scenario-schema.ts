@@ -1,0 +1,245 @@
+/**
+ * The scenario file format (YAML in `scenarios/`), validated with zod.
+ *
+ * Journey steps are one-key objects in the Artillery style (`- story: {themes: {...}}`); a step with no
+ * options may be written as a bare name (`- signup`). Steps are checked one by one, so an error points
+ * at the exact step and field (`journey[3].branch.then[0].story.themes`) instead of a wall of union
+ * alternatives.
+ */
+import { z } from 'zod';
+import { parseClockTime, parseDuration } from './duration.ts';
+import { parseThreshold } from './thresholds.ts';
+
+const DURATION_HINT = 'a duration like 250ms, 30s, 5m, 1h or 14d';
+
+/** A duration string or number of ms, turned into ms. */
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** `{a: 3, b: 1}` weights, or a list of equally likely names. */
+const weightsSchema = z
+  .union([z.array(z.string().min(1)).min(1), z.record(z.string().min(1), z.number().nonnegative())])
+  .transform((value, ctx) => {
+    const weights: Record<string, number> = Array.isArray(value)
+      ? Object.fromEntries(value.map((k) => [k, 1]))
+      : value;
+    if (!Object.values(weights).some((w) => w > 0)) {
+      ctx.addIssue({ code: 'custom', message: 'expected at least one positive weight' });
+      return z.NEVER;
+    }
+    return weights;
+  });
+
+/** An integer, or an inclusive `[min, max]` range. */
+const intRangeSchema = z
+  .union([z.number().int().nonnegative(), z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])])
+  .transform((v, ctx) => {
+    const [min, max] = Array.isArray(v) ? v : [v, v];
+    if (min > max) {
+      ctx.addIssue({ code: 'custom', message: `expected [min, max] with min <= max, got [${min}, ${max}]` });
+      return z.NEVER;
+    }
+    return { min, max };
+  });
+
+const probabilitySchema = z.number().min(0, 'expected a probability between 0 and 1').max(1, 'expected a probability between 0 and 1');
+const tierSchema = z.enum(['free', 'premium', 'family']);
+
+export type Weights = Record<string, number>;
+export interface IntRange {
+  min: number;
+  max: number;
+}
+
+export type Step =
+  | { kind: 'signup'; methods?: Weights; withChildren: boolean }
+  | { kind: 'story'; themes?: Weights; moods?: Weights; scenes: IntRange }
+  | { kind: 'think'; min: number; max: number }
+  | { kind: 'repeat'; times: IntRange; steps: Step[] }
+  | { kind: 'bedtime'; days?: number; skipProbability: number; jitter: number; steps: Step[] }
+  | { kind: 'branch'; probability: number; then: Step[]; else: Step[] }
+  | { kind: 'subscribe'; tiers: Weights }
+  | { kind: 'cancel'; reasons: Weights }
+  | { kind: 'profile_edit'; fields: ('first_name' | 'story_preferences' | 'family_mode_enabled')[] }
+  | { kind: 'recommendations' };
+
+export type StepKind = Step['kind'];
+
+// The option schemas for each step kind; nested step lists are validated by `stepsSchema` (lazy).
+const stepOptionSchemas = {
+  signup: z
+    .strictObject({
+      /** Signup method weights; the persona's own method when absent. */
+      methods: weightsSchema.optional(),
+      /** Send the family's children with the signup (they stay in Supabase, never reach Klaviyo). */
+      with_children: z.boolean().default(true),
+    })
+    .default({ with_children: true })
+    .transform((o) => ({ kind: 'signup' as const, methods: o.methods, withChildren: o.with_children })),
+  story: z
+    .strictObject({
+      themes: weightsSchema.optional(),
+      moods: weightsSchema.optional(),
+      scenes: intRangeSchema.default({ min: 3, max: 6 }),
+    })
+    .default({ scenes: { min: 3, max: 6 } })
+    .transform((o) => ({ kind: 'story' as const, ...o })),
+  think: z
+    .union([durationSchema, z.strictObject({ min: durationSchema, max: durationSchema })])
+    .transform((v, ctx) => {
+      const range = typeof v === 'number' ? { min: v, max: v } : v;
+      if (range.min > range.max) {
+        ctx.addIssue({ code: 'custom', message: 'expected min <= max' });
+        return z.NEVER;
+      }
+      return { kind: 'think' as const, ...range };
+    }),
+  repeat: z
+    .strictObject({ times: intRangeSchema, steps: z.lazy(() => stepsSchema) })
+    .transform((o) => ({ kind: 'repeat' as const, ...o })),
+  bedtime: z
+    .strictObject({
+      days: z.number().int().positive().optional(),
+      skip_probability: probabilitySchema.default(0),
+      jitter: durationSchema.default(20 * 60_000),
+      steps: z.lazy(() => stepsSchema),
+    })
+    .transform((o) => ({
+      kind: 'bedtime' as const,
+      days: o.days,
+      skipProbability: o.skip_probability,
+      jitter: o.jitter,
+      steps: o.steps,
+    })),
+  branch: z
+    .strictObject({
+      probability: probabilitySchema,
+      then: z.lazy(() => stepsSchema),
+      else: z.lazy(() => stepsSchema).default([]),
+    })
+    .transform((o) => ({ kind: 'branch' as const, ...o })),
+  subscribe: z
+    .strictObject({
+      tier: tierSchema.optional(),
+      tiers: z.record(tierSchema, z.number().nonnegative()).optional(),
+    })
+    .default({})
+    .transform((o) => ({ kind: 'subscribe' as const, tiers: o.tiers ?? { [o.tier ?? 'premium']: 1 } })),
+  cancel: z
+    .strictObject({ reasons: weightsSchema.default({ too_expensive: 1 }) })
+    .default({ reasons: { too_expensive: 1 } })
+    .transform((o) => ({ kind: 'cancel' as const, ...o })),
+  profile_edit: z
+    .strictObject({
+      fields: z
+        .array(z.enum(['first_name', 'story_preferences', 'family_mode_enabled']))
+        .min(1)
+        .default(['story_preferences']),
+    })
+    .default({ fields: ['story_preferences'] })
+    .transform((o) => ({ kind: 'profile_edit' as const, ...o })),
+  recommendations: z
+    .union([z.strictObject({}), z.null()])
+    .default({})
+    .transform(() => ({ kind: 'recommendations' as const })),
+} satisfies Record<StepKind, z.ZodType>;
+
+const STEP_NAMES = Object.keys(stepOptionSchemas) as StepKind[];
+
+/** One step: a bare step name or a one-key object `{<name>: options}`. */
+const stepSchema: z.ZodType<Step> = z.unknown().transform((raw, ctx) => {
+  let name: string;
+  let options: unknown;
+  if (typeof raw === 'string') {
+    name = raw;
+    options = undefined;
+  } else if (raw && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 1) {
+    [name, options] = Object.entries(raw)[0]!;
+    if (options === null) options = undefined;
+  } else {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a step: a name or a one-key object, one of ${STEP_NAMES.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  const schema = stepOptionSchemas[name as StepKind];
+  if (!schema) {
+    ctx.addIssue({ code: 'custom', message: `unknown step "${name}"; expected one of ${STEP_NAMES.join(', ')}` });
+    return z.NEVER;
+  }
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: [name, ...issue.path] });
+    }
+    return z.NEVER;
+  }
+  return parsed.data as Step;
+});
+
+const stepsSchema: z.ZodType<Step[]> = z.array(stepSchema).min(1, 'expected at least one step');
+
+const arrivalSchema = z
+  .union([
+    z.literal('all-at-once'),
+    z.strictObject({ type: z.literal('all-at-once') }),
+    z.strictObject({ type: z.literal('rate'), per_second: z.number().positive() }),
+    z.strictObject({
+      type: z.literal('ramp'),
+      from: z.number().nonnegative(),
+      to: z.number().positive(),
+      over: durationSchema,
+    }),
+  ])
+  .transform((a) => (a === 'all-at-once' ? { type: 'all-at-once' as const } : a));
+
+export type Arrival = z.output<typeof arrivalSchema>;
+
+const thresholdSchema = z.string().superRefine((text, ctx) => {
+  try {
+    parseThreshold(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const bedtimeWindowSchema = z
+  .strictObject({ earliest: z.string(), latest: z.string() })
+  .superRefine((w, ctx) => {
+    for (const key of ['earliest', 'latest'] as const) {
+      if (parseClockTime(w[key]) === undefined)
+        ctx.addIssue({ code: 'custom', message: 'expected a time of day like 19:30', path: [key] });
+    }
+  });
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name like "bedtime-streaks"'),
+  description: z.string().default(''),
+  seed: z.number().int().nonnegative().default(1),
+  users: z.number().int().min(1).max(100_000),
+  arrival: arrivalSchema.default({ type: 'all-at-once' }),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  duration: durationSchema.default(86_400_000),
+  faults: z.string().min(1).default('ideal'),
+  /** Klaviyo mock rate limits (the spec's per-operation tiers); on, as in the real API, by default. */
+  rate_limits: z.boolean().default(true),
+  /** Children per family, `n` or `[min, max]`. */
+  children: intRangeSchema.default({ min: 1, max: 3 }),
+  /** Families' bedtimes are drawn from this window. */
+  bedtimes: bedtimeWindowSchema.default({ earliest: '18:30', latest: '21:00' }),
+  journey: stepsSchema,
+  thresholds: z.array(thresholdSchema).default([]),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema> & {
+  /** The file the scenario came from, when it came from one. */
+  source?: string;
+};

@@ -1,0 +1,123 @@
+/**
+ * k6-style thresholds: `event_tracking_latency.p95 < 200`, `retry_success_rate > 0.95`, `events_lost == 0`.
+ *
+ * A threshold names a metric from the catalogue below (latency metrics need an aggregate such as
+ * `.p95`), a comparison, and a number (`%` allowed: `99.7%` is 0.997). Parsing fails with a message
+ * that says what was expected, so a typo in a scenario file is caught when the file is loaded.
+ */
+
+export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export interface Threshold {
+  /** The text as written. */
+  source: string;
+  /** `event_tracking_latency.p95`, `events_lost`, … */
+  metric: string;
+  op: Comparator;
+  value: number;
+}
+
+export interface ThresholdResult extends Threshold {
+  actual: number | null;
+  passed: boolean;
+}
+
+export const LATENCY_AGGREGATES = ['p50', 'p90', 'p95', 'p99', 'max', 'min', 'mean', 'count'] as const;
+
+/** Every metric a threshold may name, with its unit (for reports) and meaning. */
+export const METRIC_CATALOGUE: Record<string, { unit: 'ms' | 'ratio' | 'count' | 'per_s'; help: string }> = {
+  event_tracking_latency: { unit: 'ms', help: 'create_event calls as the app sees them, retries included' },
+  profile_sync_latency: { unit: 'ms', help: 'profile create/update/import calls, retries included' },
+  klaviyo_call_latency: { unit: 'ms', help: 'every Klaviyo call, retries included' },
+  journey_step_latency: { unit: 'ms', help: 'backend API calls made by the journeys' },
+  api_success_rate: { unit: 'ratio', help: 'Klaviyo HTTP attempts that succeeded / all attempts' },
+  call_success_rate: { unit: 'ratio', help: 'Klaviyo calls that succeeded in the end / all calls' },
+  retry_success_rate: { unit: 'ratio', help: 'calls that failed at least once and then succeeded / calls that failed at least once' },
+  retry_after_honoured_rate: { unit: 'ratio', help: 'retries after a 429 that waited at least Retry-After / such retries' },
+  retries: { unit: 'count', help: 'retry attempts made' },
+  throttled_responses: { unit: 'count', help: '429 answers the integration received' },
+  cache_hit_rate: { unit: 'ratio', help: 'cache hits / lookups' },
+  api_calls_saved: { unit: 'count', help: 'Klaviyo calls the cache avoided' },
+  api_calls_saved_rate: { unit: 'ratio', help: 'calls avoided / calls that would have been made without the cache' },
+  events_tracked: { unit: 'count', help: 'events the app asked to track' },
+  events_delivered: { unit: 'count', help: 'events the outbox delivered' },
+  events_stored: { unit: 'count', help: 'events the Klaviyo mock holds' },
+  events_pending: { unit: 'count', help: 'events still in the outbox after the final flush' },
+  events_dead_lettered: { unit: 'count', help: 'events that exhausted their retries' },
+  events_lost: { unit: 'count', help: 'tracked − delivered − pending − dead-lettered (must be 0)' },
+  journeys_started: { unit: 'count', help: 'journeys begun' },
+  journeys_completed: { unit: 'count', help: 'journeys that ran every step' },
+  journeys_failed: { unit: 'count', help: 'journeys stopped by an error' },
+  journey_error_rate: { unit: 'ratio', help: 'failed journeys / started journeys' },
+  step_error_rate: { unit: 'ratio', help: 'backend calls that failed / all backend calls' },
+  journeys_per_second: { unit: 'per_s', help: 'journeys completed per second of wall time' },
+  requests_per_second: { unit: 'per_s', help: 'backend calls per second of wall time' },
+};
+
+const LINE = /^\s*([a-z_][a-z0-9_]*)(?:\.([a-z0-9_]+))?\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)(%?)\s*$/;
+
+export class ThresholdSyntaxError extends Error {}
+
+export function parseThreshold(source: string): Threshold {
+  const m = LINE.exec(source);
+  if (!m) {
+    throw new ThresholdSyntaxError(
+      `expected "<metric>[.<aggregate>] <op> <number>" with op one of < <= > >= == !=, e.g. "event_tracking_latency.p95 < 200"; got ${JSON.stringify(source)}`,
+    );
+  }
+  const [, name, aggregate, op, num, percent] = m;
+  const info = METRIC_CATALOGUE[name!];
+  if (!info) {
+    throw new ThresholdSyntaxError(
+      `unknown metric "${name}"; expected one of ${Object.keys(METRIC_CATALOGUE).join(', ')}`,
+    );
+  }
+  if (info.unit === 'ms' && !aggregate) {
+    throw new ThresholdSyntaxError(
+      `"${name}" is a latency: name an aggregate, one of ${LATENCY_AGGREGATES.map((a) => `${name}.${a}`).join(', ')}`,
+    );
+  }
+  if (info.unit === 'ms' && !(LATENCY_AGGREGATES as readonly string[]).includes(aggregate!)) {
+    throw new ThresholdSyntaxError(`unknown aggregate ".${aggregate}" for ${name}; expected one of ${LATENCY_AGGREGATES.join(', ')}`);
+  }
+  if (info.unit !== 'ms' && aggregate) {
+    throw new ThresholdSyntaxError(`"${name}" is a single figure and takes no ".${aggregate}"`);
+  }
+  return {
+    source: source.trim(),
+    metric: aggregate ? `${name}.${aggregate}` : name!,
+    op: op as Comparator,
+    value: percent ? Number(num) / 100 : Number(num),
+  };
+}
+
+export function compare(actual: number, op: Comparator, expected: number): boolean {
+  switch (op) {
+    case '<':
+      return actual < expected;
+    case '<=':
+      return actual <= expected;
+    case '>':
+      return actual > expected;
+    case '>=':
+      return actual >= expected;
+    case '==':
+      return actual === expected;
+    case '!=':
+      return actual !== expected;
+  }
+}
+
+/**
+ * Judge thresholds against flat figures (`{ 'event_tracking_latency.p95': 83, events_lost: 0 }`).
+ * A metric with no data (null, e.g. a retry rate when nothing failed) passes only comparisons that a
+ * vacuous truth satisfies for rates: it is reported as "n/a" and counted as passed, because "no call
+ * needed a retry" must not fail `retry_success_rate > 0.95`.
+ */
+export function evaluateThresholds(thresholds: readonly Threshold[], figures: Record<string, number | null>): ThresholdResult[] {
+  return thresholds.map((t) => {
+    const actual = figures[t.metric] ?? null;
+    const passed = actual === null ? true : compare(actual, t.op, t.value);
+    return { ...t, actual, passed };
+  });
+}

@@ -1,0 +1,91 @@
+/** `report.md`: the run in a form that reads well in a pull request. */
+import { type ReportDocument, fmtFigure, fmtMs, fmtNum, fmtPct } from './model.ts';
+
+export function renderMarkdown(r: ReportDocument): string {
+  const m = r.metrics;
+  const s = r.scenario;
+  const out: string[] = [];
+  const verdict = r.partial ? '⚠️ partial run (interrupted)' : r.passed ? '✅ all thresholds passed' : '❌ thresholds failed';
+  out.push(`# dreamflow-sim: \`${s.name}\` — ${verdict}`, '');
+  if (s.description) out.push(`> ${s.description.trim().replace(/\n/g, '\n> ')}`, '');
+  out.push(
+    `**Fault profile:** \`${s.faults}\` · **seed** ${s.seed} · **users** ${s.users} · **simulated duration** ${s.duration} · **mode** ${s.mode}`,
+    '',
+    `Ran on Node ${r.environment.node}, ${r.environment.os}, ${r.environment.cpus}× ${r.environment.cpu}; ${fmtNum(m.time.wallMs / 1000, 2)} s wall time.`,
+    '',
+  );
+
+  out.push('## Thresholds', '');
+  if (r.thresholds.length === 0) out.push('_This scenario sets no thresholds._', '');
+  else {
+    out.push('| | Threshold | Measured |', '|---|---|---|');
+    for (const t of r.thresholds) out.push(`| ${t.passed ? '✓' : '✗'} | \`${t.source}\` | ${fmtFigure(t.metric, t.actual)} |`);
+    out.push('');
+  }
+
+  out.push(`## Seed claims vs. measured (fault profile \`${s.faults}\`)`, '', '| Claim | Seeds say | Target | Measured | Verdict |', '|---|---|---|---|---|');
+  for (const c of r.claims) {
+    const measured = c.unit === 'ms' ? fmtMs(c.measured) : fmtPct(c.measured);
+    out.push(`| ${c.claim} | ${c.claimed} | ${c.target ?? '—'} | ${measured} | ${c.verdict} |`);
+  }
+  out.push('');
+
+  out.push('## Latency (as the app experiences it)', '', '| Operation | count | p50 | p95 | p99 | max |', '|---|---|---|---|---|---|');
+  for (const [name, l] of Object.entries(m.latency)) {
+    out.push(`| ${name.replace(/_/g, ' ')} | ${fmtNum(l.count)} | ${fmtMs(l.p50)} | ${fmtMs(l.p95)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} |`);
+  }
+  out.push('');
+
+  const e = m.events;
+  out.push(
+    '## Events (nothing may go missing)',
+    '',
+    `| tracked | delivered | pending | dead-lettered | lost | stored in mock | expected from journeys |`,
+    '|---|---|---|---|---|---|---|',
+    `| ${e.tracked} | ${e.delivered} | ${e.pending} | ${e.deadLettered} | ${e.lost} | ${e.stored ?? 'n/a'} | ${e.expected} |`,
+    '',
+    e.conserved
+      ? `Conservation holds: tracked = delivered + pending + dead-lettered.`
+      : `**Conservation fails: ${e.lost} event(s) unaccounted for.**`,
+    '',
+  );
+
+  const k = m.klaviyo;
+  out.push(
+    '## Klaviyo calls, retries and cache',
+    '',
+    `- ${fmtNum(k.calls)} calls, ${fmtNum(k.attempts)} attempts, ${fmtNum(k.retries)} retries; API success ${fmtPct(k.apiSuccessRate)}, retry success ${fmtPct(k.retrySuccessRate)} (${k.callsRecovered}/${k.callsFailedOnce}).`,
+    `- 429 answers: ${k.throttled}; retries after Retry-After honoured: ${k.retryAfterHonoured}/${k.retryAfterObserved}.`,
+    `- Cache: ${m.cache.hits} hits, ${m.cache.misses} misses (hit rate ${fmtPct(m.cache.hitRate)}); ${m.cache.savedCalls} API calls saved (${fmtPct(m.cache.callsSavedRate)}).`,
+    `- Journeys: ${m.journeys.started} started, ${m.journeys.completed} completed, ${m.journeys.failed} failed; ${fmtNum(m.journeys.perSecond, 1)} journeys/s of wall time.`,
+    '',
+  );
+  if (Object.keys(r.faults.counts).length) {
+    out.push(`Faults injected: ${Object.entries(r.faults.counts).map(([k2, v]) => `${k2} × ${v}`).join(', ')}.`, '');
+  }
+  if (m.journeys.failures.length) {
+    out.push('<details><summary>Journey failures (first 10)</summary>', '', ...m.journeys.failures.map((f) => `- ${f}`), '', '</details>', '');
+  }
+
+  if (r.baseline) {
+    const b = r.baseline;
+    out.push(
+      `## Baseline comparison (${b.passed ? 'no regressions' : `${b.regressions.length} regression(s)`}, tolerance ${fmtPct(b.tolerance)})`,
+      '',
+    );
+    if (b.comparableNote) out.push(`_${b.comparableNote}_`, '');
+    const shown = b.rows.filter((row) => row.status !== 'same' && row.status !== 'info');
+    if (shown.length === 0) out.push('Every gated figure matches the baseline.', '');
+    else {
+      out.push('| Figure | Baseline | Current | Change | Status |', '|---|---|---|---|---|');
+      for (const row of shown) {
+        out.push(
+          `| \`${row.figure}\` | ${fmtFigure(row.figure, row.baseline)} | ${fmtFigure(row.figure, row.current)} | ${row.change === null ? '—' : `${(row.change * 100).toFixed(1)} %`} | ${row.status === 'regressed' || row.status === 'changed' ? `**${row.status}**` : row.status} |`,
+        );
+      }
+      out.push('');
+    }
+  }
+  out.push(`<sub>report.json schema v${r.schemaVersion} · generated ${r.generatedAt} · re-create with \`npx dreamflow-sim run ${s.source ? s.name : s.name} --seed ${s.seed} --users ${s.users} --faults ${s.faults}\`</sub>`, '');
+  return out.join('\n');
+}

@@ -1,0 +1,140 @@
+/**
+ * `report.json`, schema version 1: everything a run measured, plus where and how it ran. The Markdown
+ * and HTML reports and `report compare` are all rendered from this document alone, so a report can be
+ * re-rendered or compared long after the run.
+ */
+import { createHash } from 'node:crypto';
+import { cpus, platform, release, totalmem, arch } from 'node:os';
+import type { RunMetrics } from '../harness/metrics.ts';
+import type { RunResult } from '../harness/runner.ts';
+import type { ThresholdResult } from '../harness/thresholds.ts';
+import { formatDuration } from '../harness/duration.ts';
+import { type ClaimRow, judgeClaims } from './claims.ts';
+import type { Comparison } from './compare.ts';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface ReportDocument {
+  schemaVersion: 1;
+  tool: { name: 'dreamflow-sim'; version: string };
+  generatedAt: string;
+  startedAt: string;
+  /** True when the run was interrupted (Ctrl-C): figures cover what ran. */
+  partial: boolean;
+  passed: boolean;
+  scenario: {
+    name: string;
+    description: string;
+    source: string | null;
+    seed: number;
+    users: number;
+    faults: string;
+    mode: 'inprocess' | 'http';
+    duration: string;
+    durationMs: number;
+    arrival: unknown;
+    concurrency: number;
+  };
+  environment: { node: string; os: string; arch: string; cpu: string; cpus: number; memoryGb: number };
+  metrics: RunMetrics;
+  /** Flat figures (`event_tracking_latency.p95`, `events_lost`, …) that thresholds and compare use. */
+  figures: Record<string, number | null>;
+  thresholds: ThresholdResult[];
+  claims: ClaimRow[];
+  faults: { counts: Record<string, number>; injected: number; sequenceHash: string };
+  baseline?: Comparison;
+}
+
+export function environmentInfo(): ReportDocument['environment'] {
+  const cpuList = cpus();
+  return {
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    arch: arch(),
+    cpu: cpuList[0]?.model.trim() ?? 'unknown',
+    cpus: cpuList.length,
+    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
+
+export function buildReport(result: RunResult, version = '0.1.0'): ReportDocument {
+  const s = result.scenario;
+  const injected = Object.entries(result.faultCounts)
+    .filter(([k]) => k !== 'none')
+    .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'dreamflow-sim', version },
+    generatedAt: new Date().toISOString(),
+    startedAt: result.startedAt,
+    partial: result.partial,
+    passed: !result.partial && result.thresholds.every((t) => t.passed),
+    scenario: {
+      name: s.name,
+      description: s.description,
+      source: s.source ?? null,
+      seed: result.seed,
+      users: result.users,
+      faults: result.faults,
+      mode: result.mode,
+      duration: formatDuration(s.duration),
+      durationMs: s.duration,
+      arrival: s.arrival,
+      concurrency: Math.min(s.concurrency ?? result.users, result.users),
+    },
+    environment: environmentInfo(),
+    metrics: result.metrics,
+    figures: result.figures,
+    thresholds: result.thresholds,
+    claims: judgeClaims(result.metrics),
+    faults: {
+      counts: result.faultCounts,
+      injected,
+      sequenceHash: createHash('sha256').update(result.faultSequence.join('\n')).digest('hex').slice(0, 16),
+    },
+  };
+}
+
+/** Read a report.json, checking it is one this version understands. */
+export function parseReport(text: string, file: string): ReportDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected a report.json written by "dreamflow-sim run"`);
+  }
+  const d = doc as Partial<ReportDocument>;
+  if (!d || typeof d !== 'object' || d.schemaVersion !== REPORT_SCHEMA_VERSION || !d.figures) {
+    throw new Error(
+      `${file}: expected a dreamflow-sim report.json with schemaVersion ${REPORT_SCHEMA_VERSION} and "figures"; got schemaVersion ${JSON.stringify(d?.schemaVersion)}`,
+    );
+  }
+  return d as ReportDocument;
+}
+
+/** Formatting shared by the Markdown, HTML and console renderers. */
+export function fmtMs(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;
+  if (v >= 100) return `${v.toFixed(0)} ms`;
+  if (v >= 1) return `${v.toFixed(1)} ms`;
+  return `${v.toFixed(3)} ms`;
+}
+
+export function fmtPct(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  return `${(v * 100).toFixed(v >= 0.999 || v === 0 ? 2 : 1)} %`;
+}
+
+export function fmtNum(v: number | null | undefined, digits = 0): string {
+  if (v === null || v === undefined) return 'n/a';
+  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+/** A figure formatted by what its name says it is. */
+export function fmtFigure(name: string, v: number | null | undefined): string {
+  if (name.includes('_latency.') && !name.endsWith('.count')) return fmtMs(v);
+  if (name.endsWith('_rate')) return fmtPct(v);
+  if (name.endsWith('_per_second')) return fmtNum(v, 1);
+  return fmtNum(v, 3);
+}

@@ -1,0 +1,41 @@
+/** The console summary printed at the end of a run (k6-style ✓/✗ per threshold). */
+import { type ReportDocument, fmtFigure, fmtMs, fmtNum, fmtPct } from './model.ts';
+
+export function renderSummary(r: ReportDocument, color = false): string {
+  const green = (t: string) => (color ? `\x1b[32m${t}\x1b[0m` : t);
+  const red = (t: string) => (color ? `\x1b[31m${t}\x1b[0m` : t);
+  const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[0m` : t);
+  const m = r.metrics;
+  const lines: string[] = [];
+  lines.push(
+    `scenario ${r.scenario.name} · seed ${r.scenario.seed} · ${r.scenario.users} users · faults ${r.scenario.faults} · ${r.scenario.mode}${r.partial ? ' · PARTIAL (interrupted)' : ''}`,
+    '',
+    `  journeys ........ ${m.journeys.completed}/${m.journeys.started} completed, ${m.journeys.failed} failed · ${fmtNum(m.journeys.perSecond, 1)} journeys/s (wall)`,
+    `  event tracking .. p50 ${fmtMs(m.latency.event_tracking.p50)}  p95 ${fmtMs(m.latency.event_tracking.p95)}  p99 ${fmtMs(m.latency.event_tracking.p99)}  max ${fmtMs(m.latency.event_tracking.max)}  (${m.latency.event_tracking.count} calls)`,
+    `  profile sync .... p50 ${fmtMs(m.latency.profile_sync.p50)}  p95 ${fmtMs(m.latency.profile_sync.p95)}  p99 ${fmtMs(m.latency.profile_sync.p99)}  max ${fmtMs(m.latency.profile_sync.max)}  (${m.latency.profile_sync.count} calls)`,
+    `  Klaviyo API ..... success ${fmtPct(m.klaviyo.apiSuccessRate)} · retry success ${fmtPct(m.klaviyo.retrySuccessRate)} · ${m.klaviyo.retries} retries · ${m.klaviyo.throttled}× 429`,
+    `  cache ........... hit rate ${fmtPct(m.cache.hitRate)} · ${m.cache.savedCalls} calls saved (${fmtPct(m.cache.callsSavedRate)})`,
+    `  events .......... tracked ${m.events.tracked} = delivered ${m.events.delivered} + pending ${m.events.pending} + dead-lettered ${m.events.deadLettered} ${m.events.conserved ? green('✓ conserved') : red(`✗ ${m.events.lost} lost`)}`,
+    '',
+  );
+  if (r.thresholds.length) {
+    lines.push('  thresholds');
+    for (const t of r.thresholds) {
+      const mark = t.passed ? green('✓') : red('✗');
+      lines.push(`    ${mark} ${t.source.padEnd(44)} ${dim(`measured ${fmtFigure(t.metric, t.actual)}`)}`);
+    }
+    lines.push('');
+  }
+  if (r.baseline) {
+    const b = r.baseline;
+    lines.push(
+      `  baseline ${b.passed ? green('✓ no regressions') : red(`✗ ${b.regressions.length} regression(s)`)} (tolerance ${fmtPct(b.tolerance)})`,
+    );
+    if (b.comparableNote) lines.push(`    ${dim(b.comparableNote)}`);
+    for (const row of b.regressions) {
+      lines.push(`    ${red('✗')} ${row.figure}: ${fmtFigure(row.figure, row.baseline)} → ${fmtFigure(row.figure, row.current)}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

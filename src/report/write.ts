@@ -1,0 +1,22 @@
+/** Write report.json, report.md and report.html into a directory. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { renderHtml } from './html.ts';
+import { renderMarkdown } from './markdown.ts';
+import type { ReportDocument } from './model.ts';
+
+export interface WrittenReports {
+  json: string;
+  markdown: string;
+  html: string;
+}
+
+export function writeReports(report: ReportDocument, outDir: string): WrittenReports {
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const files = { json: join(dir, 'report.json'), markdown: join(dir, 'report.md'), html: join(dir, 'report.html') };
+  writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(files.markdown, renderMarkdown(report));
+  writeFileSync(files.html, renderHtml(report));
+  return files;
+}
