@@ -1,0 +1,82 @@
+/**
+ * Opens the fake Supabase's SQLite database and brings its schema up to date.
+ *
+ * Migrations are the numbered `*.sql` files in `../migrations/`, applied in order inside one transaction
+ * each and recorded in `schema_migrations`, so a `--db FILE` database created by an older version is
+ * upgraded in place. Defaults for ids and timestamps call functions registered here (`df_uuid()`,
+ * `df_now()`), which is how the injected Clock reaches SQL.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { Clock } from '../../../src/lib/clock.ts';
+import { systemClock } from '../../../src/lib/clock.ts';
+import { compileLike } from '../postgrest/like.ts';
+
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** A file path for a persistent database (WAL mode); default `:memory:`. */
+  dbFile?: string;
+  clock?: Clock;
+  /** Id generator for uuid defaults (default `crypto.randomUUID`); the seeder passes a seeded one. */
+  newId?: () => string;
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+export function openDatabase(options: OpenDatabaseOptions = {}): Db {
+  const clock = options.clock ?? systemClock;
+  const newId = options.newId ?? randomUUID;
+  const db = new Database(options.dbFile ?? ':memory:');
+  if (options.dbFile && options.dbFile !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.function('df_uuid', { deterministic: false }, () => newId());
+  db.function('df_now', { deterministic: false }, () => isoNow(clock));
+  // Postgres LIKE is case-sensitive, ILIKE is not; SQLite's LIKE is neither reliably, so both are ours.
+  db.function('df_like', { deterministic: true }, (value: unknown, pattern: unknown) =>
+    value === null || pattern === null ? null : compileLike(String(pattern), false).test(String(value)) ? 1 : 0,
+  );
+  db.function('df_ilike', { deterministic: true }, (value: unknown, pattern: unknown) =>
+    value === null || pattern === null ? null : compileLike(String(pattern), true).test(String(value)) ? 1 : 0,
+  );
+  db.function('df_match', { deterministic: true }, (value: unknown, pattern: unknown, flags: unknown) =>
+    value === null || pattern === null ? null : new RegExp(String(pattern), String(flags ?? '')).test(String(value)) ? 1 : 0,
+  );
+  migrate(db);
+  return db;
+}
+
+export function isoNow(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}
+
+/** Apply every migration not yet recorded. Returns the versions applied now. */
+export function migrate(db: Db): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version text PRIMARY KEY NOT NULL,
+    applied_at text NOT NULL
+  )`);
+  const done = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: string }[]).map((r) => r.version),
+  );
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d+_[\w-]+\.sql$/.test(f))
+    .sort();
+  const applied: string[] = [];
+  for (const file of files) {
+    const version = file.replace(/\.sql$/, '');
+    if (done.has(version)) continue;
+    const sql = readFileSync(new URL(file, `file://${MIGRATIONS_DIR}`), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        version,
+        new Date().toISOString(),
+      );
+    })();
+    applied.push(version);
+  }
+  return applied;
+}
