@@ -19,7 +19,7 @@ import {
   profileSwitchSchema,
 } from './schema.ts';
 
-export { faultOptionsHelp, parseSeedOption } from './cli.ts';
+export { faultOptionsHelp, parseSeedOption, seedOptionHelp } from './cli.ts';
 export { type LoadedFaultProfile, listFaultProfiles, loadFaultProfile } from './profiles.ts';
 export { FaultConfigError, type FaultDocument, type FaultRule, parseFaultDocument } from './schema.ts';
 
