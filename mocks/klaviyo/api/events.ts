@@ -1,0 +1,284 @@
+/**
+ * Events API: create_event (the hot path), get_events, get_event.
+ *
+ * create_event answers 202 with an empty body. The metric is created on first use of its name; the
+ * profile is found by id / email / external_id / phone_number or created; `time` is truncated to the
+ * second and defaults to the clock's now. Dedup follows the spec: the same `unique_id` for the same
+ * profile and metric is stored once; with no `unique_id` the key is the time to the second, so only one
+ * event per profile, metric and second is kept (exactly as Klaviyo documents it).
+ */
+import { z } from 'zod';
+import { invalidBody, notFound } from '../jsonapi/errors.ts';
+import { compileFilter, type FieldSpec, parseDatetime, parseFilter } from '../jsonapi/filter.ts';
+import { pageLinks, readCursor } from '../jsonapi/pagination.ts';
+import { fieldsParam, listParam, pageSizeParam, sortParam } from '../jsonapi/query.ts';
+import { Included, isoTime, pickFields, relationship, type ResourceObject } from '../jsonapi/serialize.ts';
+import type { EventRow, MetricRow, ProfileRow } from '../store.ts';
+import { type Ctx, type Handler, parseBody, reply } from './context.ts';
+import { METRIC_FIELDS, metricResource, resolveMetric } from './metrics.ts';
+import {
+  applyAttributes,
+  findByIdentifiers,
+  hasIdentifier,
+  IDENTIFIERS,
+  newProfileRow,
+  normaliseIdentifiers,
+  PROFILE_FIELDS,
+  profileAttributesShape,
+  profileMetaSchema,
+  profileResource,
+} from './profile-model.ts';
+
+const nullableString = z.string().nullable().optional();
+
+const createSchema = z.object({
+  data: z.object({
+    type: z.literal('event'),
+    attributes: z.object({
+      properties: z.record(z.string(), z.unknown()),
+      time: z.string().nullable().optional(),
+      value: z.number().nullable().optional(),
+      value_currency: nullableString,
+      unique_id: nullableString,
+      backfill: z.boolean().nullable().optional(),
+      metric: z.object({
+        data: z.object({
+          type: z.literal('metric'),
+          attributes: z.object({ name: z.string().min(1), service: nullableString }),
+        }),
+      }),
+      profile: z.object({
+        data: z.object({
+          type: z.literal('profile'),
+          id: nullableString,
+          attributes: z.strictObject({
+            ...profileAttributesShape,
+            anonymous_id: nullableString,
+            meta: profileMetaSchema,
+          }),
+          meta: profileMetaSchema,
+        }),
+      }),
+    }),
+  }),
+});
+
+type ProfileInput = z.infer<typeof createSchema>['data']['attributes']['profile']['data'];
+
+const PROFILE_POINTER = '/data/attributes/profile/data';
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+const MIN_TIME = Date.UTC(1990, 0, 1);
+
+export const createEvent: Handler = (ctx) => {
+  const body = parseBody(ctx, createSchema);
+  const a = body.data.attributes;
+  const now = ctx.clock.now();
+  let time = now;
+  if (a.time) {
+    time = parseDatetime(a.time);
+    if (Number.isNaN(time))
+      throw invalidBody('/data/attributes/time', `'${a.time}' is not an ISO 8601 datetime.`);
+    if (time < MIN_TIME || time > now + YEAR_MS) {
+      throw invalidBody(
+        '/data/attributes/time',
+        'time must be after 1990 and at most one year in the future.',
+      );
+    }
+  }
+  // Klaviyo truncates event time to the second.
+  time = Math.floor(time / 1000) * 1000;
+  normaliseIdentifiers(a.profile.data.attributes, `${PROFILE_POINTER}/attributes`);
+  try {
+    ctx.store.transaction(() => writeEvent(ctx, a, time, now));
+  } catch (err) {
+    // A rolled-back transaction may have created a metric the cache now names; forget them all.
+    ctx.metricCache.clear();
+    throw err;
+  }
+  return { status: 202, headers: {}, body: null };
+};
+
+type EventAttributes = z.infer<typeof createSchema>['data']['attributes'];
+
+function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): void {
+  const profile = resolveEventProfile(ctx, a.profile.data, now);
+  const metricId = resolveMetric(
+    ctx,
+    a.metric.data.attributes.name,
+    a.metric.data.attributes.service ?? 'api',
+  );
+  const inserted = ctx.store.insertEvent({
+    account: ctx.account,
+    id: ctx.ids.ulid(),
+    metric_id: metricId,
+    profile_id: profile.id,
+    datetime: time,
+    value: a.value ?? null,
+    dedup: a.unique_id ? `u:${a.unique_id}` : `t:${time / 1000}`,
+    uuid: ctx.ids.uuid(),
+    properties: JSON.stringify(a.unique_id ? { ...a.properties, $event_id: a.unique_id } : a.properties),
+  });
+  if (inserted) ctx.store.touchLastEvent(profile.seq, time);
+}
+
+/** Find the event's profile, or create it; fill in attributes it did not have yet. */
+function resolveEventProfile(ctx: Ctx, pdata: ProfileInput, now: number): ProfileRow {
+  const attrs = pdata.attributes;
+  const meta = attrs.meta ?? pdata.meta;
+  let row: ProfileRow | undefined;
+  if (pdata.id) {
+    row = ctx.store.profileById(ctx.account, pdata.id);
+    if (!row) throw invalidBody(`${PROFILE_POINTER}/id`, `A profile with id ${pdata.id} does not exist.`);
+  } else {
+    row = findByIdentifiers(ctx, attrs);
+  }
+  const { meta: _meta, ...rest } = attrs;
+  if (!row) {
+    if (!hasIdentifier(attrs) && !attrs.anonymous_id) {
+      throw invalidBody(
+        `${PROFILE_POINTER}/attributes`,
+        'The event profile needs one of id, email, phone_number, external_id or anonymous_id.',
+      );
+    }
+    const fresh = newProfileRow(ctx, rest);
+    if (meta) applyAttributes(fresh as ProfileRow, {}, meta, now);
+    return ctx.store.insertProfile(fresh);
+  }
+  // Identifiers only fill gaps (never steal one held by another profile); other attributes update.
+  const update = { ...rest };
+  for (const key of IDENTIFIERS) {
+    const v = update[key];
+    if (v === undefined) continue;
+    if (row[key] !== null || v === null || ctx.store.profileBy(ctx.account, key, v)) delete update[key];
+  }
+  const keys = Object.keys(update);
+  if (keys.length > 0 || meta) {
+    if (applyAttributes(row, update, meta, now)) ctx.store.updateProfile(row);
+  }
+  return row;
+}
+
+// --- reads ------------------------------------------------------------------------------------
+
+const EVENT_FIELDS = ['timestamp', 'event_properties', 'datetime', 'uuid'] as const;
+
+/** Allowed filter fields and operators, from the spec's get_events `filter` description. */
+const RANGE = ['greater-or-equal', 'greater-than', 'less-or-equal', 'less-than'];
+const FILTERS: Record<string, FieldSpec> = {
+  metric_id: { column: 'metric_id', type: 'string', ops: ['equals'] },
+  profile_id: { column: 'profile_id', type: 'string', ops: ['equals'] },
+  profile: { column: 'profile_id', type: 'string', ops: ['has'] },
+  metric: { column: 'metric_id', type: 'string', ops: ['has'] },
+  datetime: { column: 'datetime', type: 'datetime', ops: RANGE },
+  timestamp: { column: 'datetime', type: 'datetime', ops: RANGE },
+};
+
+interface EventView {
+  fields: string[] | null;
+  metricFields: string[] | null;
+  profileFields: string[] | null;
+  include: string[];
+}
+
+function readView(ctx: Ctx): EventView {
+  fieldsParam(ctx.req, 'attribution', []);
+  return {
+    fields: fieldsParam(ctx.req, 'event', EVENT_FIELDS),
+    metricFields: fieldsParam(ctx.req, 'metric', METRIC_FIELDS),
+    profileFields: fieldsParam(ctx.req, 'profile', PROFILE_FIELDS),
+    include: listParam(ctx.req, 'include', ['attributions', 'metric', 'profile']),
+  };
+}
+
+function eventResource(ctx: Ctx, row: EventRow, v: EventView): ResourceObject {
+  const origin = ctx.req.url.origin;
+  const base = `/api/events/${row.id}`;
+  const props = JSON.parse(row.properties) as Record<string, unknown>;
+  if (row.value !== null) props.$value = row.value;
+  return {
+    type: 'event',
+    id: row.id,
+    attributes: pickFields(
+      {
+        timestamp: row.datetime / 1000,
+        event_properties: props,
+        datetime: isoTime(row.datetime),
+        uuid: row.uuid,
+      },
+      v.fields,
+    ),
+    relationships: {
+      profile: relationship(origin, base, 'profile', { type: 'profile', id: row.profile_id }),
+      metric: relationship(origin, base, 'metric', { type: 'metric', id: row.metric_id }),
+      attributions: relationship(
+        origin,
+        base,
+        'attributions',
+        v.include.includes('attributions') ? [] : undefined,
+      ),
+    },
+    links: { self: `${origin}${base}/` },
+  };
+}
+
+/** `included` for a page of events: one query per related type. */
+function includedFor(ctx: Ctx, rows: EventRow[], v: EventView): ResourceObject[] | undefined {
+  if (v.include.length === 0) return undefined;
+  const out = new Included();
+  if (v.include.includes('metric')) {
+    const ids = [...new Set(rows.map((r) => r.metric_id))];
+    for (const m of ctx.store.byIds<MetricRow>('metrics', ctx.account, ids))
+      out.add(metricResource(ctx, m, v.metricFields));
+  }
+  if (v.include.includes('profile')) {
+    const ids = [...new Set(rows.map((r) => r.profile_id))];
+    for (const p of ctx.store.byIds<ProfileRow>('profiles', ctx.account, ids)) {
+      out.add(
+        profileResource(ctx, p, {
+          fields: v.profileFields,
+          additional: [],
+          included: [],
+          relationships: ['lists', 'segments', 'push-tokens'],
+        }),
+      );
+    }
+  }
+  return out.list();
+}
+
+export const getEvents: Handler = (ctx) => {
+  const v = readView(ctx);
+  const filterText = ctx.req.query.get('filter');
+  const filter = filterText
+    ? compileFilter(parseFilter(filterText), FILTERS, 'event')
+    : { where: [], params: [] };
+  const sort = sortParam(ctx.req, ['datetime', 'timestamp']);
+  const page = ctx.store.list<EventRow>({
+    table: 'events',
+    account: ctx.account,
+    where: filter.where,
+    params: filter.params,
+    sortExpr: 'datetime',
+    desc: sort?.desc ?? false,
+    cursor: readCursor(ctx.req),
+    limit: pageSizeParam(ctx.req, 200, 1000),
+  });
+  const doc: Record<string, unknown> = {
+    data: page.rows.map((r) => eventResource(ctx, r, v)),
+    links: pageLinks(ctx.req, page),
+  };
+  const included = includedFor(ctx, page.rows, v);
+  if (included) doc.included = included;
+  return reply(200, doc);
+};
+
+export const getEvent: Handler = (ctx) => {
+  const v = readView(ctx);
+  const row = ctx.store.eventById(ctx.account, ctx.params.id!);
+  if (!row) throw notFound(`An event with id ${ctx.params.id} does not exist.`);
+  const data = eventResource(ctx, row, v);
+  const doc: Record<string, unknown> = { data, links: { self: data.links.self } };
+  const included = includedFor(ctx, [row], v);
+  if (included) doc.included = included;
+  return reply(200, doc);
+};

@@ -1,0 +1,97 @@
+/**
+ * The Klaviyo mock's public entry points.
+ *
+ * - `createKlaviyoMock(opts)` → a `MockService` (admin API, faults, journal around the core);
+ * - `klaviyoHandlers(opts)` → msw handlers: `setupServer(...klaviyoHandlers())` makes the unchanged SDK
+ *   talk to the mock in-process at `https://a.klaviyo.com` (or any `baseUrls`);
+ * - `startKlaviyoServer(opts)` → the same service over HTTP (Express) on 127.0.0.1.
+ */
+import type { HttpHandler } from 'msw';
+import type { Clock } from '../../src/lib/clock.ts';
+import { createExpressApp } from '../shared/express-adapter.ts';
+import type { MockRequest, MockResponse } from '../shared/http.ts';
+import { listen, type RunningServer } from '../shared/listen.ts';
+import { createMswHandlers } from '../shared/msw-adapter.ts';
+import { createMockService, type FaultInjector, type MockService } from '../shared/service.ts';
+import { KlaviyoCore } from './provider.ts';
+
+export { IMPLEMENTED_OPERATIONS, KlaviyoCore } from './provider.ts';
+
+export const DEFAULT_KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
+
+export interface KlaviyoMockOptions {
+  /** SQLite file (WAL mode) so state survives restarts; omitted → in memory. */
+  dbFile?: string;
+  /** Per-operation rate limits from the spec (default true). */
+  rateLimits?: boolean;
+  clock?: Clock;
+  faults?: FaultInjector;
+  /** Seed for generated ids (default 1). */
+  seed?: number;
+  /** Called after every emulated-API response (contract tests validate bodies here). */
+  onResponse?: (req: MockRequest, res: MockResponse, operation: string | undefined) => void;
+  /** Request journal capacity (default 10 000). */
+  journalSize?: number;
+}
+
+export function createKlaviyoMock(opts: KlaviyoMockOptions = {}): MockService {
+  const core = new KlaviyoCore({
+    dbFile: opts.dbFile,
+    rateLimits: opts.rateLimits,
+    clock: opts.clock,
+    seed: opts.seed,
+  });
+  return createMockService(core, {
+    clock: opts.clock,
+    faults: opts.faults,
+    onResponse: opts.onResponse,
+    journalSize: opts.journalSize,
+  });
+}
+
+export interface KlaviyoHandlersOptions extends KlaviyoMockOptions {
+  /** Base URLs to intercept (default `https://a.klaviyo.com`). */
+  baseUrls?: string[];
+  /** Reuse an existing service (e.g. to share state with an HTTP server or inspect its journal). */
+  service?: MockService;
+}
+
+export function klaviyoHandlers(opts: KlaviyoHandlersOptions = {}): HttpHandler[] {
+  const service = opts.service ?? createKlaviyoMock(opts);
+  return createMswHandlers(service, opts.baseUrls ?? [DEFAULT_KLAVIYO_BASE_URL]);
+}
+
+export interface StartKlaviyoOptions extends KlaviyoMockOptions {
+  port?: number;
+  host?: string;
+  /** Print `klaviyo listening on http://…` once listening (the CLI turns this on). */
+  announce?: boolean;
+  /** Serve an existing service instead of creating one. */
+  service?: MockService;
+}
+
+export async function startKlaviyoServer(
+  opts: StartKlaviyoOptions = {},
+): Promise<RunningServer & { service: MockService }> {
+  const service = opts.service ?? createKlaviyoMock(opts);
+  let running: RunningServer;
+  try {
+    running = await listen(createExpressApp(service), {
+      port: opts.port ?? 0,
+      host: opts.host,
+      name: 'klaviyo',
+      announce: opts.announce,
+    });
+  } catch (err) {
+    if (!opts.service) service.close();
+    throw err;
+  }
+  return {
+    ...running,
+    service,
+    close: async () => {
+      await running.close();
+      if (!opts.service) service.close();
+    },
+  };
+}

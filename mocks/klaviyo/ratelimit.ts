@@ -1,0 +1,96 @@
+/**
+ * Klaviyo's per-account, per-operation rate limits: a burst bucket (N per second) and a steady bucket
+ * (M per minute), both token buckets on the injected Clock, so a VirtualClock never refills mid-test.
+ * A request passes when both buckets hold a token. Successful answers carry `RateLimit-Limit`,
+ * `RateLimit-Remaining` and `RateLimit-Reset`; a refusal carries `Retry-After` in whole seconds.
+ */
+import type { Clock } from '../../src/lib/clock.ts';
+import { RATE_LIMITS, type RateLimitTier } from './ratelimits.generated.ts';
+
+interface Bucket {
+  capacity: number;
+  /** Tokens per ms. */
+  rate: number;
+  windowSeconds: number;
+  tokens: number;
+  at: number;
+}
+
+export type RateDecision =
+  | { ok: true; headers: Record<string, string> }
+  | { ok: false; retryAfterSeconds: number; headers: Record<string, string> };
+
+/** Operations not in the spec table get Klaviyo's most common tier. */
+const DEFAULT_TIER: RateLimitTier = { burst: '75/s', steady: '750/m' };
+/** Bound the bucket map; idle buckets are full anyway, so dropping them changes nothing. */
+const MAX_BUCKETS = 100_000;
+
+export function parseRate(text: string): { count: number; windowSeconds: number } {
+  const m = /^(\d+)\/([smhd])$/.exec(text.trim());
+  if (!m) throw new Error(`Unreadable rate limit '${text}' (expected e.g. 75/s or 750/m).`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return { count: Number(m[1]), windowSeconds: unit };
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, [Bucket, Bucket]>();
+  constructor(private readonly clock: Clock) {}
+
+  take(account: string, operation: string): RateDecision {
+    const now = this.clock.now();
+    const key = `${account}|${operation}`;
+    let pair = this.buckets.get(key);
+    if (!pair) {
+      if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
+      const tier = RATE_LIMITS[operation] ?? DEFAULT_TIER;
+      pair = [bucket(tier.burst, now), bucket(tier.steady, now)];
+      this.buckets.set(key, pair);
+    }
+    for (const b of pair) refill(b, now);
+    const [burst, steady] = pair;
+    const limit = `${burst.capacity}, ${burst.capacity};w=${burst.windowSeconds}, ${steady.capacity};w=${steady.windowSeconds}`;
+    if (burst.tokens < 1 || steady.tokens < 1) {
+      const waitMs = Math.max(...pair.map((b) => (b.tokens >= 1 ? 0 : (1 - b.tokens) / b.rate)));
+      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      return {
+        ok: false,
+        retryAfterSeconds,
+        headers: {
+          'retry-after': String(retryAfterSeconds),
+          'ratelimit-limit': limit,
+          'ratelimit-remaining': '0',
+          'ratelimit-reset': String(retryAfterSeconds),
+        },
+      };
+    }
+    burst.tokens -= 1;
+    steady.tokens -= 1;
+    // The tighter bucket decides what the client sees.
+    const tight = burst.tokens <= steady.tokens * (burst.capacity / steady.capacity) ? burst : steady;
+    const resetSeconds = Math.max(0, Math.ceil((tight.capacity - tight.tokens) / tight.rate / 1000));
+    return {
+      ok: true,
+      headers: {
+        'ratelimit-limit': limit,
+        'ratelimit-remaining': String(Math.floor(Math.min(burst.tokens, steady.tokens))),
+        'ratelimit-reset': String(resetSeconds),
+      },
+    };
+  }
+
+  reset(): void {
+    this.buckets.clear();
+  }
+}
+
+function bucket(text: string, now: number): Bucket {
+  const { count, windowSeconds } = parseRate(text);
+  return { capacity: count, rate: count / (windowSeconds * 1000), windowSeconds, tokens: count, at: now };
+}
+
+function refill(b: Bucket, now: number): void {
+  if (now > b.at) {
+    b.tokens = Math.min(b.capacity, b.tokens + (now - b.at) * b.rate);
+    b.at = now;
+  }
+}

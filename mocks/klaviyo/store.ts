@@ -1,0 +1,387 @@
+/**
+ * The Klaviyo mock's state in SQLite (better-sqlite3): in memory by default, a WAL-mode file when a path
+ * is given, so state survives a restart. Every row carries its account (a hash of the private API key),
+ * and every query is scoped by it: data never crosses keys.
+ *
+ * Hot paths (create event, profile import, filtered profile reads) run on statements prepared once.
+ * Dynamic list queries (filter + sort + cursor) are prepared once per distinct SQL text and cached.
+ * Event dedup is a unique index on (account, profile, metric, dedup key), so a duplicate costs one
+ * index probe (`INSERT OR IGNORE`), never a scan. Aggregates run in SQL over (account, metric, datetime).
+ */
+import Database from 'better-sqlite3';
+import type { Cursor } from './jsonapi/pagination.ts';
+
+export interface ProfileRow {
+  seq: number;
+  account: string;
+  id: string;
+  email: string | null;
+  phone_number: string | null;
+  external_id: string | null;
+  /** JSON: first_name, last_name, organization, locale, title, image, location, anonymous_id. */
+  attrs: string;
+  /** JSON: custom properties. */
+  properties: string;
+  created: number;
+  updated: number;
+  last_event_date: number | null;
+}
+
+export interface MetricRow {
+  seq: number;
+  account: string;
+  id: string;
+  name: string;
+  service: string;
+  created: number;
+  updated: number;
+}
+
+export interface EventRow {
+  seq: number;
+  account: string;
+  id: string;
+  metric_id: string;
+  profile_id: string;
+  /** ms since epoch, truncated to the second as Klaviyo does. */
+  datetime: number;
+  value: number | null;
+  /** `u:<unique_id>` or `t:<epoch seconds>` (Klaviyo's default dedup key). */
+  dedup: string;
+  uuid: string;
+  /** JSON: the event's properties as sent. */
+  properties: string;
+}
+
+export interface ListQuery {
+  table: 'profiles' | 'events' | 'metrics';
+  account: string;
+  where: string[];
+  params: unknown[];
+  /** SQL expression to sort by (`seq` for creation order). */
+  sortExpr: string;
+  desc: boolean;
+  cursor: Cursor | null;
+  limit: number;
+}
+
+export interface ListResult<T> {
+  rows: (T & { _k: string | number })[];
+  hasNext: boolean;
+  hasPrev: boolean;
+}
+
+export interface AggregateRow {
+  bucket: number;
+  dims: string[];
+  count: number;
+  sum: number;
+  unique: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS profiles (
+  seq INTEGER PRIMARY KEY,
+  account TEXT NOT NULL,
+  id TEXT NOT NULL,
+  email TEXT,
+  phone_number TEXT,
+  external_id TEXT,
+  attrs TEXT NOT NULL,
+  properties TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  last_event_date INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS profiles_id ON profiles(account, id);
+CREATE INDEX IF NOT EXISTS profiles_email ON profiles(account, email);
+CREATE INDEX IF NOT EXISTS profiles_phone ON profiles(account, phone_number);
+CREATE INDEX IF NOT EXISTS profiles_external ON profiles(account, external_id);
+CREATE TABLE IF NOT EXISTS metrics (
+  seq INTEGER PRIMARY KEY,
+  account TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  service TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS metrics_id ON metrics(account, id);
+CREATE UNIQUE INDEX IF NOT EXISTS metrics_name ON metrics(account, name);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  account TEXT NOT NULL,
+  id TEXT NOT NULL,
+  metric_id TEXT NOT NULL,
+  profile_id TEXT NOT NULL,
+  datetime INTEGER NOT NULL,
+  value REAL,
+  dedup TEXT NOT NULL,
+  uuid TEXT NOT NULL,
+  properties TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(account, id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events(account, profile_id, metric_id, dedup);
+-- Covering (value, profile_id) so count / sum / unique aggregates never touch the table rows.
+CREATE INDEX IF NOT EXISTS events_metric_time ON events(account, metric_id, datetime, value, profile_id);
+CREATE INDEX IF NOT EXISTS events_time ON events(account, datetime);
+`;
+
+const MAX_CACHED_STATEMENTS = 500;
+
+export class KlaviyoStore {
+  readonly db: Database.Database;
+  /** Bumped on every open; id generation forks its PRNG by it so restarts never repeat ids. */
+  readonly generation: number;
+  private readonly cache = new Map<string, Database.Statement>();
+
+  private readonly s: {
+    profileById: Database.Statement;
+    profileByEmail: Database.Statement;
+    profileByPhone: Database.Statement;
+    profileByExternal: Database.Statement;
+    insertProfile: Database.Statement;
+    updateProfile: Database.Statement;
+    touchLastEvent: Database.Statement;
+    metricById: Database.Statement;
+    metricByName: Database.Statement;
+    insertMetric: Database.Statement;
+    insertEvent: Database.Statement;
+    eventById: Database.Statement;
+  };
+
+  constructor(file?: string) {
+    this.db = new Database(file ?? ':memory:');
+    if (file && file !== ':memory:') {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commits.
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.exec(SCHEMA);
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as
+      | { value: string }
+      | undefined;
+    this.generation = (row ? Number(row.value) : 0) + 1;
+    this.db
+      .prepare(
+        `INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      )
+      .run(String(this.generation));
+
+    const db = this.db;
+    this.s = {
+      profileById: db.prepare('SELECT * FROM profiles WHERE account = ? AND id = ?'),
+      profileByEmail: db.prepare('SELECT * FROM profiles WHERE account = ? AND email = ? LIMIT 1'),
+      profileByPhone: db.prepare('SELECT * FROM profiles WHERE account = ? AND phone_number = ? LIMIT 1'),
+      profileByExternal: db.prepare('SELECT * FROM profiles WHERE account = ? AND external_id = ? LIMIT 1'),
+      insertProfile: db.prepare(
+        `INSERT INTO profiles (account, id, email, phone_number, external_id, attrs, properties, created, updated, last_event_date)
+         VALUES (@account, @id, @email, @phone_number, @external_id, @attrs, @properties, @created, @updated, @last_event_date)`,
+      ),
+      updateProfile: db.prepare(
+        `UPDATE profiles SET email = @email, phone_number = @phone_number, external_id = @external_id, attrs = @attrs,
+         properties = @properties, updated = @updated, last_event_date = @last_event_date WHERE seq = @seq`,
+      ),
+      touchLastEvent: db.prepare(
+        'UPDATE profiles SET last_event_date = ? WHERE seq = ? AND (last_event_date IS NULL OR last_event_date < ?)',
+      ),
+      metricById: db.prepare('SELECT * FROM metrics WHERE account = ? AND id = ?'),
+      metricByName: db.prepare('SELECT * FROM metrics WHERE account = ? AND name = ?'),
+      insertMetric: db.prepare(
+        'INSERT INTO metrics (account, id, name, service, created, updated) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertEvent: db.prepare(
+        `INSERT OR IGNORE INTO events (account, id, metric_id, profile_id, datetime, value, dedup, uuid, properties)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      eventById: db.prepare('SELECT * FROM events WHERE account = ? AND id = ?'),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // --- profiles -------------------------------------------------------------------------------
+
+  profileById(account: string, id: string): ProfileRow | undefined {
+    return this.s.profileById.get(account, id) as ProfileRow | undefined;
+  }
+
+  profileBy(
+    account: string,
+    field: 'email' | 'phone_number' | 'external_id',
+    value: string,
+  ): ProfileRow | undefined {
+    const st =
+      field === 'email'
+        ? this.s.profileByEmail
+        : field === 'phone_number'
+          ? this.s.profileByPhone
+          : this.s.profileByExternal;
+    return st.get(account, value) as ProfileRow | undefined;
+  }
+
+  insertProfile(row: Omit<ProfileRow, 'seq'>): ProfileRow {
+    const info = this.s.insertProfile.run(row);
+    return { ...row, seq: Number(info.lastInsertRowid) };
+  }
+
+  updateProfile(row: ProfileRow): void {
+    this.s.updateProfile.run(row);
+  }
+
+  touchLastEvent(seq: number, datetime: number): void {
+    this.s.touchLastEvent.run(datetime, seq, datetime);
+  }
+
+  // --- metrics --------------------------------------------------------------------------------
+
+  metricById(account: string, id: string): MetricRow | undefined {
+    return this.s.metricById.get(account, id) as MetricRow | undefined;
+  }
+
+  metricByName(account: string, name: string): MetricRow | undefined {
+    return this.s.metricByName.get(account, name) as MetricRow | undefined;
+  }
+
+  insertMetric(row: Omit<MetricRow, 'seq'>): MetricRow {
+    const info = this.s.insertMetric.run(
+      row.account,
+      row.id,
+      row.name,
+      row.service,
+      row.created,
+      row.updated,
+    );
+    return { ...row, seq: Number(info.lastInsertRowid) };
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  /** Insert unless (account, profile, metric, dedup) exists; returns false for a duplicate. */
+  insertEvent(row: Omit<EventRow, 'seq'>): boolean {
+    const info = this.s.insertEvent.run(
+      row.account,
+      row.id,
+      row.metric_id,
+      row.profile_id,
+      row.datetime,
+      row.value,
+      row.dedup,
+      row.uuid,
+      row.properties,
+    );
+    return info.changes > 0;
+  }
+
+  eventById(account: string, id: string): EventRow | undefined {
+    return this.s.eventById.get(account, id) as EventRow | undefined;
+  }
+
+  // --- generic lists --------------------------------------------------------------------------
+
+  /** One page of a keyset-paginated list, plus whether there are rows beyond it either way. */
+  list<T>(q: ListQuery): ListResult<T> {
+    const backward = q.cursor?.dir === 'p';
+    // Walking backwards means reading in the opposite order, then reversing the page.
+    const readDesc = backward ? !q.desc : q.desc;
+    const where = ['account = ?', ...q.where];
+    const params: unknown[] = [q.account, ...q.params];
+    if (q.cursor) {
+      const cmp = readDesc ? '<' : '>';
+      where.push(`(${q.sortExpr} ${cmp} ? OR (${q.sortExpr} = ? AND seq ${cmp} ?))`);
+      params.push(q.cursor.key, q.cursor.key, q.cursor.seq);
+    }
+    const dir = readDesc ? 'DESC' : 'ASC';
+    const sql = `SELECT *, ${q.sortExpr} AS _k FROM ${q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, seq ${dir} LIMIT ?`;
+    params.push(q.limit + 1);
+    const rows = this.statement(sql).all(...params) as (T & { _k: string | number })[];
+    const more = rows.length > q.limit;
+    if (more) rows.pop();
+    if (backward) {
+      rows.reverse();
+      return { rows, hasNext: true, hasPrev: more };
+    }
+    return { rows, hasNext: more, hasPrev: q.cursor !== null };
+  }
+
+  /** Rows by id for `include` (one query per type per page). */
+  byIds<T>(table: 'profiles' | 'metrics', account: string, ids: string[]): T[] {
+    if (ids.length === 0) return [];
+    const sql = `SELECT * FROM ${table} WHERE account = ? AND id IN (${ids.map(() => '?').join(',')})`;
+    return this.statement(sql).all(account, ...ids) as T[];
+  }
+
+  // --- aggregates -----------------------------------------------------------------------------
+
+  /**
+   * count / sum(value) / count(distinct profile) per time bucket (and per `by` property values).
+   * Buckets are `[start, end)` ms pairs. One indexed range query per bucket over the covering
+   * (account, metric, datetime, value, profile) index: no table reads, no GROUP BY sorter over all rows.
+   */
+  aggregate(
+    account: string,
+    metricId: string,
+    buckets: [number, number][],
+    by: string[],
+    wantUnique: boolean,
+  ): AggregateRow[] {
+    // JSON paths go in as parameters, so any property name (quotes included) is safe.
+    const dims = by.map(() => 'json_extract(properties, ?)');
+    const paths = by.map((name) => `$."${name.replace(/["\\]/g, '')}"`);
+    const unique = wantUnique ? 'COUNT(DISTINCT profile_id)' : '0';
+    const dimSelect = dims.map((d, i) => `, ${d} AS d${i}`).join('');
+    const group = dims.length ? ` GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : '';
+    const sql = `SELECT COUNT(*) AS count, TOTAL(value) AS sum, ${unique} AS uniq${dimSelect} FROM events
+      WHERE account = ? AND metric_id = ? AND datetime >= ? AND datetime < ?${group}`;
+    const st = this.statement(sql);
+    const out: AggregateRow[] = [];
+    buckets.forEach(([lo, hi], bucket) => {
+      for (const r of st.all(...paths, account, metricId, lo, hi) as Record<string, unknown>[]) {
+        if (r.count === 0) continue;
+        out.push({
+          bucket,
+          dims: by.map((_, i) => (r[`d${i}`] === null || r[`d${i}`] === undefined ? '' : String(r[`d${i}`]))),
+          count: r.count as number,
+          sum: r.sum as number,
+          unique: r.uniq as number,
+        });
+      }
+    });
+    return out;
+  }
+
+  // --- admin ----------------------------------------------------------------------------------
+
+  counts(): Record<string, number> {
+    const count = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    return {
+      accounts: count(
+        'SELECT COUNT(*) AS n FROM (SELECT account FROM profiles UNION SELECT account FROM metrics UNION SELECT account FROM events)',
+      ),
+      profiles: count('SELECT COUNT(*) AS n FROM profiles'),
+      events: count('SELECT COUNT(*) AS n FROM events'),
+      metrics: count('SELECT COUNT(*) AS n FROM metrics'),
+    };
+  }
+
+  reset(): void {
+    this.db.exec('DELETE FROM events; DELETE FROM profiles; DELETE FROM metrics;');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let st = this.cache.get(sql);
+    if (!st) {
+      if (this.cache.size >= MAX_CACHED_STATEMENTS) this.cache.clear();
+      st = this.db.prepare(sql);
+      this.cache.set(sql, st);
+    }
+    return st;
+  }
+}
