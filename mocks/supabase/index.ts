@@ -68,3 +68,5 @@ export async function startSupabaseServer(
     },
   };
 }
+
+export { DEMO_PASSWORD, type SeedCounts, type SeedOptions, seedDemoFamilies } from './seed.ts';
