@@ -1,0 +1,133 @@
+/**
+ * Wires the whole integration for one environment: config → supabase-js clients, KlaviyoService (official
+ * SDK), circuit breaker, outbox + worker, cache, MCP adapter, story generator, backend. Used by
+ * `dreamflow-sim app`, `dreamflow-sim up` and the harness's in-process mode — where msw intercepts both
+ * SDKs and a VirtualClock drives every wait: all time comes from `clock`, all randomness from `seed`/`rng`.
+ */
+import { type Clock, systemClock } from '../lib/clock.ts';
+import { createRng, type Rng } from '../lib/prng.ts';
+import { Cache } from '../integration/cache.ts';
+import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-breaker.ts';
+import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
+import { Instrumentation } from '../integration/instrumentation.ts';
+import { KlaviyoService, type Logger } from '../integration/klaviyo/service.ts';
+import { KlaviyoMcpAdapter } from '../integration/mcp.ts';
+import { Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
+import type { RetryPolicy } from '../integration/retry.ts';
+import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
+import { createSupabaseClients, type SupabaseClients } from '../integration/supabase.ts';
+import { createDreamFlowBackend, type DreamFlowBackend } from './backend.ts';
+
+export interface DreamFlowStackOptions {
+  /** Explicit settings; anything missing is read from `env` (default process.env). */
+  config?: Partial<IntegrationConfig>;
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  seed?: number;
+  rng?: Rng;
+  /** Outbox SQLite file (default `:memory:`). */
+  outboxPath?: string;
+  outboxConcurrency?: number;
+  deliveryRounds?: number;
+  /** false → Klaviyo calls are awaited inline (the seeds' original, blocking behaviour). Default true. */
+  nonBlocking?: boolean;
+  storyLatency?: Partial<StoryLatency>;
+  cacheTtlMs?: number;
+  breaker?: BreakerOptions;
+  retryPolicy?: RetryPolicy;
+  requestTimeoutMs?: number;
+  logger?: Logger;
+  /** Injected clients (tests). */
+  supabase?: SupabaseClients;
+}
+
+export interface DreamFlowStack {
+  config: IntegrationConfig;
+  backend: DreamFlowBackend;
+  klaviyo: KlaviyoService;
+  outbox: Outbox | null;
+  cache: Cache;
+  instrumentation: Instrumentation;
+  mcp: KlaviyoMcpAdapter;
+  supabase: SupabaseClients;
+  clock: Clock;
+  rng: Rng;
+  /** Flush the outbox within `deadlineMs` (Clock time) and stop the worker. */
+  close(deadlineMs?: number): Promise<OutboxStats | null>;
+}
+
+export function createDreamFlowStack(options: DreamFlowStackOptions = {}): DreamFlowStack {
+  const config = loadConfig(options.config, options.env);
+  if (!options.supabase) assertSupabaseConfigured(config);
+  const clock = options.clock ?? systemClock;
+  const rng = options.rng ?? createRng(options.seed ?? 1);
+  const supabase =
+    options.supabase ?? createSupabaseClients(config.supabaseUrl, config.supabaseAnonKey, config.supabaseServiceRoleKey);
+  const instrumentation = new Instrumentation();
+  const cache = new Cache({ clock, defaultTtlMs: options.cacheTtlMs, instrumentation });
+  const breaker = new CircuitBreaker(clock, options.breaker);
+  const klaviyo = new KlaviyoService({
+    apiKey: config.klaviyoApiKey,
+    baseUrl: config.klaviyoBaseUrl,
+    clock,
+    rng: rng.fork('klaviyo'),
+    instrumentation,
+    breaker,
+    retryPolicy: options.retryPolicy,
+    cache,
+    supabase: supabase.db,
+    logger: options.logger,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
+  let outbox: Outbox | null = null;
+  if ((options.nonBlocking ?? true) && klaviyo.enabled) {
+    outbox = new Outbox({
+      path: options.outboxPath,
+      deliver: (job) => klaviyo.deliver(job, 'outbox'),
+      breaker,
+      clock,
+      rng: rng.fork('outbox'),
+      concurrency: options.outboxConcurrency,
+      deliveryRounds: options.deliveryRounds,
+      retryPolicy: options.retryPolicy,
+      instrumentation,
+    });
+    klaviyo.useSink(outbox);
+    outbox.start();
+  }
+  const mcp = new KlaviyoMcpAdapter({ url: config.klaviyoMcpUrl, clock });
+  const storyGenerator = new StoryGenerator(clock, rng.fork('stories'), options.storyLatency);
+  const backend = createDreamFlowBackend({
+    supabase: supabase.db,
+    supabaseAuth: supabase.auth,
+    klaviyo,
+    outbox: outbox ?? undefined,
+    cache,
+    mcp,
+    clock,
+    rng: rng.fork('app'),
+    storyGenerator,
+    instrumentation,
+  });
+  let closing: Promise<OutboxStats | null> | null = null;
+  return {
+    config,
+    backend,
+    klaviyo,
+    outbox,
+    cache,
+    instrumentation,
+    mcp,
+    supabase,
+    clock,
+    rng,
+    close(deadlineMs = 10_000) {
+      closing ??= (async () => {
+        const stats = outbox ? await outbox.close(deadlineMs) : null;
+        await Promise.allSettled([supabase.auth.removeAllChannels(), supabase.db.removeAllChannels()]);
+        return stats;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './events.ts';
+export * from './sdk.ts';
+export * from './service.ts';

@@ -1,0 +1,420 @@
+/**
+ * KlaviyoService: Dream Flow's Klaviyo integration (seeds: `klaviyo_service.py`) on the official SDK.
+ *
+ * - Disabled without an API key: every call returns `false` and one warning is logged, once.
+ * - With a `sink` (the outbox), tracking and profile writes enqueue and return `true` at once; the
+ *   outbox worker calls `deliver()` later. Without one they are delivered inline (awaited).
+ * - `deliver()` runs one job under the retry policy, asks the circuit breaker first, and records
+ *   every call in the instrumentation.
+ * Known limitations: `getProfileMetrics` reads the first profile with the user's `external_id`; events
+ * identify the profile by email + external_id, never by Klaviyo id.
+ */
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { Clock } from '../../lib/clock.ts';
+import type { Rng } from '../../lib/prng.ts';
+import { type Cache, cacheKeys } from '../cache.ts';
+import { CircuitBreaker } from '../circuit-breaker.ts';
+import { stableId } from '../ids.ts';
+import { Instrumentation } from '../instrumentation.ts';
+import { type FailureInfo, type RetryPolicy, SEED_RETRY_POLICY, withRetry } from '../retry.ts';
+import { EVENT, type EventJob, type KlaviyoJob, type ProfileJob, stripChildData } from './events.ts';
+import { createKlaviyoApis, type KlaviyoApis } from './sdk.ts';
+
+export interface Logger {
+  warn(message: string): void;
+  info?(message: string): void;
+}
+
+/** Where tracking calls go when delivery is non-blocking (the outbox). */
+export interface JobSink {
+  enqueue(job: KlaviyoJob): void;
+}
+
+export interface KlaviyoServiceOptions {
+  apiKey: string;
+  baseUrl?: string;
+  clock: Clock;
+  rng: Rng;
+  instrumentation?: Instrumentation;
+  breaker?: CircuitBreaker;
+  retryPolicy?: RetryPolicy;
+  cache?: Cache;
+  /** Used by `syncFullProfileFromSupabase` (service-role client). */
+  supabase?: SupabaseClient;
+  logger?: Logger;
+  /** Per-request time-out, wall clock, ms. */
+  requestTimeoutMs?: number;
+  /** Injected APIs (tests); default: the official SDK pointed at `baseUrl`. */
+  apis?: KlaviyoApis;
+}
+
+export type DeliveryResult =
+  | { ok: true; attempts: number }
+  | { ok: false; attempts: number; reason: 'exhausted' | 'non_retriable' | 'blocked' | 'disabled'; failure?: FailureInfo };
+
+/** Profile fields the seeds' `create_or_update_profile` accepts. */
+export interface ProfileInput {
+  userId: string;
+  email?: string | null;
+  firstName?: string | null;
+  subscriptionTier?: string | null;
+  storyPreferences?: string[] | null;
+  totalStories?: number | null;
+  currentStreak?: number | null;
+  familyModeEnabled?: boolean | null;
+}
+
+/** A Supabase `profiles` row, as far as Klaviyo sync needs it. */
+export interface ProfileRow {
+  id: string;
+  email: string;
+  first_name?: string | null;
+  subscription_tier?: string | null;
+  story_preferences?: string[] | null;
+  total_stories?: number | null;
+  current_streak?: number | null;
+  family_mode_enabled?: boolean | null;
+}
+
+export type ProfileMetrics = Record<string, unknown> & {
+  subscription_tier?: string;
+  story_preferences?: string[];
+  total_stories?: number;
+  current_streak?: number;
+  family_mode_enabled?: boolean;
+};
+
+const consoleLogger: Logger = { warn: (m) => process.stderr.write(`[klaviyo] ${m}\n`) };
+
+export class KlaviyoService {
+  readonly instrumentation: Instrumentation;
+  readonly breaker: CircuitBreaker;
+  readonly baseUrl: string;
+  private readonly apis?: KlaviyoApis;
+  private readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly policy: RetryPolicy;
+  private readonly logger: Logger;
+  private warned = false;
+  private sink?: JobSink;
+  private seq = 0;
+
+  constructor(private readonly options: KlaviyoServiceOptions) {
+    this.clock = options.clock;
+    this.rng = options.rng.fork('klaviyo-retry');
+    this.policy = options.retryPolicy ?? SEED_RETRY_POLICY;
+    this.instrumentation = options.instrumentation ?? new Instrumentation();
+    this.breaker = options.breaker ?? new CircuitBreaker(options.clock);
+    this.logger = options.logger ?? consoleLogger;
+    this.baseUrl = (options.baseUrl ?? 'https://a.klaviyo.com').replace(/\/+$/, '');
+    if (options.apiKey) this.apis = options.apis ?? createKlaviyoApis(options.apiKey, this.baseUrl, options.requestTimeoutMs);
+  }
+
+  get enabled(): boolean {
+    return this.apis !== undefined;
+  }
+
+  /** Route tracking through a sink (the outbox) instead of delivering inline. */
+  useSink(sink: JobSink | undefined): void {
+    this.sink = sink;
+  }
+
+  // ---- the seeds' API -------------------------------------------------------------------------
+
+  async trackEvent(
+    eventName: string,
+    userId: string,
+    properties: Record<string, unknown> = {},
+    email?: string | null,
+    options: { uniqueId?: string; time?: number } = {},
+  ): Promise<boolean> {
+    if (!this.checkEnabled(`event '${eventName}' not tracked`)) return false;
+    const { properties: clean, removed } = stripChildData(properties);
+    if (removed.length > 0) this.logger.warn(`dropped child data from '${eventName}': ${removed.join(', ')}`);
+    const at = options.time ?? this.clock.now();
+    const job: EventJob = {
+      kind: 'event',
+      name: eventName,
+      userId,
+      ...(email ? { email } : {}),
+      properties: clean,
+      time: new Date(at).toISOString(),
+      // Without a caller-supplied id, the event's identity is who, what, when and the payload; the
+      // sequence number separates two identical actions in the same millisecond.
+      uniqueId: options.uniqueId ?? stableId(eventName, userId, at, JSON.stringify(clean), this.seq++),
+    };
+    return this.submit(job);
+  }
+
+  trackSignedUp(userId: string, signupMethod = 'email', email?: string | null): Promise<boolean> {
+    return this.trackEvent(EVENT.signedUp, userId, { signup_method: signupMethod }, email, {
+      uniqueId: stableId('signed_up', userId),
+    });
+  }
+
+  trackStoryGenerated(input: {
+    userId: string;
+    email?: string | null;
+    storyId?: string;
+    theme: string;
+    storyLength: number;
+    generationTimeSeconds: number;
+    numScenes: number;
+    userMood?: string | null;
+  }): Promise<boolean> {
+    return this.trackEvent(
+      EVENT.storyGenerated,
+      input.userId,
+      {
+        theme: input.theme,
+        story_length: input.storyLength,
+        generation_time_seconds: input.generationTimeSeconds,
+        num_scenes: input.numScenes,
+        user_mood: input.userMood ?? null,
+      },
+      input.email,
+      input.storyId ? { uniqueId: stableId('story_generated', input.storyId) } : {},
+    );
+  }
+
+  trackSubscriptionCreated(input: {
+    userId: string;
+    email?: string | null;
+    tier: string;
+    previousTier?: string | null;
+    stripeSubscriptionId?: string | null;
+  }): Promise<boolean> {
+    return this.trackEvent(
+      EVENT.subscriptionCreated,
+      input.userId,
+      {
+        subscription_tier: input.tier,
+        previous_tier: input.previousTier ?? null,
+        stripe_subscription_id: input.stripeSubscriptionId ?? null,
+      },
+      input.email,
+      input.stripeSubscriptionId ? { uniqueId: stableId('subscription_created', input.stripeSubscriptionId) } : {},
+    );
+  }
+
+  trackSubscriptionCancelled(input: {
+    userId: string;
+    email?: string | null;
+    tier: string;
+    reason?: string | null;
+    subscriptionId?: string;
+  }): Promise<boolean> {
+    return this.trackEvent(
+      EVENT.subscriptionCancelled,
+      input.userId,
+      { subscription_tier: input.tier, cancellation_reason: input.reason ?? null },
+      input.email,
+      input.subscriptionId ? { uniqueId: stableId('subscription_cancelled', input.subscriptionId) } : {},
+    );
+  }
+
+  trackProfileUpdated(userId: string, updatedFields: string[], email?: string | null): Promise<boolean> {
+    return this.trackEvent(EVENT.profileUpdated, userId, { updated_fields: updatedFields }, email);
+  }
+
+  /** Upsert (profile-import) keyed by email and external_id = user id; only given fields are sent. */
+  async createOrUpdateProfile(input: ProfileInput): Promise<boolean> {
+    if (!this.checkEnabled(`profile ${input.userId} not synced`)) return false;
+    const props: Record<string, unknown> = {
+      subscription_tier: input.subscriptionTier ?? undefined,
+      story_preferences: input.storyPreferences ?? undefined,
+      total_stories: input.totalStories ?? undefined,
+      current_streak: input.currentStreak ?? undefined,
+      family_mode_enabled: input.familyModeEnabled ?? undefined,
+      user_id: input.userId,
+      last_synced_at: new Date(this.clock.now()).toISOString(),
+    };
+    const job: ProfileJob = {
+      kind: 'profile',
+      userId: input.userId,
+      ...(input.email ? { email: input.email } : {}),
+      ...(input.firstName ? { firstName: input.firstName } : {}),
+      properties: stripChildData(props).properties,
+    };
+    await this.options.cache?.invalidate(...cacheKeys.allFor(input.userId));
+    return this.submit(job);
+  }
+
+  /** Sync a full `profiles` row (seeds: `sync_full_profile_from_supabase`). */
+  async syncFullProfileFromSupabase(userId: string, row?: ProfileRow): Promise<boolean> {
+    if (!this.checkEnabled(`profile ${userId} not synced`)) return false;
+    let profile = row;
+    if (!profile) {
+      if (!this.options.supabase) throw new Error('syncFullProfileFromSupabase needs a Supabase client (pass `supabase`).');
+      const { data, error } = await this.options.supabase.from('profiles').select('*').eq('id', userId).maybeSingle();
+      if (error) {
+        this.logger.warn(`could not read profile ${userId} from Supabase: ${error.message}`);
+        return false;
+      }
+      if (!data) return false;
+      profile = data as ProfileRow;
+    }
+    return this.createOrUpdateProfile(profileInputFromRow(profile));
+  }
+
+  /** The profile's custom properties from Klaviyo (cached), or null when unknown/unavailable. */
+  async getProfileMetrics(userId: string): Promise<ProfileMetrics | null> {
+    if (!this.checkEnabled('profile metrics unavailable')) return null;
+    const load = async () => {
+      const value = await this.fetchProfileMetrics(userId);
+      return { value, apiCalls: 1 };
+    };
+    if (!this.options.cache) return (await load()).value;
+    // Only cache real answers: a failed read must not hide the profile for a whole TTL.
+    const { value } = await this.options.cache.getOrLoad<ProfileMetrics | null>(metricsKey(userId), load, {
+      cacheIf: (v) => v !== null,
+    });
+    return value;
+  }
+
+  // ---- delivery -------------------------------------------------------------------------------
+
+  /**
+   * Deliver one job now: breaker check, retry policy, instrumentation. Never throws. When the breaker
+   * is open (or opens during the retries) the result is `blocked`: the job should wait, not count.
+   */
+  async deliver(job: KlaviyoJob, via: 'outbox' | 'direct' = 'direct'): Promise<DeliveryResult> {
+    const apis = this.apis;
+    if (!apis) return { ok: false, attempts: 0, reason: 'disabled' };
+    const operation = job.kind === 'event' ? 'create_event' : 'create_or_update_profile';
+    const result = await this.call(operation, via, () =>
+      job.kind === 'event' ? sendEvent(apis, job) : sendProfile(apis, job),
+    );
+    // A cached read taken before this (late, outbox) write landed is stale now.
+    if (result.ok && job.kind === 'profile') await this.options.cache?.invalidate(...cacheKeys.allFor(job.userId));
+    return result;
+  }
+
+  private async fetchProfileMetrics(userId: string): Promise<ProfileMetrics | null> {
+    const apis = this.apis!;
+    let found: ProfileMetrics | null = null;
+    const result = await this.call('get_profiles', 'direct', async () => {
+      const res = await apis.profiles.getProfiles({
+        filter: `equals(external_id,${JSON.stringify(userId)})`,
+        pageSize: 1,
+      } as Parameters<ProfilesApi['getProfiles']>[0]);
+      const first = res.body?.data?.[0];
+      found = first ? ((first.attributes?.properties ?? {}) as ProfileMetrics) : null;
+    });
+    return result.ok ? found : null;
+  }
+
+  private async call(operation: string, via: 'outbox' | 'direct', fn: () => Promise<unknown>): Promise<DeliveryResult> {
+    if (!this.breaker.tryAcquire()) {
+      return { ok: false, attempts: 0, reason: 'blocked' };
+    }
+    const startedAt = this.clock.now();
+    const outcome = await withRetry(fn, {
+      clock: this.clock,
+      rng: this.rng,
+      policy: this.policy,
+      // Stop retrying as soon as the breaker opens: the outbox keeps the job for later.
+      canAttempt: () => this.breaker.state === 'closed',
+      onSuccess: () => this.breaker.recordSuccess(),
+      onFailure: (f) => {
+        if (f.retriable) this.breaker.recordFailure();
+        else if (f.status !== undefined) this.breaker.recordSuccess(); // Klaviyo answered: it is up.
+        else this.breaker.release();
+      },
+    });
+    const attempts = outcome.attempts.length;
+    const last = outcome.attempts[attempts - 1];
+    this.instrumentation.recordCall({
+      operation,
+      via,
+      attempts,
+      outcome: outcome.ok ? 'success' : 'failure',
+      lastStatus: outcome.ok ? undefined : outcome.failure.status,
+      failedOnce: outcome.attempts.some((a) => a.failure !== undefined),
+      totalMs: this.clock.now() - startedAt,
+      lastAttemptMs: last?.durationMs ?? 0,
+      realMs: outcome.realMs,
+      at: startedAt,
+    });
+    if (outcome.ok) return { ok: true, attempts };
+    return { ok: false, attempts, reason: outcome.reason, failure: outcome.failure };
+  }
+
+  private async submit(job: KlaviyoJob): Promise<boolean> {
+    if (this.sink) {
+      this.sink.enqueue(job);
+      return true;
+    }
+    const result = await this.deliver(job, 'direct');
+    if (!result.ok) {
+      this.logger.warn(
+        `${job.kind === 'event' ? `event '${job.name}'` : 'profile sync'} for ${job.userId} failed after ` +
+          `${result.attempts} attempt(s): ${result.reason}${result.failure ? ` (${result.failure.message})` : ''}`,
+      );
+    }
+    return result.ok;
+  }
+
+  private checkEnabled(what: string): boolean {
+    if (this.enabled) return true;
+    if (!this.warned) {
+      this.warned = true;
+      this.logger.warn(
+        `Klaviyo disabled (KLAVIYO_API_KEY is not set) - ${what}; further calls are skipped silently. ` +
+          'Set KLAVIYO_API_KEY (any pk_… key works against `dreamflow-sim mock klaviyo`).',
+      );
+    }
+    return false;
+  }
+}
+
+type ProfilesApi = KlaviyoApis['profiles'];
+
+export const metricsKey = cacheKeys.metrics;
+
+export function profileInputFromRow(row: ProfileRow): ProfileInput {
+  return {
+    userId: row.id,
+    email: row.email,
+    firstName: row.first_name ?? null,
+    subscriptionTier: row.subscription_tier ?? 'free',
+    storyPreferences: row.story_preferences ?? [],
+    totalStories: row.total_stories ?? 0,
+    currentStreak: row.current_streak ?? 0,
+    familyModeEnabled: Boolean(row.family_mode_enabled),
+  };
+}
+
+async function sendEvent(apis: KlaviyoApis, job: EventJob): Promise<void> {
+  await apis.events.createEvent({
+    data: {
+      type: 'event',
+      attributes: {
+        properties: job.properties,
+        time: new Date(job.time),
+        uniqueId: job.uniqueId,
+        metric: { data: { type: 'metric', attributes: { name: job.name } } },
+        profile: {
+          data: {
+            type: 'profile',
+            attributes: { ...(job.email ? { email: job.email } : {}), externalId: job.userId },
+          },
+        },
+      },
+    },
+  } as Parameters<KlaviyoApis['events']['createEvent']>[0]);
+}
+
+async function sendProfile(apis: KlaviyoApis, job: ProfileJob): Promise<void> {
+  await apis.profiles.createOrUpdateProfile({
+    data: {
+      type: 'profile',
+      attributes: {
+        ...(job.email ? { email: job.email } : {}),
+        externalId: job.userId,
+        ...(job.firstName ? { firstName: job.firstName } : {}),
+        properties: job.properties,
+      },
+    },
+  } as Parameters<KlaviyoApis['profiles']['createOrUpdateProfile']>[0]);
+}

@@ -1,0 +1,201 @@
+/**
+ * The durable outbox: SQLite (better-sqlite3), `:memory:` by default or a file that survives restarts.
+ *
+ * `outbox` holds pending jobs, `dead_letters` the jobs that exhausted their retries (or were rejected
+ * as invalid), `counters` the running totals. Delivered jobs are deleted and counted, so the file stays
+ * small; the invariant `tracked = delivered + pending + dead-lettered` is checked across tables.
+ */
+import Database from 'better-sqlite3';
+import type { KlaviyoJob } from '../klaviyo/events.ts';
+
+export interface OutboxRow {
+  id: number;
+  /** Jobs with the same key are delivered in order, one at a time (one user's profile updates). */
+  orderingKey: string;
+  job: KlaviyoJob;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  lastError: string | null;
+}
+
+export interface DeadLetterRow {
+  id: number;
+  orderingKey: string;
+  job: KlaviyoJob;
+  attempts: number;
+  createdAt: number;
+  deadAt: number;
+  reason: string;
+  lastError: string | null;
+}
+
+export interface OutboxCounts {
+  tracked: number;
+  delivered: number;
+  pending: number;
+  deadLettered: number;
+  replayed: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  ordering_key    TEXT NOT NULL,
+  job             TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  last_error      TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at, id);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id           INTEGER PRIMARY KEY,
+  ordering_key TEXT NOT NULL,
+  job          TEXT NOT NULL,
+  attempts     INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  dead_at      INTEGER NOT NULL,
+  reason       TEXT NOT NULL,
+  last_error   TEXT
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('tracked', 0), ('delivered', 0), ('replayed', 0);
+`;
+
+interface RawRow {
+  id: number;
+  ordering_key: string;
+  job: string;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  last_error: string | null;
+}
+
+export class OutboxStore {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(readonly path = ':memory:') {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmts = {
+      insert: db.prepare(
+        'INSERT INTO outbox (ordering_key, job, attempts, next_attempt_at, created_at) VALUES (?, ?, 0, ?, ?)',
+      ),
+      bump: db.prepare('UPDATE counters SET value = value + ? WHERE name = ?'),
+      counter: db.prepare('SELECT value FROM counters WHERE name = ?'),
+      pending: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+      dead: db.prepare('SELECT COUNT(*) AS n FROM dead_letters'),
+      // The head of each ordering key, due now, oldest first.
+      due: db.prepare(`
+        SELECT o.* FROM outbox o
+        WHERE o.next_attempt_at <= ? AND o.id = (SELECT MIN(id) FROM outbox WHERE ordering_key = o.ordering_key)
+        ORDER BY o.next_attempt_at, o.id LIMIT ?`),
+      nextDue: db.prepare(`
+        SELECT MIN(o.next_attempt_at) AS t FROM outbox o
+        WHERE o.id = (SELECT MIN(id) FROM outbox WHERE ordering_key = o.ordering_key)`),
+      remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      reschedule: db.prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+      toDead: db.prepare(`
+        INSERT INTO dead_letters (id, ordering_key, job, attempts, created_at, dead_at, reason, last_error)
+        SELECT id, ordering_key, job, ?, created_at, ?, ?, ? FROM outbox WHERE id = ?`),
+      listDead: db.prepare('SELECT * FROM dead_letters ORDER BY id LIMIT ?'),
+      replay: db.prepare(`
+        INSERT INTO outbox (id, ordering_key, job, attempts, next_attempt_at, created_at, last_error)
+        SELECT id, ordering_key, job, 0, ?, created_at, last_error FROM dead_letters`),
+      clearDead: db.prepare('DELETE FROM dead_letters'),
+    };
+  }
+
+  enqueue(orderingKey: string, job: KlaviyoJob, now: number): number {
+    const tx = this.db.transaction(() => {
+      const info = this.stmts.insert.run(orderingKey, JSON.stringify(job), now, now);
+      this.stmts.bump.run(1, 'tracked');
+      return Number(info.lastInsertRowid);
+    });
+    return tx();
+  }
+
+  /** Up to `limit` deliverable rows: due, and first in line for their ordering key. */
+  due(now: number, limit: number): OutboxRow[] {
+    return (this.stmts.due.all(now, limit) as RawRow[]).map(toRow);
+  }
+
+  /** Earliest time a head-of-line row becomes due, or null when the outbox is empty. */
+  nextDueAt(): number | null {
+    const r = this.stmts.nextDue.get() as { t: number | null };
+    return r.t;
+  }
+
+  markDelivered(id: number): void {
+    this.db.transaction(() => {
+      if (this.stmts.remove.run(id).changes > 0) this.stmts.bump.run(1, 'delivered');
+    })();
+  }
+
+  reschedule(id: number, attempts: number, nextAttemptAt: number, lastError: string | null): void {
+    this.stmts.reschedule.run(attempts, nextAttemptAt, lastError, id);
+  }
+
+  markDead(id: number, attempts: number, now: number, reason: string, lastError: string | null): void {
+    this.db.transaction(() => {
+      this.stmts.toDead.run(attempts, now, reason, lastError, id);
+      this.stmts.remove.run(id);
+    })();
+  }
+
+  deadLetters(limit = 1000): DeadLetterRow[] {
+    return (this.stmts.listDead.all(limit) as (RawRow & { dead_at: number; reason: string })[]).map((r) => ({
+      id: r.id,
+      orderingKey: r.ordering_key,
+      job: JSON.parse(r.job) as KlaviyoJob,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+      deadAt: r.dead_at,
+      reason: r.reason,
+      lastError: r.last_error,
+    }));
+  }
+
+  /** Move every dead letter back to the outbox with a fresh retry budget; returns how many. */
+  replayDeadLetters(now: number): number {
+    return this.db.transaction(() => {
+      const n = this.stmts.replay.run(now).changes;
+      this.stmts.clearDead.run();
+      this.stmts.bump.run(n, 'replayed');
+      return n;
+    })();
+  }
+
+  counts(): OutboxCounts {
+    const c = (name: string) => (this.stmts.counter.get(name) as { value: number }).value;
+    return {
+      tracked: c('tracked'),
+      delivered: c('delivered'),
+      pending: (this.stmts.pending.get() as { n: number }).n,
+      deadLettered: (this.stmts.dead.get() as { n: number }).n,
+      replayed: c('replayed'),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toRow(r: RawRow): OutboxRow {
+  return {
+    id: r.id,
+    orderingKey: r.ordering_key,
+    job: JSON.parse(r.job) as KlaviyoJob,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    createdAt: r.created_at,
+    lastError: r.last_error,
+  };
+}

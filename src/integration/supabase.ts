@@ -1,0 +1,22 @@
+/**
+ * supabase-js clients for the backend. Two of them, on purpose: `auth` (anon key) signs users up and
+ * checks bearer tokens, and keeps whatever session that leaves in memory; `db` (service-role key) reads
+ * and writes tables and never holds a user session — supabase-js would otherwise send the last
+ * signed-up user's token with every later query. Node 20 needs `ws` as the realtime transport.
+ */
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+
+export interface SupabaseClients {
+  auth: SupabaseClient;
+  db: SupabaseClient;
+}
+
+export function createSupabaseClients(url: string, anonKey: string, serviceRoleKey: string): SupabaseClients {
+  const make = (key: string) =>
+    createClient(url, key, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      realtime: { transport: WebSocket as unknown as never },
+    });
+  return { auth: make(anonKey), db: make(serviceRoleKey) };
+}
