@@ -1,0 +1,57 @@
+/**
+ * Issue 5, "done when": with the Klaviyo mock in a full outage the backend keeps answering story
+ * requests without waiting on Klaviyo; after recovery every event is delivered exactly once and the
+ * counters balance. In-process on a VirtualClock, so the breaker's cool-downs cost no wall time.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { inProcessWorld, klaviyoReader } from './world.ts';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+const OUTAGE = { rules: [{ name: 'total-outage', match: { service: 'klaviyo' }, outage: { fromRequest: 1, status: 503 } }] };
+
+it('keeps serving stories through a Klaviyo outage, then delivers every event exactly once', async () => {
+  const w = await inProcessWorld();
+  close = () => w.close();
+  const { user_id } = await w.api.signup({ email: 'night.owl@example.com', password: 'sleepy-123', children: [{ name: 'Wren', age_band: '4-6' }] });
+  await w.stack.outbox!.flush(60_000);
+  const before = w.stack.outbox!.stats();
+  expect(before).toMatchObject({ pending: 0, delivered: 2 });
+
+  w.klaviyo.faults!.replace(OUTAGE);
+  const storyCount = 10;
+  for (let i = 0; i < storyCount; i++) {
+    const story = await w.api.generateStory({ user_id, theme: 'Dream Castle', prompt: `Night ${i}`, num_scenes: 2, mood: 'tired' });
+    expect(story.story_id).toBeTruthy();
+  }
+  // Every story answered while its events were still queued: nothing waited on Klaviyo.
+  const during = w.stack.outbox!.stats();
+  expect(during.balanced).toBe(true);
+  expect(during.delivered).toBe(before.delivered);
+  expect(during.pending).toBe(storyCount * 2); // one event + one profile sync per story
+  expect(during.breaker.timesOpened).toBeGreaterThanOrEqual(1);
+  // Waiting, not burning retries: far fewer attempts than 3 per queued job.
+  const failed = w.klaviyo.journal.list().filter((e) => e.status === 503).length;
+  expect(failed).toBeGreaterThan(0);
+  expect(failed).toBeLessThan(storyCount);
+
+  w.klaviyo.faults!.replace({ rules: [] });
+  const after = await w.stack.outbox!.flush(10 * 60_000);
+  expect(after).toMatchObject({ pending: 0, deadLettered: 0, balanced: true });
+  expect(after.delivered).toBe(after.tracked);
+  expect(after.tracked).toBe(2 + storyCount * 2);
+
+  const reader = klaviyoReader(w.klaviyoBaseUrl);
+  const [profile] = await reader.profileByUserId(user_id);
+  const events = await reader.eventsOf(profile!.id!);
+  expect(events.filter((e) => e.metric === 'Story Generated')).toHaveLength(storyCount);
+  expect(events.filter((e) => e.metric === 'Signed Up')).toHaveLength(1);
+  expect(new Set(events.map((e) => e.properties.$event_id)).size).toBe(events.length);
+  expect((profile!.attributes.properties as Record<string, unknown>).total_stories).toBe(storyCount);
+  const snap = w.stack.instrumentation.snapshot();
+  expect(snap.totals.successes).toBe(after.delivered);
+});
