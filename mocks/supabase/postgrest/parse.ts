@@ -80,7 +80,9 @@ export function splitTopLevel(text: string, what: string): string[] {
       else if (ch === '"') quoted = false;
       continue;
     }
-    if (ch === '"') quoted = true;
+    // A quote opens a quoted value only where one can start (`"a,b"`, `in.("x")`, `eq."x"`);
+    // elsewhere it is an ordinary character of the value.
+    if (ch === '"' && (i === start || ',({.'.includes(text[i - 1]!))) quoted = true;
     else if (ch === '(' || ch === '{') depth++;
     else if (ch === ')' || ch === '}') {
       depth--;
