@@ -32,6 +32,7 @@ export function fromZodError(err: ZodError): DreamFlowError {
     path = [path, keys[0]].filter(Boolean).join('.');
     message = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}`;
   }
+  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'required';
   const field = path || '(body)';
   return new DreamFlowError(400, 'invalid_request', `${field}: ${message}`, field);
 }

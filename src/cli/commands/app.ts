@@ -1,4 +1,54 @@
+/**
+ * `dreamflow-sim app [--port N]`: the Dream Flow backend over HTTP, configured from the environment
+ * (KLAVIYO_API_KEY, KLAVIYO_BASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY,
+ * KLAVIYO_MCP_URL). Prints `app listening on http://127.0.0.1:<port>`; SIGINT/SIGTERM flush the outbox
+ * (5 s) and exit.
+ */
 import type { Command } from 'commander';
+import { closeOnSignals, listen } from '../../../mocks/shared/listen.ts';
+import { createAppServer } from '../../app/server.ts';
+import { createDreamFlowStack } from '../../app/stack.ts';
 
-/** Placeholder: registers nothing yet. */
-export function register(_program: Command): void {}
+export const DEFAULT_APP_PORT = 8000;
+
+export function register(program: Command): void {
+  program
+    .command('app')
+    .description('Run the Dream Flow backend (reads KLAVIYO_* and SUPABASE_* from the environment)')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', String(DEFAULT_APP_PORT))
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
+    .option('--seed <n>', 'seed for ids and the story generator', '1')
+    .option('--story-latency-ms <n>', 'simulated AI story latency per story (default 900 + 250 per scene)')
+    .action(async (opts: { port: string; host: string; outboxDb?: string; seed: string; storyLatencyMs?: string }) => {
+      const stack = createDreamFlowStack({
+        seed: parseIntOption('--seed', opts.seed),
+        outboxPath: opts.outboxDb,
+        storyLatency:
+          opts.storyLatencyMs === undefined
+            ? undefined
+            : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
+      });
+      const server = await listen(createAppServer(stack.backend), {
+        port: parsePort(opts.port),
+        host: opts.host,
+        name: 'app',
+        announce: true,
+      });
+      closeOnSignals([server], async () => {
+        await stack.close(5_000);
+      });
+    });
+}
+
+export function parsePort(value: string, flag = '--port'): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} expects a number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+export function parseIntOption(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} expects a non-negative integer, got "${value}"`);
+  return n;
+}

@@ -1,4 +1,87 @@
+/**
+ * `dreamflow-sim up`: the Klaviyo mock, the fake Supabase and the Dream Flow app in one process, wired
+ * to each other. Uses KLAVIYO_API_KEY when set, else the documented local key `pk_dreamflow_local_key`.
+ * Each server prints its `<name> listening on …` line; SIGINT/SIGTERM stop all three cleanly.
+ */
 import type { Command } from 'commander';
+import { createFaultInjector, faultOptionsHelp } from '../../../mocks/faults/index.ts';
+import { startKlaviyoServer } from '../../../mocks/klaviyo/index.ts';
+import { closeOnSignals, listen, type RunningServer } from '../../../mocks/shared/listen.ts';
+import { startSupabaseServer, supabaseKeys } from '../../../mocks/supabase/index.ts';
+import { createAppServer } from '../../app/server.ts';
+import { createDreamFlowStack } from '../../app/stack.ts';
+import { LOCAL_KLAVIYO_KEY } from '../../integration/config.ts';
+import { DEFAULT_APP_PORT, parseIntOption, parsePort } from './app.ts';
 
-/** Placeholder: registers nothing yet. */
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('Start the Klaviyo mock, the fake Supabase and the Dream Flow app, wired together')
+    .option('--klaviyo-port <n>', 'Klaviyo mock port (0 = any free port)', '4100')
+    .option('--supabase-port <n>', 'fake Supabase port (0 = any free port)', '54321')
+    .option('--app-port <n>', 'Dream Flow app port (0 = any free port)', String(DEFAULT_APP_PORT))
+    .option('--faults <profile|file>', `faults for the Klaviyo mock: ${faultOptionsHelp()}`)
+    .option('--seed <n>', 'seed for ids, faults and stories', '1')
+    .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
+    .action(
+      async (opts: {
+        klaviyoPort: string;
+        supabasePort: string;
+        appPort: string;
+        faults?: string;
+        seed: string;
+        outboxDb?: string;
+      }) => {
+        const seed = parseIntOption('--seed', opts.seed);
+        const started: RunningServer[] = [];
+        const stopAll = () => Promise.allSettled(started.map((s) => s.close()));
+        try {
+          const klaviyo = await startKlaviyoServer({
+            port: parsePort(opts.klaviyoPort, '--klaviyo-port'),
+            seed,
+            faults: createFaultInjector({ profile: opts.faults, seed, service: 'klaviyo' }),
+            announce: true,
+          });
+          started.push(klaviyo);
+          const supabase = await startSupabaseServer({ port: parsePort(opts.supabasePort, '--supabase-port'), announce: true });
+          started.push(supabase);
+          const keys = supabaseKeys();
+          const klaviyoKey = process.env.KLAVIYO_API_KEY?.trim() || LOCAL_KLAVIYO_KEY;
+          const stack = createDreamFlowStack({
+            seed,
+            outboxPath: opts.outboxDb,
+            config: {
+              klaviyoApiKey: klaviyoKey,
+              klaviyoBaseUrl: klaviyo.url,
+              supabaseUrl: supabase.url,
+              supabaseAnonKey: keys.anon_key,
+              supabaseServiceRoleKey: keys.service_role_key,
+            },
+          });
+          const app = await listen(createAppServer(stack.backend), {
+            port: parsePort(opts.appPort, '--app-port'),
+            name: 'app',
+            announce: true,
+          });
+          started.push(app);
+          process.stdout.write(
+            [
+              `  KLAVIYO_BASE_URL=${klaviyo.url}`,
+              `  KLAVIYO_API_KEY=${klaviyoKey === LOCAL_KLAVIYO_KEY ? `${LOCAL_KLAVIYO_KEY} (local key)` : '(from your environment)'}`,
+              `  SUPABASE_URL=${supabase.url}`,
+              `  try: curl ${app.url}/api/v1/demo/klaviyo-integration`,
+              '',
+            ].join('\n'),
+          );
+          // App first (stop taking requests), then flush the outbox into the still-running Klaviyo mock.
+          closeOnSignals([app], async () => {
+            await stack.close(5_000);
+            await Promise.allSettled([klaviyo.close(), supabase.close()]);
+          });
+        } catch (err) {
+          await stopAll();
+          throw err;
+        }
+      },
+    );
+}

@@ -1,2 +1,3 @@
 export * from './store.ts';
 export * from './worker.ts';
+export * from './replay.ts';
