@@ -30,7 +30,7 @@ export interface BenchOptions {
 const BUDGET_MS: Record<SuiteName, { full: number; quick: number }> = {
   micro: { full: 150_000, quick: 30_000 },
   http: { full: 200_000, quick: 40_000 },
-  inprocess: { full: 60_000, quick: 15_000 },
+  inprocess: { full: 90_000, quick: 25_000 },
   harness: { full: 170_000, quick: 30_000 },
 };
 

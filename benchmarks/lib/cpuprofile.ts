@@ -36,6 +36,8 @@ export interface ProfileSummary {
   topFunctions: HotSpot[];
   /** Self time grouped by repo file, npm package or `node:internal`. */
   byModule: HotSpot[];
+  /** Inclusive time (self + callees) of this repository's own functions: where a request's time goes. */
+  repoInclusive: HotSpot[];
 }
 
 export function summariseProfile(file: string, top = 10): ProfileSummary {
@@ -61,7 +63,7 @@ export function summariseProfile(file: string, top = 10): ProfileSummary {
       continue;
     }
     const mod = moduleOf(url, functionName);
-    const where = `${mod === '(native)' ? '' : `${shortUrl(url)}:`}${functionName || '(anonymous)'}${url ? `:${lineNumber + 1}` : ''}`;
+    const where = label(url, functionName, lineNumber, mod);
     fnTime.set(where, (fnTime.get(where) ?? 0) + us);
     modTime.set(mod, (modTime.get(mod) ?? 0) + us);
   }
@@ -71,12 +73,44 @@ export function summariseProfile(file: string, top = 10): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([where, us]) => ({ where, selfPct: round1((us / busy) * 100) }));
+  // Inclusive time per repo function: each node's subtree time, counted once per distinct function on
+  // a path (so recursion does not double count).
+  const inclusive = new Map<string, number>();
+  const root = profile.nodes[0];
+  const walk = (node: ProfileNode, onPath: Set<string>): number => {
+    let sum = selfUs.get(node.id) ?? 0;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const mine = isRepo(url) ? label(url, functionName, lineNumber, moduleOf(url, functionName)) : null;
+    const fresh = mine !== null && !onPath.has(mine);
+    if (fresh) onPath.add(mine!);
+    for (const c of node.children ?? []) {
+      const child = byId.get(c);
+      if (child) sum += walk(child, onPath);
+    }
+    if (fresh) {
+      onPath.delete(mine!);
+      inclusive.set(mine!, (inclusive.get(mine!) ?? 0) + sum);
+    }
+    return sum;
+  };
+  if (root) walk(root, new Set());
   return {
     totalMs: round1(total / 1000),
     idlePct: round1((idle / Math.max(1, total)) * 100),
     topFunctions: rank(fnTime),
     byModule: rank(modTime),
+    repoInclusive: rank(inclusive),
   };
+}
+
+function isRepo(url: string): boolean {
+  return url.startsWith('file://') && !url.includes('node_modules/') && url.includes(ROOT);
+}
+
+function label(url: string, fn: string, line: number, mod: string): string {
+  // Line numbers of tsx-transformed TypeScript do not match the sources, so repo files get none.
+  const showLine = url && !isRepo(url);
+  return `${mod === '(native)' ? '' : `${shortUrl(url)}:`}${fn || '(anonymous)'}${showLine ? `:${line + 1}` : ''}`;
 }
 
 function shortUrl(url: string): string {
@@ -113,5 +147,6 @@ function round1(n: number): number {
 export function describeHotPath(s: ProfileSummary, n = 5): string {
   const fns = s.topFunctions.slice(0, n).map((h) => `${h.where} ${h.selfPct}%`).join('; ');
   const mods = s.byModule.slice(0, n).map((h) => `${h.where} ${h.selfPct}%`).join('; ');
-  return `busy ${round1(100 - s.idlePct)}% of ${s.totalMs} ms. Top self time: ${fns}. By module: ${mods}.`;
+  const incl = s.repoInclusive.slice(0, n + 3).map((h) => `${h.where} ${h.selfPct}%`).join('; ');
+  return `busy ${round1(100 - s.idlePct)}% of ${s.totalMs} ms. Top self time: ${fns}. By module: ${mods}. Repo functions incl. callees: ${incl}.`;
 }

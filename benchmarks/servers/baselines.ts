@@ -11,7 +11,7 @@ import express from 'express';
 const JSONAPI = { 'content-type': 'application/vnd.api+json' };
 
 /** What both baselines answer for a route, given the parsed body. */
-function answer(method: string, pathname: string, body: unknown): { status: number; body: string | null } {
+export function answer(method: string, pathname: string, body: unknown): { status: number; body: string | null } {
   if (method === 'POST' && pathname.startsWith('/api/events')) return { status: 202, body: null };
   if (method === 'POST' && pathname.startsWith('/api/profile-import')) {
     const attrs = (body as { data?: { attributes?: Record<string, unknown> } })?.data?.attributes ?? {};

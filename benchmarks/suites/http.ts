@@ -7,7 +7,7 @@
  * this process, so on two cores the load generator and the server each get one. Scenarios are
  * interleaved (for each scenario, every server in turn) so that drift over the run hits all alike.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
@@ -203,13 +203,13 @@ function ratios(figures: Map<string, LoadFigures>, scenario: string, kind: Serve
 }
 
 /** Run create-event against a `--cpu-prof` mock child and summarise where its CPU time goes. */
-export async function profileMock(outDir: string, log: (l: string) => void, seconds = 5): Promise<string> {
+export async function profileMock(outDir: string, log: (l: string) => void, seconds = 5, kind: ServerKind = 'klaviyo-mem'): Promise<string> {
   // Straight into the output directory: *.cpuprofile there is git-ignored.
   const dir = outDir;
   mkdirSync(dir, { recursive: true });
   const before = new Set(readdirSync(dir));
-  log('  http: profiling the Klaviyo mock (--cpu-prof)');
-  const child = await startChild<{ url: string }>(SERVER_SCRIPT, ['klaviyo-mem'], {
+  log(`  http: profiling ${LABEL[kind]} (--cpu-prof)`);
+  const child = await startChild<{ url: string }>(SERVER_SCRIPT, [kind], {
     execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
   try {
@@ -219,8 +219,9 @@ export async function profileMock(outDir: string, log: (l: string) => void, seco
   }
   const fresh = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
   if (fresh.length === 0) return 'no profile written';
-  // The child writes one profile per thread; the main thread's is the biggest.
-  const file = fresh.map((f) => path.join(dir, f)).sort()[fresh.length - 1]!;
+  // The child writes one profile per thread (tsx's loader runs in its own); the main thread's is the biggest.
+  const file = fresh.map((f) => path.join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  for (const f of fresh.map((x) => path.join(dir, x))) if (f !== file) rmSync(f, { force: true });
   return `${describeHotPath(summariseProfile(file))} (profile: ${path.relative(process.cwd(), file)})`;
 }
 
