@@ -20,10 +20,11 @@
  * - Event dedup without `unique_id` keys on the second, as Klaviyo documents: one event per profile,
  *   metric and second.
  */
+
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../src/lib/clock.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { createRng } from '../../src/lib/prng.ts';
-import { createHash } from 'node:crypto';
 import type { HttpReply, MockRequest, MockResponse } from '../shared/http.ts';
 import type { MockCore } from '../shared/service.ts';
 import type { Ctx, Handler } from './api/context.ts';

@@ -23,14 +23,17 @@ async function allEvents(filter?: string) {
 
 describe('POST /api/events', () => {
   it('answers 202 with an empty body, creates the metric on first use and the profile from its email', async () => {
-    const r = await api.events.createEvent(eventBody('Story Generated', { email: 'kid@example.com' }, { value: 4.5 }, { theme: 'space' }));
+    const r = await api.events.createEvent(
+      eventBody('Story Generated', { email: 'kid@example.com' }, { value: 4.5 }, { theme: 'space' }),
+    );
     expect(r.response.status).toBe(202);
     expect(r.response.data).toBe('');
     const metrics = (await api.metrics.getMetrics()).response.data.data;
     expect(metrics.map((m: any) => m.attributes.name)).toEqual(['Story Generated']);
     expect(metrics[0].id).toMatch(/^[A-Za-z0-9]{6}$/);
     expect(metrics[0].attributes.integration.name).toBe('API');
-    const profiles = (await api.profiles.getProfiles({ filter: 'equals(email,"kid@example.com")' })).response.data.data;
+    const profiles = (await api.profiles.getProfiles({ filter: 'equals(email,"kid@example.com")' })).response
+      .data.data;
     expect(profiles).toHaveLength(1);
     const events = await allEvents(`equals(profile_id,"${profiles[0].id}")`);
     expect(events).toHaveLength(1);
@@ -44,7 +47,9 @@ describe('POST /api/events', () => {
   });
 
   it('resolves the profile by external_id, phone_number and id, and reuses the metric', async () => {
-    const p = await api.profiles.createProfile(profileBody({ external_id: 'ev-ext', phone_number: '+15005550100' }));
+    const p = await api.profiles.createProfile(
+      profileBody({ external_id: 'ev-ext', phone_number: '+15005550100' }),
+    );
     const id = p.response.data.data.id;
     const before = (await allEvents(`equals(profile_id,"${id}")`)).length;
     clock.advance(1000);
@@ -73,8 +78,12 @@ describe('POST /api/events', () => {
     const second = await api.events.createEvent(body);
     expect([first.response.status, second.response.status]).toEqual([202, 202]);
     // Same unique_id for another profile or metric is a different event.
-    await api.events.createEvent(eventBody('Subscription Started', { email: 'dedup2@example.com' }, { unique_id: 'order-1' }));
-    await api.events.createEvent(eventBody('Subscription Renewed', { email: 'dedup@example.com' }, { unique_id: 'order-1' }));
+    await api.events.createEvent(
+      eventBody('Subscription Started', { email: 'dedup2@example.com' }, { unique_id: 'order-1' }),
+    );
+    await api.events.createEvent(
+      eventBody('Subscription Renewed', { email: 'dedup@example.com' }, { unique_id: 'order-1' }),
+    );
     const metrics = (await api.metrics.getMetrics()).response.data.data as any[];
     const started = metrics.find((m) => m.attributes.name === 'Subscription Started');
     const events = await allEvents(`equals(metric_id,"${started.id}")`);
@@ -88,7 +97,9 @@ describe('POST /api/events', () => {
     await api.events.createEvent(body);
     clock.advance(1000);
     await api.events.createEvent(body);
-    const tap = ((await api.metrics.getMetrics()).response.data.data as any[]).find((m) => m.attributes.name === 'Tap');
+    const tap = ((await api.metrics.getMetrics()).response.data.data as any[]).find(
+      (m) => m.attributes.name === 'Tap',
+    );
     expect(await allEvents(`equals(metric_id,"${tap.id}")`)).toHaveLength(2);
   });
 
@@ -113,7 +124,11 @@ describe('GET /api/events', () => {
     reads = sdk(key, server.url);
     for (let i = 0; i < 5; i++) {
       await reads.events.createEvent(
-        eventBody('Story Read', { email: `r${i % 2}@example.com` }, { time: new Date(base + i * 3600_000), value: i }),
+        eventBody(
+          'Story Read',
+          { email: `r${i % 2}@example.com` },
+          { time: new Date(base + i * 3600_000), value: i },
+        ),
       );
     }
     metricId = (await reads.metrics.getMetrics()).response.data.data[0].id;
@@ -121,12 +136,17 @@ describe('GET /api/events', () => {
 
   it('filters by datetime ranges with every comparison operator', async () => {
     const t = (h: number) => new Date(base + h * 3600_000).toISOString();
-    const count = async (filter: string) => (await reads.events.getEvents({ filter })).response.data.data.length;
+    const count = async (filter: string) =>
+      (await reads.events.getEvents({ filter })).response.data.data.length;
     expect(await count(`greater-or-equal(datetime,${t(1)})`)).toBe(4);
     expect(await count(`greater-than(datetime,${t(1)})`)).toBe(3);
     expect(await count(`less-than(datetime,${t(1)})`)).toBe(1);
     expect(await count(`less-or-equal(datetime,${t(1)})`)).toBe(2);
-    expect(await count(`and(greater-or-equal(datetime,${t(1)}),less-than(datetime,${t(3)}),equals(metric_id,"${metricId}"))`)).toBe(2);
+    expect(
+      await count(
+        `and(greater-or-equal(datetime,${t(1)}),less-than(datetime,${t(3)}),equals(metric_id,"${metricId}"))`,
+      ),
+    ).toBe(2);
     expect(await count(`greater-or-equal(timestamp,${(base + 4 * 3600_000) / 1000})`)).toBe(1);
     expect(await count('has(profile)')).toBe(5);
   });
@@ -137,10 +157,12 @@ describe('GET /api/events', () => {
     const times = doc.data.map((e: any) => e.attributes.datetime);
     expect(times).toEqual([...times].sort().reverse());
     expect(doc.included.filter((x: any) => x.type === 'metric')).toHaveLength(1);
-    expect(doc.included.filter((x: any) => x.type === 'profile').map((p: any) => p.attributes.email).sort()).toEqual([
-      'r0@example.com',
-      'r1@example.com',
-    ]);
+    expect(
+      doc.included
+        .filter((x: any) => x.type === 'profile')
+        .map((p: any) => p.attributes.email)
+        .sort(),
+    ).toEqual(['r0@example.com', 'r1@example.com']);
   });
 
   it('paginates events and supports fields[event]', async () => {
@@ -186,7 +208,9 @@ describe('POST /api/metric-aggregates', () => {
       ['2026-02-02T23:30:00Z', 'b@agg.example', 10],
     ] as const;
     for (const [time, email, value] of at) {
-      await agg.events.createEvent(eventBody('Purchase', { email }, { time: new Date(time), value }, { $flow: email[0] }));
+      await agg.events.createEvent(
+        eventBody('Purchase', { email }, { time: new Date(time), value }, { $flow: email[0] }),
+      );
     }
     metricId = (await agg.metrics.getMetrics()).response.data.data[0].id;
   });
@@ -199,7 +223,10 @@ describe('POST /api/metric-aggregates', () => {
           metricId,
           measurements: ['count', 'sum_value', 'unique'],
           interval: 'day',
-          filter: ['greater-or-equal(datetime,2026-02-01T00:00:00)', 'less-than(datetime,2026-02-04T00:00:00)'],
+          filter: [
+            'greater-or-equal(datetime,2026-02-01T00:00:00)',
+            'less-than(datetime,2026-02-04T00:00:00)',
+          ],
           ...attrs,
         },
       },
@@ -210,7 +237,11 @@ describe('POST /api/metric-aggregates', () => {
     const r = await query({});
     const attrs = r.response.data.data.attributes;
     expect(r.response.data.data.type).toBe('metric-aggregate');
-    expect(attrs.dates).toEqual(['2026-02-01T00:00:00+00:00', '2026-02-02T00:00:00+00:00', '2026-02-03T00:00:00+00:00']);
+    expect(attrs.dates).toEqual([
+      '2026-02-01T00:00:00+00:00',
+      '2026-02-02T00:00:00+00:00',
+      '2026-02-03T00:00:00+00:00',
+    ]);
     expect(attrs.data).toEqual([
       { dimensions: [], measurements: { count: [3, 1, 0], sum_value: [6, 10, 0], unique: [2, 1, 0] } },
     ]);

@@ -3,13 +3,7 @@
  * against the OpenAPI spec, and the official SDK's API classes pointed at it (no retries: the SDK
  * would otherwise sleep for real on 429/503).
  */
-import {
-  ApiKeySession,
-  EventsApi,
-  MetricsApi,
-  ProfilesApi,
-  RetryWithExponentialBackoff,
-} from 'klaviyo-api';
+import { ApiKeySession, EventsApi, MetricsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import { type StartKlaviyoOptions, startKlaviyoServer } from '../../mocks/klaviyo/index.ts';
 import { useKlaviyoContract } from '../support/klaviyo-contract.ts';
 

@@ -30,14 +30,26 @@ describe('POST /api/profiles', () => {
       properties: { plan: 'free' },
     });
     expect(Object.keys(data.attributes)).toEqual(
-      expect.arrayContaining(['external_id', 'organization', 'locale', 'title', 'image', 'created', 'updated', 'last_event_date', 'location']),
+      expect.arrayContaining([
+        'external_id',
+        'organization',
+        'locale',
+        'title',
+        'image',
+        'created',
+        'updated',
+        'last_event_date',
+        'location',
+      ]),
     );
     expect(data.links.self).toBe(`${server.url}/api/profiles/${data.id}/`);
     expect(r.response.headers['content-type']).toContain('application/vnd.api+json');
   });
 
   it('answers 409 duplicate_profile with meta.duplicate_profile_id on any shared identifier', async () => {
-    const first = await api.profiles.createProfile(profileBody({ external_id: 'ext-1', phone_number: '+15005550001' }));
+    const first = await api.profiles.createProfile(
+      profileBody({ external_id: 'ext-1', phone_number: '+15005550001' }),
+    );
     const id = first.response.data.data.id;
     for (const attrs of [{ external_id: 'ext-1' }, { phone_number: '+15005550001' }]) {
       const e = await sdkError(api.profiles.createProfile(profileBody(attrs)));
@@ -59,7 +71,10 @@ describe('POST /api/profiles', () => {
     expect(none.data.errors[0].source.pointer).toBe('/data/attributes');
     const bad = await sdkError(api.profiles.createProfile(profileBody({ email: 'not-an-email' })));
     expect(bad.status).toBe(400);
-    expect(bad.data.errors[0]).toMatchObject({ code: 'invalid', source: { pointer: '/data/attributes/email' } });
+    expect(bad.data.errors[0]).toMatchObject({
+      code: 'invalid',
+      source: { pointer: '/data/attributes/email' },
+    });
     const phone = await sdkError(api.profiles.createProfile(profileBody({ phone_number: '555' })));
     expect(phone.data.errors[0].source.pointer).toBe('/data/attributes/phone_number');
   });
@@ -85,20 +100,34 @@ describe('POST /api/profile-import', () => {
       profileBody({ external_id: 'imp-2', phone_number: '+15005550002' }),
     );
     const id = base.response.data.data.id;
-    const byExt = await api.profiles.createOrUpdateProfile(profileBody({ external_id: 'imp-2', first_name: 'E' }));
-    const byPhone = await api.profiles.createOrUpdateProfile(profileBody({ phone_number: '+15005550002', title: 'T' }));
+    const byExt = await api.profiles.createOrUpdateProfile(
+      profileBody({ external_id: 'imp-2', first_name: 'E' }),
+    );
+    const byPhone = await api.profiles.createOrUpdateProfile(
+      profileBody({ phone_number: '+15005550002', title: 'T' }),
+    );
     const byId = await api.profiles.createOrUpdateProfile(profileBody({ locale: 'en-GB' }, id));
     for (const r of [byExt, byPhone, byId]) {
       expect(r.response.status).toBe(200);
       expect(r.response.data.data.id).toBe(id);
     }
-    expect(byId.response.data.data.attributes).toMatchObject({ first_name: 'E', title: 'T', locale: 'en-GB' });
+    expect(byId.response.data.data.attributes).toMatchObject({
+      first_name: 'E',
+      title: 'T',
+      locale: 'en-GB',
+    });
   });
 
   it('applies meta.patch_properties (append / unset)', async () => {
-    await api.profiles.createOrUpdateProfile(profileBody({ email: 'patch@example.com', properties: { tags: ['a'], gone: 1 } }));
+    await api.profiles.createOrUpdateProfile(
+      profileBody({ email: 'patch@example.com', properties: { tags: ['a'], gone: 1 } }),
+    );
     const r = await api.profiles.createOrUpdateProfile({
-      data: { type: 'profile', attributes: { email: 'patch@example.com' }, meta: { patchProperties: { append: { tags: 'b' } } } },
+      data: {
+        type: 'profile',
+        attributes: { email: 'patch@example.com' },
+        meta: { patchProperties: { append: { tags: 'b' } } },
+      },
     } as any);
     expect(r.response.data.data.attributes.properties).toEqual({ tags: ['a', 'b'], gone: 1 });
     // The SDK (23.0.0) cannot serialise `unset` (its oneOf type is missing), so send that one raw.
@@ -106,7 +135,11 @@ describe('POST /api/profile-import', () => {
       method: 'POST',
       headers: { authorization: 'Klaviyo-API-Key pk_profiles' },
       body: JSON.stringify({
-        data: { type: 'profile', attributes: { email: 'patch@example.com' }, meta: { patch_properties: { unset: ['gone'] } } },
+        data: {
+          type: 'profile',
+          attributes: { email: 'patch@example.com' },
+          meta: { patch_properties: { unset: ['gone'] } },
+        },
       }),
     });
     expect(res.status).toBe(200);
@@ -116,13 +149,22 @@ describe('POST /api/profile-import', () => {
 
 describe('GET/PATCH /api/profiles/{id}', () => {
   it('reads and patches a profile; null clears an attribute', async () => {
-    const created = await api.profiles.createProfile(profileBody({ email: 'p@example.com', first_name: 'P', organization: 'Org' }));
+    const created = await api.profiles.createProfile(
+      profileBody({ email: 'p@example.com', first_name: 'P', organization: 'Org' }),
+    );
     const id = created.response.data.data.id;
     const got = await api.profiles.getProfile(id);
     expect(got.response.data.data.attributes.first_name).toBe('P');
-    const patched = await api.profiles.updateProfile(id, profileBody({ organization: null, properties: { x: 1 } }, id));
+    const patched = await api.profiles.updateProfile(
+      id,
+      profileBody({ organization: null, properties: { x: 1 } }, id),
+    );
     expect(patched.response.status).toBe(200);
-    expect(patched.response.data.data.attributes).toMatchObject({ organization: null, first_name: 'P', properties: { x: 1 } });
+    expect(patched.response.data.data.attributes).toMatchObject({
+      organization: null,
+      first_name: 'P',
+      properties: { x: 1 },
+    });
   });
 
   it('PATCH to an identifier held by another profile is a 409', async () => {
@@ -143,7 +185,9 @@ describe('GET/PATCH /api/profiles/{id}', () => {
   });
 
   it('sparse fieldsets and additional-fields', async () => {
-    const c = await api.profiles.createProfile(profileBody({ email: 'fields@example.com', first_name: 'F', location: { city: 'Oslo' } }));
+    const c = await api.profiles.createProfile(
+      profileBody({ email: 'fields@example.com', first_name: 'F', location: { city: 'Oslo' } }),
+    );
     const id = c.response.data.data.id;
     const r = await api.profiles.getProfile(id, {
       fieldsProfile: ['email', 'location.city', 'subscriptions'],
@@ -203,13 +247,20 @@ describe('GET /api/profiles', () => {
     expect(eq.response.data.data.map((p: any) => p.attributes.external_id)).toEqual(['L3']);
     const any = await list.profiles.getProfiles({ filter: 'any(external_id,["L1","L5","nope"])' });
     expect(any.response.data.data.map((p: any) => p.attributes.external_id)).toEqual(['L1', 'L5']);
-    const both = await list.profiles.getProfiles({ filter: "and(equals(external_id,'L2'),equals(email,'user2@list.example'))" });
+    const both = await list.profiles.getProfiles({
+      filter: "and(equals(external_id,'L2'),equals(email,'user2@list.example'))",
+    });
     expect(both.response.data.data).toHaveLength(1);
-    const none = await list.profiles.getProfiles({ filter: "and(equals(external_id,'L2'),equals(email,'user3@list.example'))" });
+    const none = await list.profiles.getProfiles({
+      filter: "and(equals(external_id,'L2'),equals(email,'user3@list.example'))",
+    });
     expect(none.response.data.data).toHaveLength(0);
     const past = await list.profiles.getProfiles({ filter: 'less-than(created,2000-01-01T00:00:00Z)' });
     expect(past.response.data.data).toHaveLength(0);
-    const recent = await list.profiles.getProfiles({ filter: 'greater-than(created,2000-01-01T00:00:00Z)', pageSize: 100 });
+    const recent = await list.profiles.getProfiles({
+      filter: 'greater-than(created,2000-01-01T00:00:00Z)',
+      pageSize: 100,
+    });
     expect(recent.response.data.data).toHaveLength(7);
   });
 

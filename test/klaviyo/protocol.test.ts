@@ -83,7 +83,10 @@ describe('bad input', () => {
   });
 
   it('accepts a trailing slash', async () => {
-    const res = await raw(server.url, '/api/profiles/', { method: 'POST', body: JSON.stringify(profileBody({ email: 'slash@example.com' })) });
+    const res = await raw(server.url, '/api/profiles/', {
+      method: 'POST',
+      body: JSON.stringify(profileBody({ email: 'slash@example.com' })),
+    });
     expect(res.status).toBe(201);
     const list = await raw(server.url, '/api/profiles/?filter=equals(email,"slash@example.com")');
     expect(((await list.json()) as any).data).toHaveLength(1);

@@ -12,7 +12,7 @@ import { invalidBody, notFound } from '../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseDatetime, parseFilter } from '../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../jsonapi/pagination.ts';
 import { fieldsParam, listParam, pageSizeParam, sortParam } from '../jsonapi/query.ts';
-import { Included, isoTime, pickFields, relationship, type ResourceObject } from '../jsonapi/serialize.ts';
+import { Included, isoTime, pickFields, type ResourceObject, relationship } from '../jsonapi/serialize.ts';
 import type { EventRow, MetricRow, ProfileRow } from '../store.ts';
 import { type Ctx, type Handler, parseBody, reply } from './context.ts';
 import { METRIC_FIELDS, metricResource, resolveMetric } from './metrics.ts';

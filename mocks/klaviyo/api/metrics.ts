@@ -7,7 +7,7 @@ import { notFound } from '../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../jsonapi/pagination.ts';
 import { fieldsParam, listParam } from '../jsonapi/query.ts';
-import { isoTime, pickFields, relationship, type ResourceObject } from '../jsonapi/serialize.ts';
+import { isoTime, pickFields, type ResourceObject, relationship } from '../jsonapi/serialize.ts';
 import type { MetricRow } from '../store.ts';
 import { type Ctx, type Handler, reply } from './context.ts';
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { invalidBody, KlaviyoError, notFound } from '../jsonapi/errors.ts';
-import { isoTime, pickFields, relationship, type ResourceObject } from '../jsonapi/serialize.ts';
+import { isoTime, pickFields, type ResourceObject, relationship } from '../jsonapi/serialize.ts';
 import type { ProfileRow } from '../store.ts';
 import type { Ctx } from './context.ts';
 
