@@ -55,3 +55,19 @@ it('keeps serving stories through a Klaviyo outage, then delivers every event ex
   const snap = w.stack.instrumentation.snapshot();
   expect(snap.totals.successes).toBe(after.delivered);
 });
+
+it('without a Klaviyo key the app keeps working and sends nothing to Klaviyo', async () => {
+  const probe = await inProcessWorld();
+  const config = { ...probe.stack.config, klaviyoApiKey: '' };
+  await probe.close();
+  const w = await inProcessWorld({ config });
+  close = () => w.close();
+  expect(w.stack.klaviyo.enabled).toBe(false);
+  expect(w.stack.outbox).toBeNull();
+  const { user_id } = await w.api.signup({ email: 'offline@example.com', password: 'secret12' });
+  const story = await w.api.generateStory({ user_id, theme: 'Pirate Cove', prompt: 'Treasure', num_scenes: 2, mood: 'happy' });
+  expect(story.num_scenes).toBe(2);
+  expect(await w.api.recommendations(user_id)).toMatchObject({ source: 'fallback', themes: ['Pirate Cove', 'Ocean Adventure', 'Jungle Safari'] });
+  expect(w.klaviyo.journal.list()).toHaveLength(0);
+  expect(w.stack.backend.klaviyoIntegrationStatus()).toMatchObject({ status: 'disabled' });
+});
