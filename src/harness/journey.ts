@@ -211,9 +211,25 @@ async function sleepUntil(ctx: JourneyContext, at: number): Promise<void> {
   const ms = at - ctx.clock.now();
   if (ms <= 0) return;
   try {
-    await ctx.clock.sleep(ms, ctx.signal);
+    await abortableSleep(ctx.clock, ms, ctx.signal);
   } catch {
     throw new StopJourney('aborted');
+  }
+}
+
+/**
+ * Sleep on the clock, cut short by `signal`. Each sleep gets its own short-lived signal: handing the
+ * run-wide signal to thousands of sleeps would pile listeners onto it (clocks add one per sleep).
+ */
+export async function abortableSleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw signal.reason ?? new Error('aborted');
+  const local = new AbortController();
+  const onAbort = () => local.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await clock.sleep(ms, local.signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

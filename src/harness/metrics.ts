@@ -18,10 +18,13 @@ export interface KlaviyoCallRecord {
   latencyMs: number;
   /** Attempts that failed (429/5xx/network or non-retriable 4xx). */
   failedAttempts: number;
-  /** 429 answers among the attempts. */
+}
+
+/** What the wire showed about 429s and Retry-After (see wiretap.ts). */
+export interface WireFigures {
   throttled: number;
-  /** For each retry after a 429 with Retry-After: [requested ms, waited ms]. */
-  retryAfter: [number, number][];
+  /** [requested ms, waited ms] for each retry that followed a 429 with Retry-After. */
+  retryAfterPairs: [number, number][];
 }
 
 export interface CacheFigures {
@@ -131,6 +134,7 @@ export interface MetricsInput {
   cache: CacheFigures;
   outbox: OutboxFigures;
   eventsStored: number | null;
+  wire?: WireFigures;
   wallMs: number;
   simulatedMs: number;
 }
@@ -163,18 +167,21 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       failedOnce++;
       if (c.outcome === 'success') recovered++;
     }
-    throttled += c.throttled;
-    for (const [requested, waited] of c.retryAfter) {
+    const op = (byOperation[c.operation] ??= { calls: 0, attempts: 0, failures: 0 });
+    op.calls++;
+    op.attempts += c.attempts;
+    if (c.outcome === 'failure') op.failures++;
+  }
+
+  if (input.wire) {
+    throttled = input.wire.throttled;
+    for (const [requested, waited] of input.wire.retryAfterPairs) {
       raObserved++;
       // 1 ms of slack absorbs rounding of the clock.
       if (waited + 1 >= requested) raHonoured++;
       const slack = waited - requested;
       minSlack = minSlack === null ? slack : Math.min(minSlack, slack);
     }
-    const op = (byOperation[c.operation] ??= { calls: 0, attempts: 0, failures: 0 });
-    op.calls++;
-    op.attempts += c.attempts;
-    if (c.outcome === 'failure') op.failures++;
   }
 
   const results = journeys.results;

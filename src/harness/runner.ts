@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../lib/prng.ts';
 import { arrivalOffsets } from './arrival.ts';
-import { runJourney } from './journey.ts';
+import { abortableSleep, runJourney } from './journey.ts';
 import { computeMetrics, flattenMetrics, JourneyCollector, type RunMetrics } from './metrics.ts';
 import { createPersonas } from './personas.ts';
 import type { Scenario } from './scenario-schema.ts';
@@ -21,6 +21,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called after each journey ends. */
   onProgress?: (p: Progress) => void;
+  /** Write the Klaviyo mock's data (profiles, events, metrics) here at the end of the run. */
+  exportDataDir?: string;
   /** Simulated ms allowed for the final outbox flush (default 1 h: long enough to outlast any outage window). */
   flushDeadlineMs?: number;
 }
@@ -46,6 +48,8 @@ export interface RunResult {
   /** Fault labels counted, and the ordered sequence (for determinism checks). */
   faultCounts: Record<string, number>;
   faultSequence: string[];
+  /** Files written by `exportDataDir`. */
+  exportedFiles?: string[];
 }
 
 export type StackFactory = (options: StackOptions) => Promise<SimulationStack>;
@@ -83,7 +87,7 @@ export async function runScenario(scenario: Scenario, createStack: StackFactory,
         const wait = at - clock.now();
         if (wait > 0) {
           try {
-            await clock.sleep(wait, signal);
+            await abortableSleep(clock, wait, signal);
           } catch {
             break;
           }
@@ -109,12 +113,13 @@ export async function runScenario(scenario: Scenario, createStack: StackFactory,
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
     const wallMs = performance.now() - wallStart;
 
-    const [calls, cache, outbox, eventsStored, faultSequence] = await Promise.all([
+    const [calls, cache, outbox, eventsStored, faultSequence, wire] = await Promise.all([
       stack.calls(),
       stack.cache(),
       stack.outbox(),
       stack.eventsStored(),
       stack.faultSequence(),
+      stack.wire(),
     ]);
     const metrics = computeMetrics({
       journeys: collector,
@@ -122,11 +127,14 @@ export async function runScenario(scenario: Scenario, createStack: StackFactory,
       cache,
       outbox,
       eventsStored,
+      wire,
       wallMs,
       simulatedMs: clock.now() - simStart,
     });
     const figures = flattenMetrics(metrics);
     const thresholds = evaluateThresholds(scenario.thresholds.map(parseThreshold), figures);
+    const exportedFiles =
+      options.exportDataDir && stack.exportData ? await stack.exportData(options.exportDataDir) : undefined;
     const faultCounts: Record<string, number> = {};
     for (const label of faultSequence) faultCounts[label] = (faultCounts[label] ?? 0) + 1;
     return {
@@ -142,6 +150,7 @@ export async function runScenario(scenario: Scenario, createStack: StackFactory,
       thresholds,
       faultCounts,
       faultSequence,
+      exportedFiles,
     };
   } finally {
     await stack.close();

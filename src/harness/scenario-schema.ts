@@ -127,7 +127,7 @@ const stepOptionSchemas = {
   subscribe: z
     .strictObject({
       tier: tierSchema.optional(),
-      tiers: z.record(tierSchema, z.number().nonnegative()).optional(),
+      tiers: z.partialRecord(tierSchema, z.number().nonnegative()).optional(),
     })
     .default({})
     .transform((o) => ({ kind: 'subscribe' as const, tiers: o.tiers ?? { [o.tier ?? 'premium']: 1 } })),

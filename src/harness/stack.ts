@@ -5,7 +5,7 @@
  */
 import type { DreamFlowApi } from '../app/contract.ts';
 import type { Clock } from '../lib/clock.ts';
-import type { CacheFigures, KlaviyoCallRecord, OutboxFigures } from './metrics.ts';
+import type { CacheFigures, KlaviyoCallRecord, OutboxFigures, WireFigures } from './metrics.ts';
 
 export interface SimulationStack {
   readonly mode: 'inprocess' | 'http';
@@ -17,6 +17,8 @@ export interface SimulationStack {
   outbox(): Promise<OutboxFigures> | OutboxFigures;
   /** Deliver what the outbox holds, giving up at `deadline` (clock time). */
   flush(deadline: number): Promise<void>;
+  /** 429s and Retry-After waits seen on the wire to Klaviyo (undefined when not observable). */
+  wire(): Promise<WireFigures | undefined> | WireFigures | undefined;
   /** Events the Klaviyo mock holds (null when it cannot be read). */
   eventsStored(): Promise<number | null>;
   /** Fault labels the mocks applied, in the order requests arrived (`error:503`, `network:reset`, …). */

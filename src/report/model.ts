@@ -118,6 +118,7 @@ export function fmtMs(v: number | null | undefined): string {
   if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;
   if (v >= 100) return `${v.toFixed(0)} ms`;
   if (v >= 1) return `${v.toFixed(1)} ms`;
+  if (v === 0) return '0 ms';
   return `${v.toFixed(3)} ms`;
 }
 

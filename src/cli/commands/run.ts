@@ -1,4 +1,188 @@
+/**
+ * `dreamflow-sim run SCENARIO`: replay a scenario, print the summary, write report.json/.md/.html.
+ * Exit codes: 0 all thresholds (and the baseline, if given) pass; 1 a threshold or the baseline fails;
+ * 2 bad input (unknown scenario, invalid file or flag); 130 interrupted (a partial report is written).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { formatDuration } from '../../harness/duration.ts';
+import type { Progress } from '../../harness/runner.ts';
+import { runScenario } from '../../harness/runner.ts';
+import { loadScenario, ScenarioError } from '../../harness/scenario-loader.ts';
+import { stackFactory } from '../../harness/stacks.ts';
+import { compareReports } from '../../report/compare.ts';
+import { buildReport, parseReport } from '../../report/model.ts';
+import { renderSummary } from '../../report/summary.ts';
+import { writeReports } from '../../report/write.ts';
 
-/** Placeholder: registers nothing yet. */
-export function register(_program: Command): void {}
+export interface RunCommandOptions {
+  users?: string;
+  seed?: string;
+  faults?: string;
+  out: string;
+  mode: string;
+  baseline?: string;
+  tolerance: string;
+  exportData?: boolean;
+  progress: boolean;
+  appUrl?: string;
+  klaviyoUrl?: string;
+  supabaseUrl?: string;
+}
+
+class InputError extends Error {}
+
+function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} expects an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Replay a scenario (a name in scenarios/ or a path) through the integration and write reports')
+    .argument('<scenario>', 'scenario name (default, bedtime-streaks, …) or path to a .yaml file')
+    .option('--users <n>', "override the scenario's number of families")
+    .option('--seed <n>', "override the scenario's seed")
+    .option('--faults <profile>', 'fault profile name or file (ideal, klaviyo-realistic, flaky, throttled, outage, slow-network)')
+    .option('--out <dir>', 'directory for report.json, report.md and report.html', 'reports/latest')
+    .option('--mode <mode>', 'inprocess (msw + virtual clock) or http (running servers, real time)', 'inprocess')
+    .option('--baseline <file>', 'compare with a baseline report.json; regressions fail the run')
+    .option('--tolerance <ratio>', 'allowed relative drift for timings and rates against the baseline', '0.1')
+    .option('--export-data', "also write the Klaviyo mock's profiles, events and metrics as JSON and CSV")
+    .option('--no-progress', 'no progress bar or progress lines')
+    .option('--app-url <url>', 'http mode: Dream Flow backend URL (env DREAMFLOW_APP_URL, default http://127.0.0.1:8000)')
+    .option('--klaviyo-url <url>', 'http mode: Klaviyo mock URL (env KLAVIYO_BASE_URL, default http://127.0.0.1:4100)')
+    .option('--supabase-url <url>', 'http mode: fake Supabase URL (env SUPABASE_URL, default http://127.0.0.1:54321)')
+    .action(async (scenarioArg: string, opts: RunCommandOptions) => {
+      const code = await runCommand(scenarioArg, opts);
+      // Exit now: supabase-js's realtime disconnect leaves a 10 s wall-clock timer behind, and nothing
+      // is left to do once the reports are written.
+      process.stdout.write('', () => process.exit(code));
+    });
+}
+
+export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
+  let scenario: ReturnType<typeof loadScenario>;
+  let users: number | undefined;
+  let seed: number | undefined;
+  let tolerance: number;
+  let baseline: ReturnType<typeof parseReport> | undefined;
+  try {
+    scenario = loadScenario(scenarioArg);
+    users = positiveInt('users', opts.users);
+    seed = positiveInt('seed', opts.seed, 0);
+    tolerance = Number(opts.tolerance);
+    if (!(tolerance >= 0)) throw new InputError(`--tolerance expects a ratio such as 0.1, got "${opts.tolerance}"`);
+    if (opts.mode !== 'inprocess' && opts.mode !== 'http') {
+      throw new InputError(`--mode expects "inprocess" or "http", got "${opts.mode}"`);
+    }
+    if (opts.baseline) {
+      let text: string;
+      try {
+        text = readFileSync(opts.baseline, 'utf8');
+      } catch (err) {
+        throw new InputError(`--baseline ${opts.baseline}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+      baseline = parseReport(text, opts.baseline);
+    }
+  } catch (err) {
+    if (err instanceof ScenarioError || err instanceof InputError || err instanceof Error) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nInterrupted: stopping journeys, flushing the outbox and writing a partial report (Ctrl-C again to quit now)…\n');
+    controller.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSigint);
+
+  const total = users ?? scenario.users;
+  const progress = createProgress(opts.progress, total);
+  process.stderr.write(
+    `Running ${scenario.name}: ${total} families, ${formatDuration(scenario.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}\n`,
+  );
+  try {
+    const result = await runScenario(
+      scenario,
+      stackFactory(opts.mode as 'inprocess' | 'http', {
+        appUrl: opts.appUrl ?? process.env.DREAMFLOW_APP_URL,
+        klaviyoUrl: opts.klaviyoUrl ?? process.env.KLAVIYO_BASE_URL,
+        supabaseUrl: opts.supabaseUrl ?? process.env.SUPABASE_URL,
+      }),
+      {
+        users,
+        seed,
+        faults: opts.faults,
+        signal: controller.signal,
+        onProgress: progress.update,
+        exportDataDir: opts.exportData ? join(resolve(opts.out), 'data') : undefined,
+      },
+    );
+    progress.stop();
+    const report = buildReport(result, packageVersion());
+    if (baseline) report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
+    const files = writeReports(report, opts.out);
+    process.stdout.write(`\n${renderSummary(report, Boolean(process.stdout.isTTY))}\n`);
+    process.stdout.write(`reports: ${files.json}\n         ${files.markdown}\n         ${files.html}\n`);
+    if (result.exportedFiles?.length) process.stdout.write(`data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}\n`);
+    if (result.partial) return 130;
+    const failed = report.thresholds.some((t) => !t.passed) || (report.baseline && !report.baseline.passed);
+    return failed ? 1 : 0;
+  } catch (err) {
+    progress.stop();
+    // Unknown fault profiles and similar configuration problems surface when the stack is built.
+    const e = err as Error & { field?: string };
+    process.stderr.write(`error: ${e.message}\n`);
+    return /profile|fault|rules|ENOENT/i.test(e.message) || e.field ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function createProgress(enabled: boolean, total: number): { update: (p: Progress) => void; stop: () => void } {
+  if (!enabled) return { update: () => {}, stop: () => {} };
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar(
+      { format: '  {bar} {value}/{total} journeys · {sim} simulated · {failed} failed', stream: process.stderr, hideCursor: true },
+      Presets.shades_classic,
+    );
+    bar.start(total, 0, { sim: '0s', failed: 0 });
+    return {
+      update: (p) => bar.update(p.done, { sim: formatDuration(p.simulatedMs), failed: p.failed }),
+      stop: () => bar.stop(),
+    };
+  }
+  // CI: a plain line every 10 %, nothing that needs a terminal.
+  let lastDecile = -1;
+  return {
+    update: (p) => {
+      const decile = Math.floor((p.done / Math.max(1, p.total)) * 10);
+      if (decile !== lastDecile) {
+        lastDecile = decile;
+        process.stderr.write(`  ${p.done}/${p.total} journeys · ${formatDuration(p.simulatedMs)} simulated · ${p.failed} failed\n`);
+      }
+    },
+    stop: () => {},
+  };
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listScenarios, loadScenario, ScenarioError } from './scenario-loader.ts';
+
+function writeScenario(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scenario-'));
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function problemsOf(fn: () => unknown): ScenarioError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ScenarioError);
+    return err as ScenarioError;
+  }
+  throw new Error('expected a ScenarioError');
+}
+
+const VALID = `
+name: tiny
+users: 3
+duration: 2d
+journey:
+  - signup
+  - think: { min: 1m, max: 5m }
+  - story: { themes: { Space: 2, Dragons: 1 }, moods: [calm, sleepy] }
+  - branch: { probability: 0.5, then: [ { subscribe: { tier: premium } } ] }
+  - bedtime: { days: 2, steps: [ story ] }
+thresholds:
+  - event_tracking_latency.p95 < 200
+  - events_lost == 0
+`;
+
+describe('scenario loader', () => {
+  it('loads every shipped scenario', () => {
+    const names = listScenarios();
+    for (const required of ['default', 'signup-to-subscription', 'bedtime-streaks', 'churn-and-winback', 'family-accounts', 'klaviyo-outage', 'rate-limit-storm']) {
+      expect(names).toContain(required);
+    }
+    for (const name of names) expect(loadScenario(name).name).toBe(name);
+  });
+
+  it('parses durations, weights, ranges and bare step names', () => {
+    const s = loadScenario(writeScenario(VALID));
+    expect(s.duration).toBe(2 * 86_400_000);
+    expect(s.journey[0]).toEqual({ kind: 'signup', methods: undefined, withChildren: true });
+    expect(s.journey[1]).toEqual({ kind: 'think', min: 60_000, max: 300_000 });
+    expect(s.journey[2]).toMatchObject({ kind: 'story', themes: { Space: 2, Dragons: 1 }, moods: { calm: 1, sleepy: 1 } });
+    expect(s.journey[3]).toMatchObject({ kind: 'branch', probability: 0.5, else: [] });
+    expect(s.arrival).toEqual({ type: 'all-at-once' });
+    expect(s.faults).toBe('ideal');
+  });
+
+  it('names the file, the field path and what was expected', () => {
+    const file = writeScenario(VALID.replace('probability: 0.5', 'probability: 1.5').replace('duration: 2d', 'duration: two days'));
+    const err = problemsOf(() => loadScenario(file));
+    expect(err.file).toBe(file);
+    expect(err.message).toContain(file);
+    const fields = err.problems.map((p) => p.field);
+    expect(fields).toContain('journey[3].branch.probability');
+    expect(fields).toContain('duration');
+    expect(err.problems.find((p) => p.field === 'duration')!.message).toMatch(/expected a duration like/);
+  });
+
+  it('rejects unknown steps, unknown fields and bad thresholds with their paths', () => {
+    const file = writeScenario(
+      VALID.replace('  - signup\n', '  - signup\n  - dance: {}\n')
+        .replace('users: 3', 'users: 3\ncolour: blue')
+        .replace('events_lost == 0', 'events_lots == 0'),
+    );
+    const err = problemsOf(() => loadScenario(file));
+    const byField = Object.fromEntries(err.problems.map((p) => [p.field, p.message]));
+    expect(byField['journey[1]']).toMatch(/unknown step "dance"; expected one of signup, story/);
+    expect(byField['(root)']).toMatch(/unknown field\(s\) "colour"/);
+    expect(byField['thresholds[1]']).toMatch(/unknown metric "events_lots"/);
+  });
+
+  it('says which field is missing', () => {
+    const err = problemsOf(() => loadScenario(writeScenario('name: x\njourney: [signup]\n')));
+    expect(err.problems.map((p) => p.field)).toContain('users');
+  });
+
+  it('reports YAML syntax errors and unknown names clearly', () => {
+    const err = problemsOf(() => loadScenario(writeScenario('name: [unclosed\n')));
+    expect(err.problems[0]!.field).toBe('(file)');
+    expect(err.problems[0]!.message).toMatch(/not valid YAML/);
+    const missing = problemsOf(() => loadScenario('no-such-scenario'));
+    expect(missing.message).toMatch(/Shipped scenarios: .*default/);
+  });
+});

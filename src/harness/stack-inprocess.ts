@@ -1,0 +1,182 @@
+/**
+ * The in-process stack: the Klaviyo mock and the fake Supabase served to the official SDKs through msw
+ * in this process, the real integration (createDreamFlowStack) on top, and one VirtualClock under all of
+ * it, so think times, injected latency and retry backoff cost no wall time.
+ *
+ * Known limitations: msw patches this process's HTTP stack, so one in-process run at a time per
+ * process; unhandled requests are errors (nothing leaves the machine).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setupServer } from 'msw/node';
+import { createFaultInjector } from '../../mocks/faults/index.ts';
+import { createKlaviyoMock, klaviyoHandlers } from '../../mocks/klaviyo/index.ts';
+import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
+import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
+import { createDreamFlowStack } from '../app/stack.ts';
+import { VirtualClock } from '../lib/clock.ts';
+import { createRng, type Rng } from '../lib/prng.ts';
+import { exportKlaviyoData } from './export-data.ts';
+import type { KlaviyoCallRecord } from './metrics.ts';
+import type { SimulationStack, StackOptions } from './stack.ts';
+import { WireTap } from './wiretap.ts';
+
+const KLAVIYO_BASE = 'https://a.klaviyo.com';
+const SUPABASE_BASE = 'http://supabase.local';
+/** A well-formed private key: the mock treats each key as its own account. */
+export const HARNESS_KLAVIYO_KEY = 'pk_dreamflow_harness_0000000000';
+/** The simulation starts at midnight UTC on a fixed day, so bedtimes land on the same instants every run. */
+export const SIMULATION_EPOCH = Date.UTC(2026, 0, 5);
+
+/** Map the integration's operation names to the report's categories. */
+export function categorise(operation: string): KlaviyoCallRecord['category'] {
+  if (/event/.test(operation)) return 'event';
+  if (/^(create|update|create_or_update)_profile|profile_import|sync/.test(operation)) return 'profile_sync';
+  if (/^get_/.test(operation)) return 'read';
+  return 'other';
+}
+
+/** Record every fault decision (label or `none`) in arrival order: the run's fault sequence. */
+function recordingInjector(inner: FaultInjector, sequence: string[], service: string): FaultInjector {
+  return {
+    decide(req, operation, now) {
+      const d = inner.decide(req, operation, now);
+      sequence.push(`${service}:${d?.label ?? 'none'}`);
+      return d;
+    },
+    describe: () => inner.describe(),
+    replace: (doc) => inner.replace(doc),
+  };
+}
+
+function seededUuid(rng: Rng): () => string {
+  return () => {
+    const hex = Array.from({ length: 32 }, () => rng.int(0, 15).toString(16));
+    hex[12] = '4';
+    hex[16] = ((rng.int(0, 15) & 0x3) | 0x8).toString(16);
+    const h = hex.join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+}
+
+export async function createInProcessStack(options: StackOptions): Promise<SimulationStack> {
+  const clock = new VirtualClock(SIMULATION_EPOCH);
+  const rng = createRng(options.seed).fork('stack');
+  const faultSequence: string[] = [];
+  const tap = new WireTap();
+
+  const klaviyoFaults = recordingInjector(
+    createFaultInjector({ profile: options.faults, seed: options.seed, clock, service: 'klaviyo' }),
+    faultSequence,
+    'klaviyo',
+  );
+  const supabaseFaults = recordingInjector(
+    createFaultInjector({ profile: options.faults, seed: options.seed + 1, clock, service: 'supabase' }),
+    faultSequence,
+    'supabase',
+  );
+  const klaviyo: MockService = createKlaviyoMock({
+    clock,
+    faults: klaviyoFaults,
+    rateLimits: options.rateLimits,
+    seed: options.seed,
+    journalSize: 1000,
+  });
+  const supabase: MockService = createSupabaseMock({
+    clock,
+    faults: supabaseFaults,
+    newId: seededUuid(rng.fork('supabase-ids')),
+    journalSize: 1000,
+  });
+
+  const server = setupServer(
+    ...klaviyoHandlers({ service: tap.wrap(klaviyo), baseUrls: [KLAVIYO_BASE] }),
+    ...supabaseHandlers({ service: tap.wrap(supabase), baseUrls: [SUPABASE_BASE] }),
+  );
+  server.listen({ onUnhandledRequest: 'error' });
+
+  const keys = supabaseKeys();
+  let app: ReturnType<typeof createDreamFlowStack>;
+  try {
+    app = createDreamFlowStack({
+      config: {
+        klaviyoApiKey: HARNESS_KLAVIYO_KEY,
+        klaviyoBaseUrl: KLAVIYO_BASE,
+        supabaseUrl: SUPABASE_BASE,
+        supabaseAnonKey: keys.anon_key,
+        supabaseServiceRoleKey: keys.service_role_key,
+        klaviyoMcpUrl: '',
+      },
+      env: {},
+      clock,
+      seed: options.seed,
+      logger: quietLogger,
+    });
+  } catch (err) {
+    server.close();
+    klaviyo.close();
+    supabase.close();
+    throw err;
+  }
+
+  let closed = false;
+  return {
+    mode: 'inprocess',
+    api: app.backend,
+    clock,
+    calls: () =>
+      app.instrumentation.snapshot().calls.map((c) => ({
+        operation: c.operation,
+        category: categorise(c.operation),
+        attempts: c.attempts,
+        outcome: c.outcome,
+        latencyMs: c.totalMs,
+        failedAttempts: c.attempts - (c.outcome === 'success' ? 1 : 0),
+      })),
+    cache: () => {
+      const s = app.cache.stats();
+      return { hits: s.hits, misses: s.misses, savedCalls: s.savedCalls };
+    },
+    outbox: () => {
+      const s = app.outbox?.stats();
+      return s
+        ? { tracked: s.tracked, delivered: s.delivered, pending: s.pending, deadLettered: s.deadLettered }
+        : { tracked: 0, delivered: 0, pending: 0, deadLettered: 0 };
+    },
+    flush: async (deadline) => {
+      await app.outbox?.flush(Math.max(0, deadline - clock.now()));
+    },
+    eventsStored: async () => Number((klaviyo.core.state() as { events?: number }).events ?? 0),
+    faultSequence: async () => faultSequence.slice(),
+    wire: () => {
+      const ra = tap.retryAfter('klaviyo');
+      return { throttled: ra.throttled, retryAfterPairs: ra.pairs };
+    },
+    exportData: async (dir) => {
+      mkdirSync(dir, { recursive: true });
+      const files = await exportKlaviyoData(klaviyo, HARNESS_KLAVIYO_KEY, dir);
+      const metricsFile = join(dir, 'instrumentation.json');
+      writeFileSync(metricsFile, `${JSON.stringify(app.instrumentation.summary(), null, 2)}\n`);
+      return [...files, metricsFile];
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await app.close(0);
+      } finally {
+        server.close();
+        klaviyo.close();
+        supabase.close();
+      }
+    },
+  };
+}
+
+/** The integration logs every warning; a run prints its own summary instead. */
+const quietLogger = {
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  debug: () => {},
+};
