@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/lib/clock.ts';
+import { parseRate, RateLimiter } from './ratelimit.ts';
+
+describe('RateLimiter', () => {
+  it('allows the burst, then refuses with Retry-After until the burst bucket refills', () => {
+    const clock = new VirtualClock(0);
+    const limiter = new RateLimiter(clock);
+    // query_metric_aggregates: 3/s burst, 60/m steady.
+    const first = limiter.take('acct', 'query_metric_aggregates');
+    expect(first).toMatchObject({
+      ok: true,
+      headers: { 'ratelimit-limit': '3, 3;w=1, 60;w=60', 'ratelimit-remaining': '2' },
+    });
+    limiter.take('acct', 'query_metric_aggregates');
+    limiter.take('acct', 'query_metric_aggregates');
+    const refused = limiter.take('acct', 'query_metric_aggregates');
+    expect(refused.ok).toBe(false);
+    expect(refused.headers['retry-after']).toBe('1');
+    clock.advance(334);
+    expect(limiter.take('acct', 'query_metric_aggregates').ok).toBe(true);
+  });
+
+  it('enforces the steady per-minute limit across bursts', () => {
+    const clock = new VirtualClock(0);
+    const limiter = new RateLimiter(clock);
+    let allowed = 0;
+    // 3/s for 30 s would be 90; the 60/m steady bucket stops it at 60 (+ what refills in 30 s: 30).
+    for (let s = 0; s < 30; s++) {
+      for (let i = 0; i < 3; i++) if (limiter.take('acct', 'query_metric_aggregates').ok) allowed++;
+      clock.advance(1000);
+    }
+    expect(allowed).toBeLessThanOrEqual(90);
+    expect(allowed).toBeGreaterThanOrEqual(60);
+    const refused = limiter.take('acct', 'query_metric_aggregates');
+    if (!refused.ok) expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps buckets per account and operation; unknown operations get the default tier', () => {
+    const limiter = new RateLimiter(new VirtualClock(0));
+    for (let i = 0; i < 3; i++) limiter.take('a', 'query_metric_aggregates');
+    expect(limiter.take('a', 'query_metric_aggregates').ok).toBe(false);
+    expect(limiter.take('b', 'query_metric_aggregates').ok).toBe(true);
+    expect(limiter.take('a', 'get_profiles').ok).toBe(true);
+    expect(limiter.take('a', 'made_up').headers['ratelimit-limit']).toBe('75, 75;w=1, 750;w=60');
+  });
+
+  it('parses rate strings', () => {
+    expect(parseRate('75/s')).toEqual({ count: 75, windowSeconds: 1 });
+    expect(parseRate('750/m')).toEqual({ count: 750, windowSeconds: 60 });
+    expect(() => parseRate('fast')).toThrow(/75\/s/);
+  });
+});
