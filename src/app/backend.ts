@@ -6,8 +6,6 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { z } from 'zod';
-import type { Clock } from '../lib/clock.ts';
-import type { Rng } from '../lib/prng.ts';
 import type { Cache } from '../integration/cache.ts';
 import { uuidFromRng } from '../integration/ids.ts';
 import type { Instrumentation } from '../integration/instrumentation.ts';
@@ -20,6 +18,8 @@ import { scoreChurnRisk } from '../integration/personalization/churn.ts';
 import { RecommendationEngine } from '../integration/personalization/recommendations.ts';
 import { segmentsFor } from '../integration/personalization/segments.ts';
 import type { StoryGenerator } from '../integration/story-generator.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Rng } from '../lib/prng.ts';
 import type {
   CancelInput,
   DreamFlowApi,
@@ -90,13 +90,23 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
   }
 
   function dbError(what: string, error: { message: string; code?: string }): DreamFlowError {
-    return new DreamFlowError(502, 'supabase_error', `Supabase ${what} failed: ${error.message}${error.code ? ` (${error.code})` : ''}`);
+    return new DreamFlowError(
+      502,
+      'supabase_error',
+      `Supabase ${what} failed: ${error.message}${error.code ? ` (${error.code})` : ''}`,
+    );
   }
 
   async function loadProfile(userId: string): Promise<FullProfileRow> {
     const { data, error } = await db.from('profiles').select('*').eq('id', userId).maybeSingle();
     if (error) throw dbError('profile read', error);
-    if (!data) throw new DreamFlowError(404, 'user_not_found', `No Dream Flow user ${userId}; sign up first.`, 'user_id');
+    if (!data)
+      throw new DreamFlowError(
+        404,
+        'user_not_found',
+        `No Dream Flow user ${userId}; sign up first.`,
+        'user_id',
+      );
     return data as FullProfileRow;
   }
 
@@ -127,9 +137,15 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
       if (error) {
         const code = (error as { code?: string }).code ?? '';
         if (code === 'user_already_exists' || /already/i.test(error.message)) {
-          throw new DreamFlowError(409, 'user_already_exists', `An account for ${body.email} already exists.`, 'email');
+          throw new DreamFlowError(
+            409,
+            'user_already_exists',
+            `An account for ${body.email} already exists.`,
+            'email',
+          );
         }
-        if (code === 'weak_password') throw new DreamFlowError(400, 'invalid_request', `password: ${error.message}`, 'password');
+        if (code === 'weak_password')
+          throw new DreamFlowError(400, 'invalid_request', `password: ${error.message}`, 'password');
         throw new DreamFlowError(502, 'supabase_error', `Supabase sign-up failed: ${error.message}`);
       }
       const userId = data.user?.id;
@@ -138,7 +154,11 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
       if (!token) {
         const signin = await auth.auth.signInWithPassword({ email: body.email, password: body.password });
         if (signin.error || !signin.data.session) {
-          throw new DreamFlowError(502, 'supabase_error', `Sign-in after sign-up failed: ${signin.error?.message ?? 'no session'}`);
+          throw new DreamFlowError(
+            502,
+            'supabase_error',
+            `Sign-in after sign-up failed: ${signin.error?.message ?? 'no session'}`,
+          );
         }
         token = signin.data.session.access_token;
       }
@@ -157,7 +177,12 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
       const inserted = await db.from('profiles').insert(row).select('*').single();
       if (inserted.error) throw dbError('profile insert', inserted.error);
       if (children.length > 0) {
-        const rows = children.map((c) => ({ id: uuidFromRng(rng), parent_id: userId, name: c.name, age_band: c.age_band }));
+        const rows = children.map((c) => ({
+          id: uuidFromRng(rng),
+          parent_id: userId,
+          name: c.name,
+          age_band: c.age_band,
+        }));
         const kids = await db.from('children').insert(rows);
         if (kids.error) throw dbError('children insert', kids.error);
       }
@@ -176,7 +201,12 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
         const children = (kids.data ?? []) as { id: string; name: string; age_band: string | null }[];
         const child = body.child_id ? children.find((c) => c.id === body.child_id) : undefined;
         if (body.child_id && !child) {
-          throw new DreamFlowError(404, 'child_not_found', `No child ${body.child_id} on this account.`, 'child_id');
+          throw new DreamFlowError(
+            404,
+            'child_not_found',
+            `No child ${body.child_id} on this account.`,
+            'child_id',
+          );
         }
         const adaptation = adaptStory({
           now: clock.now(),
@@ -207,7 +237,10 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
           created_at: new Date(now).toISOString(),
         });
         if (ins.error) throw dbError('story insert', ins.error);
-        const prefs = [body.theme, ...(profile.story_preferences ?? []).filter((t) => t !== body.theme)].slice(0, 5);
+        const prefs = [
+          body.theme,
+          ...(profile.story_preferences ?? []).filter((t) => t !== body.theme),
+        ].slice(0, 5);
         const updated = await updateProfile(body.user_id, {
           total_stories: (profile.total_stories ?? 0) + 1,
           current_streak: nextStreak(profile.last_story_at, profile.current_streak ?? 0, now),
@@ -240,7 +273,12 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
         const profile = await loadProfile(body.user_id);
         const previousTier = profile.subscription_tier ?? 'free';
         if (previousTier === body.tier) {
-          throw new DreamFlowError(409, 'already_on_tier', `User is already on the ${body.tier} plan.`, 'tier');
+          throw new DreamFlowError(
+            409,
+            'already_on_tier',
+            `User is already on the ${body.tier} plan.`,
+            'tier',
+          );
         }
         const replaced = await db
           .from('subscriptions')
@@ -286,7 +324,13 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
           .limit(1);
         if (active.error) throw dbError('subscription read', active.error);
         const sub = active.data?.[0] as { id: string; tier: string } | undefined;
-        if (!sub) throw new DreamFlowError(409, 'no_active_subscription', 'This user has no active subscription to cancel.', 'user_id');
+        if (!sub)
+          throw new DreamFlowError(
+            409,
+            'no_active_subscription',
+            'This user has no active subscription to cancel.',
+            'user_id',
+          );
         const upd = await db
           .from('subscriptions')
           .update({ status: 'cancelled', cancellation_reason: body.reason, cancelled_at: iso() })
@@ -308,7 +352,9 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
     async updateProfile(input: ProfileUpdateInput): Promise<ProfileUpdateResult> {
       const body = parse(ProfileUpdateSchema, input);
       const { user_id: userId, ...fields } = body;
-      const updatedFields = Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined);
+      const updatedFields = Object.keys(fields).filter(
+        (k) => (fields as Record<string, unknown>)[k] !== undefined,
+      );
       if (updatedFields.length === 0) {
         throw new DreamFlowError(
           400,
@@ -344,7 +390,11 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
     async userFromToken(token: string): Promise<string> {
       const { data, error } = await auth.auth.getUser(token);
       if (error || !data.user) {
-        throw new DreamFlowError(401, 'invalid_token', `Bearer token rejected by Supabase: ${error?.message ?? 'no user'}. Sign in again.`);
+        throw new DreamFlowError(
+          401,
+          'invalid_token',
+          `Bearer token rejected by Supabase: ${error?.message ?? 'no user'}. Sign in again.`,
+        );
       }
       return data.user.id;
     },

@@ -42,10 +42,14 @@ export function createHttpDreamFlowClient(baseUrl: string, options: HttpClientOp
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new DreamFlowError(0, 'network_error', `Could not reach the Dream Flow app at ${base}: ${(err as Error).message}`);
+      throw new DreamFlowError(
+        0,
+        'network_error',
+        `Could not reach the Dream Flow app at ${base}: ${(err as Error).message}`,
+      );
     }
     const text = await res.text();
-    let json: unknown = undefined;
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
@@ -53,7 +57,12 @@ export function createHttpDreamFlowClient(baseUrl: string, options: HttpClientOp
     }
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-      throw new DreamFlowError(res.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`, e?.field);
+      throw new DreamFlowError(
+        res.status,
+        e?.code ?? 'http_error',
+        e?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`,
+        e?.field,
+      );
     }
     return json as T;
   }
@@ -62,8 +71,10 @@ export function createHttpDreamFlowClient(baseUrl: string, options: HttpClientOp
     signup: (input: SignupInput) => call<SignupResult>('POST', '/api/v1/auth/signup', input),
     generateStory: (input: StoryInput) => call<StoryResult>('POST', '/api/v1/story', input),
     subscribe: (input: SubscribeInput) => call<SubscribeResult>('POST', '/api/v1/subscriptions', input),
-    cancelSubscription: (input: CancelInput) => call<{ status: string }>('POST', '/api/v1/subscriptions/cancel', input),
-    updateProfile: (input: ProfileUpdateInput) => call<ProfileUpdateResult>('PATCH', '/api/v1/profile', input),
+    cancelSubscription: (input: CancelInput) =>
+      call<{ status: string }>('POST', '/api/v1/subscriptions/cancel', input),
+    updateProfile: (input: ProfileUpdateInput) =>
+      call<ProfileUpdateResult>('PATCH', '/api/v1/profile', input),
     recommendations: (userId: string) =>
       call<RecommendationsResult>('GET', `/api/v1/recommendations?user_id=${encodeURIComponent(userId)}`),
   };

@@ -1,8 +1,11 @@
 /** Request validation (zod): every 400 names the field that was wrong. */
 import { z } from 'zod';
 
-const userId = z.string().uuid('must be a user id (uuid); or send the Supabase access token as a bearer token');
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const userId = z
+  .string()
+  .uuid('must be a user id (uuid); or send the Supabase access token as a bearer token');
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const SignupSchema = z.object({
   email: z.string().trim().email('must be an email address'),
@@ -26,7 +29,9 @@ export const StorySchema = z.object({
 
 export const SubscribeSchema = z.object({
   user_id: userId,
-  tier: z.enum(['premium', 'family'], { message: "must be 'premium' or 'family' (cancel to go back to free)" }),
+  tier: z.enum(['premium', 'family'], {
+    message: "must be 'premium' or 'family' (cancel to go back to free)",
+  }),
 });
 
 export const CancelSchema = z.object({

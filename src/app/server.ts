@@ -13,23 +13,36 @@ export function createAppServer(backend: DreamFlowBackend): Express {
   app.use(express.json({ limit: '1mb', type: () => true }));
 
   type Handler = (req: Request, res: Response) => Promise<void>;
-  const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
+  const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) =>
+    fn(req, res).catch(next);
 
   /** The body (or query) with `user_id` taken from a bearer token when one is sent. */
   async function withUser(req: Request, source: Record<string, unknown>): Promise<Record<string, unknown>> {
     const header = req.get('authorization');
     if (!header) return source;
     const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (!m) throw new DreamFlowError(401, 'invalid_token', 'Authorization must be "Bearer <Supabase access token>".');
+    if (!m)
+      throw new DreamFlowError(
+        401,
+        'invalid_token',
+        'Authorization must be "Bearer <Supabase access token>".',
+      );
     const userId = await backend.userFromToken(m[1]!.trim());
     if (source.user_id !== undefined && source.user_id !== userId) {
-      throw new DreamFlowError(403, 'user_mismatch', 'user_id does not match the bearer token’s user.', 'user_id');
+      throw new DreamFlowError(
+        403,
+        'user_mismatch',
+        'user_id does not match the bearer token’s user.',
+        'user_id',
+      );
     }
     return { ...source, user_id: userId };
   }
 
   const body = (req: Request): Record<string, unknown> =>
-    req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+    req.body && typeof req.body === 'object' && !Array.isArray(req.body)
+      ? (req.body as Record<string, unknown>)
+      : {};
 
   app.post(
     '/api/v1/auth/signup',
@@ -64,14 +77,20 @@ export function createAppServer(backend: DreamFlowBackend): Express {
   app.get(
     '/api/v1/recommendations',
     route(async (req, res) => {
-      const q = await withUser(req, typeof req.query.user_id === 'string' ? { user_id: req.query.user_id } : {});
+      const q = await withUser(
+        req,
+        typeof req.query.user_id === 'string' ? { user_id: req.query.user_id } : {},
+      );
       res.status(200).json(await backend.recommendations(String(q.user_id ?? '')));
     }),
   );
   app.get(
     '/api/v1/insights',
     route(async (req, res) => {
-      const q = await withUser(req, typeof req.query.user_id === 'string' ? { user_id: req.query.user_id } : {});
+      const q = await withUser(
+        req,
+        typeof req.query.user_id === 'string' ? { user_id: req.query.user_id } : {},
+      );
       if (!q.user_id) throw new DreamFlowError(400, 'invalid_request', 'user_id: required', 'user_id');
       res.status(200).json(await backend.insights(String(q.user_id)));
     }),
@@ -92,7 +111,13 @@ export function createAppServer(backend: DreamFlowBackend): Express {
   app.use((req: Request, res: Response) => {
     res
       .status(404)
-      .json(new DreamFlowError(404, 'not_found', `No route ${req.method} ${req.path}; see docs/integration.md for the API.`).toJSON());
+      .json(
+        new DreamFlowError(
+          404,
+          'not_found',
+          `No route ${req.method} ${req.path}; see docs/integration.md for the API.`,
+        ).toJSON(),
+      );
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -100,11 +125,19 @@ export function createAppServer(backend: DreamFlowBackend): Express {
     if (err instanceof DreamFlowError) {
       res.status(err.status).json(err.toJSON());
     } else if (e?.type === 'entity.parse.failed') {
-      res.status(400).json(new DreamFlowError(400, 'invalid_json', `Body is not valid JSON: ${e.message}`, '(body)').toJSON());
+      res
+        .status(400)
+        .json(
+          new DreamFlowError(400, 'invalid_json', `Body is not valid JSON: ${e.message}`, '(body)').toJSON(),
+        );
     } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       res.status(e.status).json(new DreamFlowError(e.status, 'invalid_request', e.message).toJSON());
     } else {
-      res.status(500).json(new DreamFlowError(500, 'internal_error', `Internal error: ${e?.message ?? String(err)}`).toJSON());
+      res
+        .status(500)
+        .json(
+          new DreamFlowError(500, 'internal_error', `Internal error: ${e?.message ?? String(err)}`).toJSON(),
+        );
     }
   });
   return app;

@@ -4,8 +4,7 @@
  * `dreamflow-sim app`, `dreamflow-sim up` and the harness's in-process mode — where msw intercepts both
  * SDKs and a VirtualClock drives every wait: all time comes from `clock`, all randomness from `seed`/`rng`.
  */
-import { type Clock, systemClock } from '../lib/clock.ts';
-import { createRng, type Rng } from '../lib/prng.ts';
+
 import { Cache } from '../integration/cache.ts';
 import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-breaker.ts';
 import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
@@ -16,6 +15,8 @@ import { Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
 import type { RetryPolicy } from '../integration/retry.ts';
 import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
 import { createSupabaseClients, type SupabaseClients } from '../integration/supabase.ts';
+import { type Clock, systemClock } from '../lib/clock.ts';
+import { createRng, type Rng } from '../lib/prng.ts';
 import { createDreamFlowBackend, type DreamFlowBackend } from './backend.ts';
 
 export interface DreamFlowStackOptions {
@@ -62,7 +63,8 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
   const clock = options.clock ?? systemClock;
   const rng = options.rng ?? createRng(options.seed ?? 1);
   const supabase =
-    options.supabase ?? createSupabaseClients(config.supabaseUrl, config.supabaseAnonKey, config.supabaseServiceRoleKey);
+    options.supabase ??
+    createSupabaseClients(config.supabaseUrl, config.supabaseAnonKey, config.supabaseServiceRoleKey);
   const instrumentation = new Instrumentation();
   const cache = new Cache({ clock, defaultTtlMs: options.cacheTtlMs, instrumentation });
   const breaker = new CircuitBreaker(clock, options.breaker);

@@ -123,7 +123,8 @@ export class Cache {
     this.s.misses++;
     this.instrumentation?.recordCacheMiss();
     const entry = await load();
-    if (!options.cacheIf || options.cacheIf(entry.value)) await this.store.set(key, entry, options.ttlMs ?? this.ttl);
+    if (!options.cacheIf || options.cacheIf(entry.value))
+      await this.store.set(key, entry, options.ttlMs ?? this.ttl);
     return { value: entry.value, hit: false };
   }
 

@@ -105,7 +105,8 @@ export class Instrumentation {
       totals: {
         ...this.t,
         apiSuccessRate: this.t.calls === 0 ? null : this.t.successes / this.t.calls,
-        retrySuccessRate: this.t.callsWithFailure === 0 ? null : this.t.recoveredCalls / this.t.callsWithFailure,
+        retrySuccessRate:
+          this.t.callsWithFailure === 0 ? null : this.t.recoveredCalls / this.t.callsWithFailure,
       },
       dropped: this.dropped,
     };

@@ -12,11 +12,18 @@ describe('KlaviyoMcpAdapter', () => {
   it('says it is in fallback mode and still answers every use case', async () => {
     const mcp = new KlaviyoMcpAdapter({ clock: new VirtualClock() });
     expect(mcp.status()).toMatchObject({ mode: 'fallback', enabled: false, server_url: null });
-    const email = await mcp.generatePersonalizedEmailContent({ userId: 'u', campaignGoal: 'encourage_bedtime_consistency', favoriteThemes: ['Ocean Adventure'], daysSinceLastStory: 7 });
+    const email = await mcp.generatePersonalizedEmailContent({
+      userId: 'u',
+      campaignGoal: 'encourage_bedtime_consistency',
+      favoriteThemes: ['Ocean Adventure'],
+      daysSinceLastStory: 7,
+    });
     expect(email.source).toBe('fallback');
     expect(email.subject).toContain('Ocean Adventure');
     expect(JSON.stringify(email)).not.toMatch(/child_name/);
-    expect((await mcp.suggestSegments({ goal: 'increase_premium_conversions' })).segments.map((s) => s.name)).toEqual(['High Engagement', 'Upgrade Candidates']);
+    expect(
+      (await mcp.suggestSegments({ goal: 'increase_premium_conversions' })).segments.map((s) => s.name),
+    ).toEqual(['High Engagement', 'Upgrade Candidates']);
     expect((await mcp.analyzeCampaignPerformance({ campaignId: 'c1' })).source).toBe('fallback');
     expect(await mcp.getPersonalizedRecommendations({ userId: 'u' })).toBeNull();
     expect(mcp.status().calls.fallback).toBe(4);
@@ -32,14 +39,18 @@ describe('KlaviyoMcpAdapter', () => {
         const { method, id, params } = req.body as { method: string; id?: number; params?: { name: string } };
         seen.push(method);
         if (method === 'initialize') {
-          res.set('mcp-session-id', 'sess-1').json({ jsonrpc: '2.0', id, result: { protocolVersion: '2025-06-18', capabilities: {} } });
+          res
+            .set('mcp-session-id', 'sess-1')
+            .json({ jsonrpc: '2.0', id, result: { protocolVersion: '2025-06-18', capabilities: {} } });
         } else if (method === 'notifications/initialized') {
           res.status(202).end();
         } else if (params?.name === 'get_personalized_recommendations') {
           expect(req.get('mcp-session-id')).toBe('sess-1');
-          res.set('content-type', 'text/event-stream').send(
-            `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: JSON.stringify({ themes: ['Pirate Cove'] }) }] } })}\n\n`,
-          );
+          res
+            .set('content-type', 'text/event-stream')
+            .send(
+              `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: JSON.stringify({ themes: ['Pirate Cove'] }) }] } })}\n\n`,
+            );
         } else {
           res.json({ jsonrpc: '2.0', id, error: { code: -32601, message: 'unknown tool' } });
         }
@@ -55,7 +66,10 @@ describe('KlaviyoMcpAdapter', () => {
       expect(seen).toEqual(['initialize', 'notifications/initialized', 'tools/call']);
       const segs = await mcp.suggestSegments({ goal: 'reduce churn' });
       expect(segs.source).toBe('fallback');
-      expect(mcp.status()).toMatchObject({ calls: { mcp: 1, errors: 1 }, last_error: expect.stringContaining('unknown tool') });
+      expect(mcp.status()).toMatchObject({
+        calls: { mcp: 1, errors: 1 },
+        last_error: expect.stringContaining('unknown tool'),
+      });
     });
   });
 });

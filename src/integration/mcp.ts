@@ -99,7 +99,10 @@ export class KlaviyoMcpAdapter {
     const themes = input.favoriteThemes?.length ? input.favoriteThemes : ['Ocean Adventure'];
     const since = input.daysSinceLastStory;
     return {
-      subject: since && since > 2 ? `Bedtime stories miss you! Your ${themes[0]} is waiting` : `Tonight's ${themes[0]} story is ready`,
+      subject:
+        since && since > 2
+          ? `Bedtime stories miss you! Your ${themes[0]} is waiting`
+          : `Tonight's ${themes[0]} story is ready`,
       preview_text: `Your favorite ${themes.slice(0, 2).join(' and ')} stories are waiting...`,
       body_html: `<p>Keep the bedtime routine going with a new ${themes[0]} story tonight.</p>`,
       personalization_data: {
@@ -111,7 +114,10 @@ export class KlaviyoMcpAdapter {
     };
   }
 
-  async analyzeCampaignPerformance(input: { campaignId: string; timeframeDays?: number }): Promise<Record<string, unknown>> {
+  async analyzeCampaignPerformance(input: {
+    campaignId: string;
+    timeframeDays?: number;
+  }): Promise<Record<string, unknown>> {
     const remote = await this.tryTool<Record<string, unknown>>('analyze_campaign_performance', {
       campaign_id: input.campaignId,
       timeframe_days: input.timeframeDays ?? 30,
@@ -126,10 +132,15 @@ export class KlaviyoMcpAdapter {
     };
   }
 
-  async suggestSegments(input: { goal: string }): Promise<{ segments: { name: string; definition: string }[]; source: string }> {
-    const remote = await this.tryTool<{ segments: { name: string; definition: string }[] }>('suggest_segments', {
-      goal: input.goal,
-    });
+  async suggestSegments(input: {
+    goal: string;
+  }): Promise<{ segments: { name: string; definition: string }[]; source: string }> {
+    const remote = await this.tryTool<{ segments: { name: string; definition: string }[] }>(
+      'suggest_segments',
+      {
+        goal: input.goal,
+      },
+    );
     if (remote) return { ...remote, source: 'mcp' };
     const wanted = /premium|upgrade|conversion/i.test(input.goal)
       ? ['Upgrade Candidates', 'High Engagement']
@@ -137,7 +148,10 @@ export class KlaviyoMcpAdapter {
         ? ['Churn Risk']
         : SEGMENTS.map((s) => s.name);
     return {
-      segments: SEGMENTS.filter((s) => wanted.includes(s.name)).map((s) => ({ name: s.name, definition: s.rule })),
+      segments: SEGMENTS.filter((s) => wanted.includes(s.name)).map((s) => ({
+        name: s.name,
+        definition: s.rule,
+      })),
       source: 'fallback',
     };
   }
@@ -222,7 +236,9 @@ export class KlaviyoMcpAdapter {
     if (notification) return undefined;
     if (!res.ok) throw new Error(`MCP server answered HTTP ${res.status}`);
     const text = await res.text();
-    const json = (res.headers.get('content-type') ?? '').includes('text/event-stream') ? parseSse(text) : JSON.parse(text);
+    const json = (res.headers.get('content-type') ?? '').includes('text/event-stream')
+      ? parseSse(text)
+      : JSON.parse(text);
     const msg = json as { result?: unknown; error?: { code: number; message: string } };
     if (msg.error) throw new Error(`MCP error ${msg.error.code}: ${msg.error.message}`);
     return msg.result;

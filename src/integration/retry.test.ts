@@ -13,8 +13,12 @@ import { KlaviyoService } from './klaviyo/service.ts';
 import { backoffDelay, describeFailure, parseRetryAfter, SEED_RETRY_POLICY, withRetry } from './retry.ts';
 
 const httpError = (status: number, headers: Record<string, string> = {}) =>
-  Object.assign(new Error(`Request failed with status code ${status}`), { isAxiosError: true, response: { status, headers } });
-const networkError = () => Object.assign(new Error('socket hang up'), { isAxiosError: true, code: 'ECONNRESET' });
+  Object.assign(new Error(`Request failed with status code ${status}`), {
+    isAxiosError: true,
+    response: { status, headers },
+  });
+const networkError = () =>
+  Object.assign(new Error('socket hang up'), { isAxiosError: true, code: 'ECONNRESET' });
 
 /** fn that fails with the given errors in turn, then succeeds; records the clock at each attempt. */
 function scripted(clock: VirtualClock, failures: unknown[]) {
@@ -47,7 +51,9 @@ describe('backoff', () => {
     // Jitter actually spreads clients out...
     expect(seen[0]!.size).toBeGreaterThan(100);
     // ...and the same seed gives the same delays.
-    expect(backoffDelay(SEED_RETRY_POLICY, 1, createRng(9))).toBe(backoffDelay(SEED_RETRY_POLICY, 1, createRng(9)));
+    expect(backoffDelay(SEED_RETRY_POLICY, 1, createRng(9))).toBe(
+      backoffDelay(SEED_RETRY_POLICY, 1, createRng(9)),
+    );
   });
 
   it('without jitter is exactly initial × 2^(n-1)', () => {
@@ -149,14 +155,34 @@ describe('KlaviyoService.deliver through the real SDK and the mock fault layer',
   });
 
   it('recovers from two 503s (with Retry-After) and records the call', async () => {
-    faults.replace({ rules: [{ match: { service: 'klaviyo' }, outage: { fromRequest: 1, requests: 2, status: 503, retryAfterSeconds: 1 } }] });
-    const svc = new KlaviyoService({ apiKey: 'pk_retry', clock, rng: createRng(5), breaker: new CircuitBreaker(clock), logger: { warn: () => {} } });
+    faults.replace({
+      rules: [
+        {
+          match: { service: 'klaviyo' },
+          outage: { fromRequest: 1, requests: 2, status: 503, retryAfterSeconds: 1 },
+        },
+      ],
+    });
+    const svc = new KlaviyoService({
+      apiKey: 'pk_retry',
+      clock,
+      rng: createRng(5),
+      breaker: new CircuitBreaker(clock),
+      logger: { warn: () => {} },
+    });
     const t0 = clock.now();
-    expect(await svc.trackEvent('Story Generated', 'user-1', { theme: 'Ocean Adventure' }, 'r@example.com')).toBe(true);
+    expect(
+      await svc.trackEvent('Story Generated', 'user-1', { theme: 'Ocean Adventure' }, 'r@example.com'),
+    ).toBe(true);
     const statuses = mock.journal.list().map((e) => e.status);
     expect(statuses).toEqual([503, 503, 202]);
     const [call] = svc.instrumentation.snapshot().calls;
-    expect(call).toMatchObject({ operation: 'create_event', attempts: 3, outcome: 'success', failedOnce: true });
+    expect(call).toMatchObject({
+      operation: 'create_event',
+      attempts: 3,
+      outcome: 'success',
+      failedOnce: true,
+    });
     expect(call!.totalMs).toBe(clock.now() - t0);
     expect(call!.totalMs).toBeGreaterThanOrEqual(800 + 1600);
     expect(svc.instrumentation.snapshot().totals.retrySuccessRate).toBe(1);
@@ -165,8 +191,20 @@ describe('KlaviyoService.deliver through the real SDK and the mock fault layer',
   it('does not retry a 400 from Klaviyo', async () => {
     faults.replace({ rules: [] });
     mock.journal.clear();
-    const svc = new KlaviyoService({ apiKey: 'pk_retry', clock, rng: createRng(5), logger: { warn: () => {} } });
-    const result = await svc.deliver({ kind: 'event', name: '', userId: 'u', properties: {}, time: '2026-01-01T00:00:00Z', uniqueId: 'x' });
+    const svc = new KlaviyoService({
+      apiKey: 'pk_retry',
+      clock,
+      rng: createRng(5),
+      logger: { warn: () => {} },
+    });
+    const result = await svc.deliver({
+      kind: 'event',
+      name: '',
+      userId: 'u',
+      properties: {},
+      time: '2026-01-01T00:00:00Z',
+      uniqueId: 'x',
+    });
     expect(result).toMatchObject({ ok: false, reason: 'non_retriable', attempts: 1 });
     expect(mock.journal.list()).toHaveLength(1);
     expect(mock.journal.list()[0]!.status).toBe(400);

@@ -61,13 +61,24 @@ export function describeFailure(err: unknown, now = Date.now()): FailureInfo {
   };
   const message = e?.message ?? String(err);
   if (e?.isAxiosError) {
-    if (!e.response) return { retriable: true, message: `network error${e.code ? ` (${e.code})` : ''}: ${message}` };
+    if (!e.response)
+      return { retriable: true, message: `network error${e.code ? ` (${e.code})` : ''}: ${message}` };
     const status = e.response.status ?? 0;
     const header = readHeader(e.response.headers, 'retry-after');
-    return { status, retriable: isRetriableStatus(status), retryAfterMs: parseRetryAfter(header, now), message };
+    return {
+      status,
+      retriable: isRetriableStatus(status),
+      retryAfterMs: parseRetryAfter(header, now),
+      message,
+    };
   }
   if (typeof e?.status === 'number') {
-    return { status: e.status, retriable: isRetriableStatus(e.status), retryAfterMs: e.retryAfterMs, message };
+    return {
+      status: e.status,
+      retriable: isRetriableStatus(e.status),
+      retryAfterMs: e.retryAfterMs,
+      message,
+    };
   }
   // A TypeError from fetch ("fetch failed") is a network error; anything else is a bug, not transient.
   if (err instanceof TypeError && /fetch failed|network/i.test(message)) return { retriable: true, message };
@@ -150,7 +161,10 @@ export interface RetryOptions {
 }
 
 /** Run `fn` under the policy. Never throws: the outcome says what happened and how long it took. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<RetryOutcome<T>> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<RetryOutcome<T>> {
   const policy = options.policy ?? SEED_RETRY_POLICY;
   const { clock, rng } = options;
   const attempts: AttemptRecord[] = [];

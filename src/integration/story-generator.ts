@@ -67,14 +67,19 @@ export class StoryGenerator {
 
   async generate(req: StoryRequest): Promise<GeneratedStory> {
     const started = this.clock.now();
-    const r = this.rng.fork(JSON.stringify([req.theme, req.prompt, req.numScenes, req.mood ?? '', req.childName ?? '']));
+    const r = this.rng.fork(
+      JSON.stringify([req.theme, req.prompt, req.numScenes, req.mood ?? '', req.childName ?? '']),
+    );
     const hero = req.childName?.trim() || 'a little dreamer';
     const tone = req.adaptation?.tone ? ` The story felt ${req.adaptation.tone}.` : '';
     const sentencesPerScene = req.adaptation?.sentencesPerScene ?? 2;
     const scenes: string[] = [];
     for (let i = 0; i < req.numScenes; i++) {
-      const parts = [`${i === 0 ? r.pick(OPENINGS) : 'Then'} ${hero} ${r.pick(MIDDLES)} in the ${req.theme}.`];
-      for (let s = 1; s < sentencesPerScene; s++) parts.push(`It was just like ${req.prompt.toLowerCase()}, ${r.pick(MIDDLES)}.`);
+      const parts = [
+        `${i === 0 ? r.pick(OPENINGS) : 'Then'} ${hero} ${r.pick(MIDDLES)} in the ${req.theme}.`,
+      ];
+      for (let s = 1; s < sentencesPerScene; s++)
+        parts.push(`It was just like ${req.prompt.toLowerCase()}, ${r.pick(MIDDLES)}.`);
       scenes.push(parts.join(' '));
     }
     scenes.push(`At last ${hero} yawned ${r.pick(ENDINGS)}${tone}`);

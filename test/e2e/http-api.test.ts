@@ -16,16 +16,31 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('Dream Flow HTTP API', () => {
   it('identifies the user from a Supabase bearer token (no user_id needed)', async () => {
-    const signup = await post('/api/v1/auth/signup', { email: 'bearer@example.com', password: 'pass-word-1' });
+    const signup = await post('/api/v1/auth/signup', {
+      email: 'bearer@example.com',
+      password: 'pass-word-1',
+    });
     expect(signup.status).toBe(201);
     const { user_id, access_token } = (await signup.json()) as { user_id: string; access_token: string };
-    const story = await post('/api/v1/story', { theme: 'Ocean Adventure', prompt: 'A friendly dolphin', num_scenes: 3, mood: 'happy' }, { authorization: `Bearer ${access_token}` });
+    const story = await post(
+      '/api/v1/story',
+      { theme: 'Ocean Adventure', prompt: 'A friendly dolphin', num_scenes: 3, mood: 'happy' },
+      { authorization: `Bearer ${access_token}` },
+    );
     expect(story.status).toBe(200);
-    const row = await world.stack.supabase.db.from('stories').select('user_id').eq('id', ((await story.json()) as { story_id: string }).story_id).single();
+    const row = await world.stack.supabase.db
+      .from('stories')
+      .select('user_id')
+      .eq('id', ((await story.json()) as { story_id: string }).story_id)
+      .single();
     expect(row.data?.user_id).toBe(user_id);
 
     const client = createHttpDreamFlowClient(base, { accessToken: access_token });
@@ -33,9 +48,17 @@ describe('Dream Flow HTTP API', () => {
     expect(rec.themes).toHaveLength(3);
     expect(['klaviyo', 'fallback', 'cache:klaviyo']).toContain(rec.source);
 
-    const mismatch = await post('/api/v1/subscriptions', { user_id: '00000000-0000-4000-8000-000000000000', tier: 'premium' }, { authorization: `Bearer ${access_token}` });
+    const mismatch = await post(
+      '/api/v1/subscriptions',
+      { user_id: '00000000-0000-4000-8000-000000000000', tier: 'premium' },
+      { authorization: `Bearer ${access_token}` },
+    );
     expect(mismatch.status).toBe(403);
-    const bad = await post('/api/v1/story', { theme: 'x', prompt: 'y', num_scenes: 1, mood: 'calm' }, { authorization: 'Bearer not-a-jwt' });
+    const bad = await post(
+      '/api/v1/story',
+      { theme: 'x', prompt: 'y', num_scenes: 1, mood: 'calm' },
+      { authorization: 'Bearer not-a-jwt' },
+    );
     expect(bad.status).toBe(401);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_token');
   });
@@ -43,8 +66,22 @@ describe('Dream Flow HTTP API', () => {
   it('answers 400 naming the field for invalid bodies', async () => {
     const cases: [string, unknown, string][] = [
       ['/api/v1/auth/signup', { email: 'not-an-email', password: 'secret12' }, 'email'],
-      ['/api/v1/story', { user_id: '00000000-0000-4000-8000-000000000000', prompt: 'p', num_scenes: 2, mood: 'calm' }, 'theme'],
-      ['/api/v1/story', { user_id: '00000000-0000-4000-8000-000000000000', theme: 't', prompt: 'p', num_scenes: '2', mood: 'calm' }, 'num_scenes'],
+      [
+        '/api/v1/story',
+        { user_id: '00000000-0000-4000-8000-000000000000', prompt: 'p', num_scenes: 2, mood: 'calm' },
+        'theme',
+      ],
+      [
+        '/api/v1/story',
+        {
+          user_id: '00000000-0000-4000-8000-000000000000',
+          theme: 't',
+          prompt: 'p',
+          num_scenes: '2',
+          mood: 'calm',
+        },
+        'num_scenes',
+      ],
       ['/api/v1/subscriptions', { user_id: '00000000-0000-4000-8000-000000000000', tier: 'gold' }, 'tier'],
       ['/api/v1/subscriptions/cancel', { user_id: '00000000-0000-4000-8000-000000000000' }, 'reason'],
       ['/api/v1/story', '{"theme": ', '(body)'],
@@ -68,20 +105,45 @@ describe('Dream Flow HTTP API', () => {
   it('maps domain errors to 404 / 409 and the client rebuilds them', async () => {
     const client = createHttpDreamFlowClient(base);
     const missing = '00000000-0000-4000-8000-000000000000';
-    await expect(client.generateStory({ user_id: missing, theme: 't', prompt: 'p', num_scenes: 1, mood: 'calm' })).rejects.toMatchObject({ status: 404, code: 'user_not_found', field: 'user_id' });
+    await expect(
+      client.generateStory({ user_id: missing, theme: 't', prompt: 'p', num_scenes: 1, mood: 'calm' }),
+    ).rejects.toMatchObject({ status: 404, code: 'user_not_found', field: 'user_id' });
     const { user_id } = await client.signup({ email: 'dup@example.com', password: 'secret12' });
-    await expect(client.signup({ email: 'dup@example.com', password: 'secret12' })).rejects.toBeInstanceOf(DreamFlowError);
-    await expect(client.signup({ email: 'dup@example.com', password: 'secret12' })).rejects.toMatchObject({ status: 409, field: 'email' });
-    await expect(client.cancelSubscription({ user_id, reason: 'n/a' })).rejects.toMatchObject({ status: 409, code: 'no_active_subscription' });
+    await expect(client.signup({ email: 'dup@example.com', password: 'secret12' })).rejects.toBeInstanceOf(
+      DreamFlowError,
+    );
+    await expect(client.signup({ email: 'dup@example.com', password: 'secret12' })).rejects.toMatchObject({
+      status: 409,
+      field: 'email',
+    });
+    await expect(client.cancelSubscription({ user_id, reason: 'n/a' })).rejects.toMatchObject({
+      status: 409,
+      code: 'no_active_subscription',
+    });
     await client.subscribe({ user_id, tier: 'family' });
-    await expect(client.subscribe({ user_id, tier: 'family' })).rejects.toMatchObject({ status: 409, code: 'already_on_tier' });
+    await expect(client.subscribe({ user_id, tier: 'family' })).rejects.toMatchObject({
+      status: 409,
+      code: 'already_on_tier',
+    });
     const unknown = await fetch(`${base}/api/v1/nope`);
     expect(unknown.status).toBe(404);
   });
 
   it('serves the seeds’ demo endpoints and health', async () => {
-    const k = (await (await fetch(`${base}/api/v1/demo/klaviyo-integration`)).json()) as Record<string, unknown>;
-    expect(k).toMatchObject({ status: 'enabled', events_tracked: ['Signed Up', 'Story Generated', 'Subscription Created', 'Subscription Cancelled', 'Profile Updated'] });
+    const k = (await (await fetch(`${base}/api/v1/demo/klaviyo-integration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(k).toMatchObject({
+      status: 'enabled',
+      events_tracked: [
+        'Signed Up',
+        'Story Generated',
+        'Subscription Created',
+        'Subscription Cancelled',
+        'Profile Updated',
+      ],
+    });
     expect((k.outbox as { balanced: boolean }).balanced).toBe(true);
     const m = (await (await fetch(`${base}/api/v1/demo/mcp-status`)).json()) as Record<string, unknown>;
     expect(m).toMatchObject({ mode: 'fallback', enabled: false });

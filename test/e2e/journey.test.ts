@@ -42,15 +42,30 @@ async function journey(w: World) {
   expect(kids.data?.map((c) => c.name)).toEqual(['Luna', 'Orion']);
   const luna = kids.data![0]!;
 
-  const s1 = await api.generateStory({ user_id, theme: 'Ocean Adventure', prompt: 'A friendly dolphin', num_scenes: 3, mood: 'excited', child_id: luna.id });
+  const s1 = await api.generateStory({
+    user_id,
+    theme: 'Ocean Adventure',
+    prompt: 'A friendly dolphin',
+    num_scenes: 3,
+    mood: 'excited',
+    child_id: luna.id,
+  });
   expect(s1.story_text).toContain('Luna'); // the story may name the child: it stays in Supabase
-  const s2 = await api.generateStory({ user_id, theme: 'Space Explorer', prompt: 'A rocket to the moon', num_scenes: 4, mood: 'calm' });
+  const s2 = await api.generateStory({
+    user_id,
+    theme: 'Space Explorer',
+    prompt: 'A rocket to the moon',
+    num_scenes: 4,
+    mood: 'calm',
+  });
   const sub = await api.subscribe({ user_id, tier: 'premium' });
   expect(sub).toMatchObject({ tier: 'premium', previous_tier: 'free' });
   expect(await api.cancelSubscription({ user_id, reason: 'too expensive' })).toEqual({ status: 'cancelled' });
-  expect(await api.updateProfile({ user_id, story_preferences: ['Space Explorer', 'Dream Castle'] })).toEqual({
-    updated_fields: ['story_preferences'],
-  });
+  expect(await api.updateProfile({ user_id, story_preferences: ['Space Explorer', 'Dream Castle'] })).toEqual(
+    {
+      updated_fields: ['story_preferences'],
+    },
+  );
 
   const stats = await w.stack.outbox!.flush(120_000);
   expect(stats).toMatchObject({ pending: 0, deadLettered: 0, balanced: true });
@@ -66,7 +81,15 @@ async function journey(w: World) {
   expect(profile.attributes.firstName).toBe('Maya');
   const props = profile.attributes.properties as Record<string, unknown>;
   expect(Object.keys(props).sort()).toEqual(
-    ['current_streak', 'family_mode_enabled', 'last_synced_at', 'story_preferences', 'subscription_tier', 'total_stories', 'user_id'].sort(),
+    [
+      'current_streak',
+      'family_mode_enabled',
+      'last_synced_at',
+      'story_preferences',
+      'subscription_tier',
+      'total_stories',
+      'user_id',
+    ].sort(),
   );
   expect(props).toMatchObject({
     subscription_tier: 'free',
@@ -80,20 +103,45 @@ async function journey(w: World) {
 
   const events = await reader.eventsOf(profile.id!);
   // Klaviyo adds its own `$…` keys (e.g. `$event_id` = our unique_id); compare ours.
-  const own = (p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('$')));
-  const byMetric = (m: string) => events.filter((e) => e.metric === m).map((e) => ({ ...e, properties: own(e.properties) }));
+  const own = (p: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('$')));
+  const byMetric = (m: string) =>
+    events.filter((e) => e.metric === m).map((e) => ({ ...e, properties: own(e.properties) }));
   expect(events.map((e) => e.metric).sort()).toEqual(
-    ['Signed Up', 'Story Generated', 'Story Generated', 'Subscription Created', 'Subscription Cancelled', 'Profile Updated'].sort(),
+    [
+      'Signed Up',
+      'Story Generated',
+      'Story Generated',
+      'Subscription Created',
+      'Subscription Cancelled',
+      'Profile Updated',
+    ].sort(),
   );
   for (const e of events) {
     const expected = SEED_EVENTS[e.metric as keyof typeof SEED_EVENTS];
     // Klaviyo may add its own `$…` keys; ours are exactly the seeds'.
-    expect(Object.keys(e.properties).filter((k) => !k.startsWith('$')).sort()).toEqual([...expected].sort());
+    expect(
+      Object.keys(e.properties)
+        .filter((k) => !k.startsWith('$'))
+        .sort(),
+    ).toEqual([...expected].sort());
   }
   expect(byMetric('Signed Up')[0]!.properties.signup_method).toBe('google');
-  const stories = byMetric('Story Generated').map((e) => e.properties).sort((a, b) => String(a.theme).localeCompare(String(b.theme)));
-  expect(stories[0]).toMatchObject({ theme: 'Ocean Adventure', num_scenes: 3, user_mood: 'excited', story_length: s1.story_text.length });
-  expect(stories[1]).toMatchObject({ theme: 'Space Explorer', num_scenes: 4, user_mood: 'calm', story_length: s2.story_text.length });
+  const stories = byMetric('Story Generated')
+    .map((e) => e.properties)
+    .sort((a, b) => String(a.theme).localeCompare(String(b.theme)));
+  expect(stories[0]).toMatchObject({
+    theme: 'Ocean Adventure',
+    num_scenes: 3,
+    user_mood: 'excited',
+    story_length: s1.story_text.length,
+  });
+  expect(stories[1]).toMatchObject({
+    theme: 'Space Explorer',
+    num_scenes: 4,
+    user_mood: 'calm',
+    story_length: s2.story_text.length,
+  });
   expect(stories[0]!.generation_time_seconds).toBe(s1.generation_time_ms / 1000);
 
   // ---- Supabase rows ----
@@ -114,10 +162,23 @@ async function journey(w: World) {
   ]);
   const subs = (await db.from('subscriptions').select('*').eq('user_id', user_id)).data!;
   expect(subs).toHaveLength(1);
-  expect(subs[0]).toMatchObject({ id: sub.subscription_id, tier: 'premium', previous_tier: 'free', status: 'cancelled', cancellation_reason: 'too expensive' });
+  expect(subs[0]).toMatchObject({
+    id: sub.subscription_id,
+    tier: 'premium',
+    previous_tier: 'free',
+    status: 'cancelled',
+    cancellation_reason: 'too expensive',
+  });
   const created = byMetric('Subscription Created')[0]!.properties;
-  expect(created).toEqual({ subscription_tier: 'premium', previous_tier: 'free', stripe_subscription_id: subs[0]!.stripe_subscription_id });
-  expect(byMetric('Subscription Cancelled')[0]!.properties).toEqual({ subscription_tier: 'premium', cancellation_reason: 'too expensive' });
+  expect(created).toEqual({
+    subscription_tier: 'premium',
+    previous_tier: 'free',
+    stripe_subscription_id: subs[0]!.stripe_subscription_id,
+  });
+  expect(byMetric('Subscription Cancelled')[0]!.properties).toEqual({
+    subscription_tier: 'premium',
+    cancellation_reason: 'too expensive',
+  });
 
   // ---- privacy: no child name or age band in anything sent to Klaviyo ----
   const bodies = klaviyoBodies(w.klaviyo).join('\n');

@@ -12,12 +12,18 @@ afterEach(async () => {
   close = undefined;
 });
 
-const OUTAGE = { rules: [{ name: 'total-outage', match: { service: 'klaviyo' }, outage: { fromRequest: 1, status: 503 } }] };
+const OUTAGE = {
+  rules: [{ name: 'total-outage', match: { service: 'klaviyo' }, outage: { fromRequest: 1, status: 503 } }],
+};
 
 it('keeps serving stories through a Klaviyo outage, then delivers every event exactly once', async () => {
   const w = await inProcessWorld();
   close = () => w.close();
-  const { user_id } = await w.api.signup({ email: 'night.owl@example.com', password: 'sleepy-123', children: [{ name: 'Wren', age_band: '4-6' }] });
+  const { user_id } = await w.api.signup({
+    email: 'night.owl@example.com',
+    password: 'sleepy-123',
+    children: [{ name: 'Wren', age_band: '4-6' }],
+  });
   await w.stack.outbox!.flush(60_000);
   const before = w.stack.outbox!.stats();
   expect(before).toMatchObject({ pending: 0, delivered: 2 });
@@ -25,7 +31,13 @@ it('keeps serving stories through a Klaviyo outage, then delivers every event ex
   w.klaviyo.faults!.replace(OUTAGE);
   const storyCount = 10;
   for (let i = 0; i < storyCount; i++) {
-    const story = await w.api.generateStory({ user_id, theme: 'Dream Castle', prompt: `Night ${i}`, num_scenes: 2, mood: 'tired' });
+    const story = await w.api.generateStory({
+      user_id,
+      theme: 'Dream Castle',
+      prompt: `Night ${i}`,
+      num_scenes: 2,
+      mood: 'tired',
+    });
     expect(story.story_id).toBeTruthy();
   }
   // Every story answered while its events were still queued: nothing waited on Klaviyo.
@@ -65,9 +77,18 @@ it('without a Klaviyo key the app keeps working and sends nothing to Klaviyo', a
   expect(w.stack.klaviyo.enabled).toBe(false);
   expect(w.stack.outbox).toBeNull();
   const { user_id } = await w.api.signup({ email: 'offline@example.com', password: 'secret12' });
-  const story = await w.api.generateStory({ user_id, theme: 'Pirate Cove', prompt: 'Treasure', num_scenes: 2, mood: 'happy' });
+  const story = await w.api.generateStory({
+    user_id,
+    theme: 'Pirate Cove',
+    prompt: 'Treasure',
+    num_scenes: 2,
+    mood: 'happy',
+  });
   expect(story.num_scenes).toBe(2);
-  expect(await w.api.recommendations(user_id)).toMatchObject({ source: 'fallback', themes: ['Pirate Cove', 'Ocean Adventure', 'Jungle Safari'] });
+  expect(await w.api.recommendations(user_id)).toMatchObject({
+    source: 'fallback',
+    themes: ['Pirate Cove', 'Ocean Adventure', 'Jungle Safari'],
+  });
   expect(w.klaviyo.journal.list()).toHaveLength(0);
   expect(w.stack.backend.klaviyoIntegrationStatus()).toMatchObject({ status: 'disabled' });
 });

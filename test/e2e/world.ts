@@ -10,11 +10,20 @@ import { createKlaviyoMock, klaviyoHandlers, startKlaviyoServer } from '../../mo
 import type { RunningServer } from '../../mocks/shared/listen.ts';
 import { listen } from '../../mocks/shared/listen.ts';
 import type { MockService } from '../../mocks/shared/service.ts';
-import { createSupabaseMock, startSupabaseServer, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
+import {
+  createSupabaseMock,
+  startSupabaseServer,
+  supabaseHandlers,
+  supabaseKeys,
+} from '../../mocks/supabase/index.ts';
 import type { DreamFlowApi } from '../../src/app/contract.ts';
 import { createHttpDreamFlowClient } from '../../src/app/http-client.ts';
 import { createAppServer } from '../../src/app/server.ts';
-import { createDreamFlowStack, type DreamFlowStack, type DreamFlowStackOptions } from '../../src/app/stack.ts';
+import {
+  createDreamFlowStack,
+  type DreamFlowStack,
+  type DreamFlowStackOptions,
+} from '../../src/app/stack.ts';
 import { type Clock, systemClock, VirtualClock } from '../../src/lib/clock.ts';
 
 export const KLAVIYO_KEY = 'pk_e2e_test_key';
@@ -31,11 +40,20 @@ export interface World {
 
 const quiet = { warn: () => {} };
 
-export async function inProcessWorld(options: Partial<DreamFlowStackOptions> = {}): Promise<World & { clock: VirtualClock }> {
+export async function inProcessWorld(
+  options: Partial<DreamFlowStackOptions> = {},
+): Promise<World & { clock: VirtualClock }> {
   const clock = new VirtualClock();
-  const klaviyo = createKlaviyoMock({ clock, faults: createFaultInjector({ clock, service: 'klaviyo' }), rateLimits: false });
+  const klaviyo = createKlaviyoMock({
+    clock,
+    faults: createFaultInjector({ clock, service: 'klaviyo' }),
+    rateLimits: false,
+  });
   const supabase = createSupabaseMock({ clock });
-  const server = setupServer(...klaviyoHandlers({ service: klaviyo }), ...supabaseHandlers({ service: supabase }));
+  const server = setupServer(
+    ...klaviyoHandlers({ service: klaviyo }),
+    ...supabaseHandlers({ service: supabase }),
+  );
   server.listen({ onUnhandledRequest: 'error' });
   const keys = supabaseKeys();
   const stack = createDreamFlowStack({
@@ -68,8 +86,14 @@ export async function inProcessWorld(options: Partial<DreamFlowStackOptions> = {
   };
 }
 
-export async function httpWorld(options: Partial<DreamFlowStackOptions> = {}): Promise<World & { app: RunningServer }> {
-  const k = await startKlaviyoServer({ port: 0, rateLimits: false, faults: createFaultInjector({ service: 'klaviyo' }) });
+export async function httpWorld(
+  options: Partial<DreamFlowStackOptions> = {},
+): Promise<World & { app: RunningServer }> {
+  const k = await startKlaviyoServer({
+    port: 0,
+    rateLimits: false,
+    faults: createFaultInjector({ service: 'klaviyo' }),
+  });
   const s = await startSupabaseServer({ port: 0 });
   const keys = supabaseKeys();
   const stack = createDreamFlowStack({
@@ -118,7 +142,9 @@ export function klaviyoReader(baseUrl: string, key = KLAVIYO_KEY) {
       return res.body.data;
     },
     /** Every event of a profile, with its metric name (follows pagination). */
-    async eventsOf(profileId: string): Promise<{ metric: string; properties: Record<string, unknown>; uniqueId?: string }[]> {
+    async eventsOf(
+      profileId: string,
+    ): Promise<{ metric: string; properties: Record<string, unknown>; uniqueId?: string }[]> {
       const out: { metric: string; properties: Record<string, unknown> }[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < 100; page++) {

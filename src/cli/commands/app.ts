@@ -20,35 +20,45 @@ export function register(program: Command): void {
     .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
     .option('--seed <n>', 'seed for ids and the story generator', '1')
     .option('--story-latency-ms <n>', 'simulated AI story latency per story (default 900 + 250 per scene)')
-    .action(async (opts: { port: string; host: string; outboxDb?: string; seed: string; storyLatencyMs?: string }) => {
-      const stack = createDreamFlowStack({
-        seed: parseIntOption('--seed', opts.seed),
-        outboxPath: opts.outboxDb,
-        storyLatency:
-          opts.storyLatencyMs === undefined
-            ? undefined
-            : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
-      });
-      const server = await listen(createAppServer(stack.backend), {
-        port: parsePort(opts.port),
-        host: opts.host,
-        name: 'app',
-        announce: true,
-      });
-      closeOnSignals([server], async () => {
-        await stack.close(5_000);
-      });
-    });
+    .action(
+      async (opts: {
+        port: string;
+        host: string;
+        outboxDb?: string;
+        seed: string;
+        storyLatencyMs?: string;
+      }) => {
+        const stack = createDreamFlowStack({
+          seed: parseIntOption('--seed', opts.seed),
+          outboxPath: opts.outboxDb,
+          storyLatency:
+            opts.storyLatencyMs === undefined
+              ? undefined
+              : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
+        });
+        const server = await listen(createAppServer(stack.backend), {
+          port: parsePort(opts.port),
+          host: opts.host,
+          name: 'app',
+          announce: true,
+        });
+        closeOnSignals([server], async () => {
+          await stack.close(5_000);
+        });
+      },
+    );
 }
 
 export function parsePort(value: string, flag = '--port'): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} expects a number from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${flag} expects a number from 0 to 65535, got "${value}"`);
   return n;
 }
 
 export function parseIntOption(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} expects a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${flag} expects a non-negative integer, got "${value}"`);
   return n;
 }

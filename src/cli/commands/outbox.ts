@@ -9,7 +9,9 @@ import { loadConfig } from '../../integration/config.ts';
 import { outboxFileStats, replayDeadLetters } from '../../integration/outbox/replay.ts';
 
 export function register(program: Command): void {
-  const outbox = program.command('outbox').description("Inspect the integration's durable outbox and replay dead letters");
+  const outbox = program
+    .command('outbox')
+    .description("Inspect the integration's durable outbox and replay dead letters");
 
   outbox
     .command('stats')
@@ -18,18 +20,25 @@ export function register(program: Command): void {
     .action((opts: { db: string }) => {
       requireFile(opts.db);
       const { counts, deadLetters } = outboxFileStats(opts.db);
-      process.stdout.write(`${JSON.stringify({ ...counts, dead_letters: deadLetters.map(summary) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ...counts, dead_letters: deadLetters.map(summary) }, null, 2)}\n`,
+      );
     });
 
   outbox
     .command('replay-dead-letters')
     .description('Move dead-lettered jobs back to the queue and deliver them to Klaviyo')
     .requiredOption('--db <file>', 'outbox SQLite file (the app’s --outbox-db)')
-    .option('--deadline-ms <n>', 'give up waiting after this many ms (pending jobs stay in the file)', '60000')
+    .option(
+      '--deadline-ms <n>',
+      'give up waiting after this many ms (pending jobs stay in the file)',
+      '60000',
+    )
     .action(async (opts: { db: string; deadlineMs: string }) => {
       requireFile(opts.db);
       const deadlineMs = Number(opts.deadlineMs);
-      if (!Number.isFinite(deadlineMs) || deadlineMs < 0) throw new Error(`--deadline-ms expects a number of ms, got "${opts.deadlineMs}"`);
+      if (!Number.isFinite(deadlineMs) || deadlineMs < 0)
+        throw new Error(`--deadline-ms expects a number of ms, got "${opts.deadlineMs}"`);
       const report = await replayDeadLetters({ dbPath: opts.db, config: loadConfig(), deadlineMs });
       const { after } = report;
       process.stdout.write(
@@ -41,9 +50,22 @@ export function register(program: Command): void {
 }
 
 function requireFile(path: string): void {
-  if (!existsSync(path)) throw new Error(`No outbox file at ${path}; pass the file the app was started with (--outbox-db).`);
+  if (!existsSync(path))
+    throw new Error(`No outbox file at ${path}; pass the file the app was started with (--outbox-db).`);
 }
 
-function summary(d: { id: number; job: { kind: string; userId: string; name?: string }; reason: string; lastError: string | null }) {
-  return { id: d.id, kind: d.job.kind, event: d.job.name ?? null, user_id: d.job.userId, reason: d.reason, last_error: d.lastError };
+function summary(d: {
+  id: number;
+  job: { kind: string; userId: string; name?: string };
+  reason: string;
+  lastError: string | null;
+}) {
+  return {
+    id: d.id,
+    kind: d.job.kind,
+    event: d.job.name ?? null,
+    user_id: d.job.userId,
+    reason: d.reason,
+    last_error: d.lastError,
+  };
 }

@@ -43,7 +43,10 @@ export function register(program: Command): void {
             announce: true,
           });
           started.push(klaviyo);
-          const supabase = await startSupabaseServer({ port: parsePort(opts.supabasePort, '--supabase-port'), announce: true });
+          const supabase = await startSupabaseServer({
+            port: parsePort(opts.supabasePort, '--supabase-port'),
+            announce: true,
+          });
           started.push(supabase);
           const keys = supabaseKeys();
           const klaviyoKey = process.env.KLAVIYO_API_KEY?.trim() || LOCAL_KLAVIYO_KEY;

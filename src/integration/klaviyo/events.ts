@@ -52,7 +52,8 @@ export interface ProfileJob {
  * Keys that could carry them are removed before anything leaves for Klaviyo; counts and flags such as
  * `family_mode_enabled` or `children_count` are fine.
  */
-const CHILD_KEYS = /^(child|children|kid|kids|son|daughter|sibling|siblings)(_?(name|names|age|ages|age_band|id|ids|birthday))?$|^(age|age_band|child_name|child_age)$/i;
+const CHILD_KEYS =
+  /^(child|children|kid|kids|son|daughter|sibling|siblings)(_?(name|names|age|ages|age_band|id|ids|birthday))?$|^(age|age_band|child_name|child_age)$/i;
 
 export function stripChildData(properties: Record<string, unknown>): {
   properties: Record<string, unknown>;

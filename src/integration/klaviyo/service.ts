@@ -50,7 +50,12 @@ export interface KlaviyoServiceOptions {
 
 export type DeliveryResult =
   | { ok: true; attempts: number }
-  | { ok: false; attempts: number; reason: 'exhausted' | 'non_retriable' | 'blocked' | 'disabled'; failure?: FailureInfo };
+  | {
+      ok: false;
+      attempts: number;
+      reason: 'exhausted' | 'non_retriable' | 'blocked' | 'disabled';
+      failure?: FailureInfo;
+    };
 
 /** Profile fields the seeds' `create_or_update_profile` accepts. */
 export interface ProfileInput {
@@ -107,7 +112,8 @@ export class KlaviyoService {
     this.breaker = options.breaker ?? new CircuitBreaker(options.clock);
     this.logger = options.logger ?? consoleLogger;
     this.baseUrl = (options.baseUrl ?? 'https://a.klaviyo.com').replace(/\/+$/, '');
-    if (options.apiKey) this.apis = options.apis ?? createKlaviyoApis(options.apiKey, this.baseUrl, options.requestTimeoutMs);
+    if (options.apiKey)
+      this.apis = options.apis ?? createKlaviyoApis(options.apiKey, this.baseUrl, options.requestTimeoutMs);
   }
 
   get enabled(): boolean {
@@ -193,7 +199,9 @@ export class KlaviyoService {
         stripe_subscription_id: input.stripeSubscriptionId ?? null,
       },
       input.email,
-      input.stripeSubscriptionId ? { uniqueId: stableId('subscription_created', input.stripeSubscriptionId) } : {},
+      input.stripeSubscriptionId
+        ? { uniqueId: stableId('subscription_created', input.stripeSubscriptionId) }
+        : {},
     );
   }
 
@@ -245,8 +253,13 @@ export class KlaviyoService {
     if (!this.checkEnabled(`profile ${userId} not synced`)) return false;
     let profile = row;
     if (!profile) {
-      if (!this.options.supabase) throw new Error('syncFullProfileFromSupabase needs a Supabase client (pass `supabase`).');
-      const { data, error } = await this.options.supabase.from('profiles').select('*').eq('id', userId).maybeSingle();
+      if (!this.options.supabase)
+        throw new Error('syncFullProfileFromSupabase needs a Supabase client (pass `supabase`).');
+      const { data, error } = await this.options.supabase
+        .from('profiles')
+        .select('*')
+        .eq('id', userId)
+        .maybeSingle();
       if (error) {
         this.logger.warn(`could not read profile ${userId} from Supabase: ${error.message}`);
         return false;
@@ -286,7 +299,8 @@ export class KlaviyoService {
       job.kind === 'event' ? sendEvent(apis, job) : sendProfile(apis, job),
     );
     // A cached read taken before this (late, outbox) write landed is stale now.
-    if (result.ok && job.kind === 'profile') await this.options.cache?.invalidate(...cacheKeys.allFor(job.userId));
+    if (result.ok && job.kind === 'profile')
+      await this.options.cache?.invalidate(...cacheKeys.allFor(job.userId));
     return result;
   }
 
@@ -304,7 +318,11 @@ export class KlaviyoService {
     return result.ok ? found : null;
   }
 
-  private async call(operation: string, via: 'outbox' | 'direct', fn: () => Promise<unknown>): Promise<DeliveryResult> {
+  private async call(
+    operation: string,
+    via: 'outbox' | 'direct',
+    fn: () => Promise<unknown>,
+  ): Promise<DeliveryResult> {
     if (!this.breaker.tryAcquire()) {
       return { ok: false, attempts: 0, reason: 'blocked' };
     }
@@ -318,7 +336,8 @@ export class KlaviyoService {
       onSuccess: () => this.breaker.recordSuccess(),
       onFailure: (f) => {
         if (f.retriable) this.breaker.recordFailure();
-        else if (f.status !== undefined) this.breaker.recordSuccess(); // Klaviyo answered: it is up.
+        else if (f.status !== undefined)
+          this.breaker.recordSuccess(); // Klaviyo answered: it is up.
         else this.breaker.release();
       },
     });

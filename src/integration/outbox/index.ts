@@ -1,3 +1,3 @@
+export * from './replay.ts';
 export * from './store.ts';
 export * from './worker.ts';
-export * from './replay.ts';

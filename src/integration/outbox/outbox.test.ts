@@ -34,10 +34,20 @@ afterEach(async () => {
   cleanup = [];
 });
 
-function setup(deliver: (job: KlaviyoJob, breaker: CircuitBreaker, clock: VirtualClock) => Promise<DeliveryResult>, opts: { concurrency?: number; path?: string } = {}) {
+function setup(
+  deliver: (job: KlaviyoJob, breaker: CircuitBreaker, clock: VirtualClock) => Promise<DeliveryResult>,
+  opts: { concurrency?: number; path?: string } = {},
+) {
   const clock = new VirtualClock();
   const breaker = new CircuitBreaker(clock);
-  const outbox = new Outbox({ deliver: (j) => deliver(j, breaker, clock), breaker, clock, rng: createRng(1), concurrency: opts.concurrency ?? 2, path: opts.path });
+  const outbox = new Outbox({
+    deliver: (j) => deliver(j, breaker, clock),
+    breaker,
+    clock,
+    rng: createRng(1),
+    concurrency: opts.concurrency ?? 2,
+    path: opts.path,
+  });
   cleanup.push(() => void outbox.close(0));
   return { clock, breaker, outbox };
 }
@@ -106,8 +116,19 @@ describe('Outbox', () => {
     let healthy = false;
     const { outbox } = setup(async (j) => {
       if (healthy) return { ok: true, attempts: 1 };
-      if (j.kind === 'event' && j.uniqueId.endsWith('-0')) return { ok: false, attempts: 1, reason: 'non_retriable', failure: { status: 400, retriable: false, message: 'bad' } };
-      return { ok: false, attempts: 3, reason: 'exhausted', failure: { status: 500, retriable: true, message: 'boom' } };
+      if (j.kind === 'event' && j.uniqueId.endsWith('-0'))
+        return {
+          ok: false,
+          attempts: 1,
+          reason: 'non_retriable',
+          failure: { status: 400, retriable: false, message: 'bad' },
+        };
+      return {
+        ok: false,
+        attempts: 3,
+        reason: 'exhausted',
+        failure: { status: 500, retriable: true, message: 'boom' },
+      };
     });
     outbox.start();
     outbox.enqueue(job('x', 0));
@@ -115,12 +136,24 @@ describe('Outbox', () => {
     outbox.enqueue(job('y', 2));
     const s1 = await outbox.flush(60_000);
     expect(s1).toMatchObject({ tracked: 3, delivered: 0, pending: 0, deadLettered: 3, balanced: true });
-    expect(outbox.store.deadLetters().map((d) => d.reason).sort()).toEqual(['rejected (400)', 'retries exhausted', 'retries exhausted']);
+    expect(
+      outbox.store
+        .deadLetters()
+        .map((d) => d.reason)
+        .sort(),
+    ).toEqual(['rejected (400)', 'retries exhausted', 'retries exhausted']);
     healthy = true;
     expect(outbox.replayDeadLetters()).toBe(3);
     expect(outbox.stats()).toMatchObject({ pending: 3, deadLettered: 0, balanced: true });
     const s2 = await outbox.flush(60_000);
-    expect(s2).toMatchObject({ tracked: 3, delivered: 3, pending: 0, deadLettered: 0, replayed: 3, balanced: true });
+    expect(s2).toMatchObject({
+      tracked: 3,
+      delivered: 3,
+      pending: 0,
+      deadLettered: 0,
+      replayed: 3,
+      balanced: true,
+    });
   });
 
   it('keeps pending jobs in a file across restarts', async () => {
@@ -132,10 +165,13 @@ describe('Outbox', () => {
     first.enqueue('a', job('a', 2), 0);
     first.close();
     const delivered: string[] = [];
-    const { outbox } = setup(async (j) => {
-      delivered.push((j as EventJob).uniqueId);
-      return { ok: true, attempts: 1 };
-    }, { path });
+    const { outbox } = setup(
+      async (j) => {
+        delivered.push((j as EventJob).uniqueId);
+        return { ok: true, attempts: 1 };
+      },
+      { path },
+    );
     const stats = await outbox.flush(60_000);
     expect(delivered).toEqual(['a-1', 'a-2']);
     expect(stats).toMatchObject({ tracked: 2, delivered: 2, pending: 0, balanced: true });
@@ -168,7 +204,15 @@ describe('replayDeadLetters (the CLI command) against the Klaviyo mock', () => {
       clock,
     });
     expect(report.replayed).toBe(1);
-    expect(report.after).toMatchObject({ tracked: 1, delivered: 1, pending: 0, deadLettered: 0, balanced: true });
-    expect(mock.journal.list().map((e) => [e.method, e.path, e.status])).toEqual([['POST', '/api/events', 202]]);
+    expect(report.after).toMatchObject({
+      tracked: 1,
+      delivered: 1,
+      pending: 0,
+      deadLettered: 0,
+      balanced: true,
+    });
+    expect(mock.journal.list().map((e) => [e.method, e.path, e.status])).toEqual([
+      ['POST', '/api/events', 202],
+    ]);
   });
 });

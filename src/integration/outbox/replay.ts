@@ -29,7 +29,8 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   if (!options.config.klaviyoApiKey) {
     throw new Error('KLAVIYO_API_KEY is not set: replaying needs the Klaviyo key the events belong to.');
   }
-  if (options.dbPath === ':memory:') throw new Error('--db must be an outbox file (an in-memory outbox has nothing to replay).');
+  if (options.dbPath === ':memory:')
+    throw new Error('--db must be an outbox file (an in-memory outbox has nothing to replay).');
   const clock = options.clock ?? systemClock;
   const rng = createRng(1);
   const breaker = new CircuitBreaker(clock);
@@ -50,7 +51,10 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
 }
 
 /** Read-only counters of an outbox file. */
-export function outboxFileStats(dbPath: string): { counts: ReturnType<OutboxStore['counts']>; deadLetters: ReturnType<OutboxStore['deadLetters']> } {
+export function outboxFileStats(dbPath: string): {
+  counts: ReturnType<OutboxStore['counts']>;
+  deadLetters: ReturnType<OutboxStore['deadLetters']>;
+} {
   const store = new OutboxStore(dbPath);
   try {
     return { counts: store.counts(), deadLetters: store.deadLetters(100) };

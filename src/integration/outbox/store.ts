@@ -100,7 +100,9 @@ export class OutboxStore {
         SELECT MIN(o.next_attempt_at) AS t FROM outbox o
         WHERE o.id = (SELECT MIN(id) FROM outbox WHERE ordering_key = o.ordering_key)`),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
-      reschedule: db.prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+      reschedule: db.prepare(
+        'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
+      ),
       toDead: db.prepare(`
         INSERT INTO dead_letters (id, ordering_key, job, attempts, created_at, dead_at, reason, last_error)
         SELECT id, ordering_key, job, ?, created_at, ?, ?, ? FROM outbox WHERE id = ?`),

@@ -162,7 +162,13 @@ export class Outbox implements JobSink {
         .deliver(next.job)
         .then(
           (result) => this.settle(next, result),
-          (err: Error) => this.settle(next, { ok: false, attempts: 0, reason: 'exhausted', failure: { retriable: true, message: err.message } }),
+          (err: Error) =>
+            this.settle(next, {
+              ok: false,
+              attempts: 0,
+              reason: 'exhausted',
+              failure: { retriable: true, message: err.message },
+            }),
         )
         .finally(() => {
           this.inFlightKeys.delete(next.orderingKey);
@@ -179,14 +185,21 @@ export class Outbox implements JobSink {
     if (result.ok) {
       this.store.markDelivered(row.id);
     } else if (result.reason === 'non_retriable') {
-      this.store.markDead(row.id, row.attempts + result.attempts, now, `rejected (${result.failure?.status ?? '?'})`, error);
+      this.store.markDead(
+        row.id,
+        row.attempts + result.attempts,
+        now,
+        `rejected (${result.failure?.status ?? '?'})`,
+        error,
+      );
     } else if (result.reason === 'blocked' || result.reason === 'disabled') {
       // Klaviyo is down (the breaker opened): wait without spending the job's budget.
       this.store.reschedule(row.id, row.attempts, now, error);
     } else {
       const rounds = row.attempts + 1;
       if (rounds >= this.rounds) this.store.markDead(row.id, rounds, now, 'retries exhausted', error);
-      else this.store.reschedule(row.id, rounds, now + backoffDelay(this.policy, rounds + 2, this.rng), error);
+      else
+        this.store.reschedule(row.id, rounds, now + backoffDelay(this.policy, rounds + 2, this.rng), error);
     }
     if (this.store.counts().pending === 0) this.notifyIdle();
     else if (this.idleWaiters.length > 0) this.notifyIdle();

@@ -38,7 +38,15 @@ const MOOD_TONES: Record<string, string> = {
 export function adaptStory(input: AdaptiveInput): StoryAdaptation {
   const hour = (((new Date(input.now).getUTCHours() + (input.utcOffsetHours ?? 0)) % 24) + 24) % 24;
   const timeOfDay =
-    hour >= 5 && hour < 12 ? 'morning' : hour < 17 && hour >= 12 ? 'afternoon' : hour < 19 && hour >= 17 ? 'evening' : hour < 22 && hour >= 19 ? 'bedtime' : 'night';
+    hour >= 5 && hour < 12
+      ? 'morning'
+      : hour < 17 && hour >= 12
+        ? 'afternoon'
+        : hour < 19 && hour >= 17
+          ? 'evening'
+          : hour < 22 && hour >= 19
+            ? 'bedtime'
+            : 'night';
   const notes: string[] = [];
   const mood = (input.mood ?? '').toLowerCase();
   let tone = MOOD_TONES[mood] ?? (timeOfDay === 'morning' ? 'bright and curious' : 'cozy');
