@@ -53,7 +53,8 @@ const CORS: Record<string, string> = {
   'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
   'access-control-allow-headers':
     'authorization, apikey, content-type, prefer, range, accept, accept-profile, content-profile, x-client-info, x-supabase-api-version, x-retry-count',
-  'access-control-expose-headers': 'content-range, content-location, location, preference-applied, x-supabase-api-version',
+  'access-control-expose-headers':
+    'content-range, content-location, location, preference-applied, x-supabase-api-version',
 };
 
 type Caller = { role: 'anon' | 'service_role' | 'authenticated' | string; claims: JwtClaims };
@@ -104,7 +105,11 @@ export class SupabaseCore implements MockCore {
       if (bearer && !bearer.ok) return pgrstReply(bearer.error);
       return handleRest({ db: this.db, schema: this.schema }, req, area.rest);
     }
-    return handleAuth({ store: this.auth, clock: this.clock, jwtSecret: this.jwtSecret, jwtExpiry: this.jwtExpiry }, req, area.rest);
+    return handleAuth(
+      { store: this.auth, clock: this.clock, jwtSecret: this.jwtSecret, jwtExpiry: this.jwtExpiry },
+      req,
+      area.rest,
+    );
   }
 
   private areaOf(req: MockRequest): { kind: 'rest' | 'auth'; rest: string } | undefined {
@@ -113,7 +118,8 @@ export class SupabaseCore implements MockCore {
       ['/auth/v1', 'auth'],
     ] as const) {
       if (req.path === prefix) return { kind, rest: '' };
-      if (req.path.startsWith(`${prefix}/`)) return { kind, rest: decodeURIComponent(req.path.slice(prefix.length + 1)) };
+      if (req.path.startsWith(`${prefix}/`))
+        return { kind, rest: decodeURIComponent(req.path.slice(prefix.length + 1)) };
     }
     return undefined;
   }
@@ -124,7 +130,10 @@ export class SupabaseCore implements MockCore {
     if (!apikey) {
       const bearer = this.bearer(req);
       if (bearer?.ok) return { role: String(bearer.claims.role ?? 'anon'), claims: bearer.claims };
-      return kongReply(401, { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' });
+      return kongReply(401, {
+        message: 'No API key found in request',
+        hint: 'No `apikey` request header or url param was found.',
+      });
     }
     const result = verifyJwt(apikey, this.jwtSecret, this.clock.now());
     if (!result.ok || (result.claims.role !== 'anon' && result.claims.role !== 'service_role')) {
@@ -136,7 +145,9 @@ export class SupabaseCore implements MockCore {
     return { role: result.claims.role, claims: result.claims };
   }
 
-  private bearer(req: MockRequest): { ok: true; claims: JwtClaims } | { ok: false; error: PgrstError } | undefined {
+  private bearer(
+    req: MockRequest,
+  ): { ok: true; claims: JwtClaims } | { ok: false; error: PgrstError } | undefined {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return undefined;
     const result = verifyJwt(m[1]!, this.jwtSecret, this.clock.now());
@@ -145,8 +156,18 @@ export class SupabaseCore implements MockCore {
       ok: false,
       error:
         result.reason === 'expired'
-          ? new PgrstError(401, 'PGRST303', 'JWT expired', null, 'Refresh the session (supabase.auth.refreshSession()).')
-          : new PgrstError(401, 'PGRST301', `JWSError ${result.reason === 'signature' ? 'JWSInvalidSignature' : 'CompactDecodeError'}`),
+          ? new PgrstError(
+              401,
+              'PGRST303',
+              'JWT expired',
+              null,
+              'Refresh the session (supabase.auth.refreshSession()).',
+            )
+          : new PgrstError(
+              401,
+              'PGRST301',
+              `JWSError ${result.reason === 'signature' ? 'JWSInvalidSignature' : 'CompactDecodeError'}`,
+            ),
     };
   }
 
@@ -175,7 +196,9 @@ export class SupabaseCore implements MockCore {
     this.db.pragma('foreign_keys = OFF');
     try {
       const tables = this.db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'",
+        )
         .all() as { name: string }[];
       this.db.transaction(() => {
         for (const t of tables) this.db.prepare(`DELETE FROM "${t.name.replace(/"/g, '""')}"`).run();
@@ -186,7 +209,8 @@ export class SupabaseCore implements MockCore {
   }
 
   state(): Record<string, unknown> {
-    const count = (t: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM "${t}"`).get() as { n: number }).n;
+    const count = (t: string) =>
+      (this.db.prepare(`SELECT COUNT(*) AS n FROM "${t}"`).get() as { n: number }).n;
     const out: Record<string, unknown> = {};
     for (const t of this.schema.tables.keys()) out[t] = count(t);
     out.auth_users = count('auth_users');
@@ -200,7 +224,11 @@ export class SupabaseCore implements MockCore {
 }
 
 function kongReply(status: number, body: unknown): HttpReply {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(body),
+  };
 }
 
 function withCors(reply: HttpReply): HttpReply {

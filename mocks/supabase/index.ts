@@ -50,7 +50,12 @@ export function supabaseHandlers(
 }
 
 export async function startSupabaseServer(
-  opts: SupabaseMockOptions & { port?: number; host?: string; announce?: boolean; service?: MockService } = {},
+  opts: SupabaseMockOptions & {
+    port?: number;
+    host?: string;
+    announce?: boolean;
+    service?: MockService;
+  } = {},
 ): Promise<RunningServer & { service: MockService }> {
   const service = opts.service ?? createSupabaseMock(opts);
   const running = await listen(createExpressApp(service), {

@@ -21,7 +21,9 @@ export function signJwt(claims: JwtClaims, secret: string): string {
   return `${HEADER}.${payload}.${signature}`;
 }
 
-export type JwtResult = { ok: true; claims: JwtClaims } | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
+export type JwtResult =
+  | { ok: true; claims: JwtClaims }
+  | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
 
 /** Verify signature and `exp` (seconds) against `nowMs` from the injected clock. */
 export function verifyJwt(token: string, secret: string, nowMs: number): JwtResult {
@@ -39,7 +41,8 @@ export function verifyJwt(token: string, secret: string, nowMs: number): JwtResu
   }
   const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'signature' };
   if (typeof claims.exp === 'number' && claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }

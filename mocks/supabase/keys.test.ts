@@ -15,7 +15,10 @@ describe('supabaseKeys', () => {
   it('changes with the secret and verifies only with it', () => {
     const other = supabaseKeys('another-secret-that-is-at-least-32-chars');
     expect(other.anon_key).not.toBe(supabaseKeys().anon_key);
-    expect(verifyJwt(other.anon_key, 'another-secret-that-is-at-least-32-chars', 0)).toMatchObject({ ok: true, claims: { role: 'anon' } });
+    expect(verifyJwt(other.anon_key, 'another-secret-that-is-at-least-32-chars', 0)).toMatchObject({
+      ok: true,
+      claims: { role: 'anon' },
+    });
     expect(verifyJwt(other.anon_key, DEFAULT_JWT_SECRET, 0)).toEqual({ ok: false, reason: 'signature' });
   });
 });

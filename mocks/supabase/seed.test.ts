@@ -4,7 +4,9 @@ import { SupabaseCore } from './core.ts';
 import { seedDemoFamilies } from './seed.ts';
 
 function snapshot(core: SupabaseCore): unknown {
-  return ['profiles', 'children', 'stories', 'subscriptions'].map((t) => core.db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
+  return ['profiles', 'children', 'stories', 'subscriptions'].map((t) =>
+    core.db.prepare(`SELECT * FROM ${t} ORDER BY id`).all(),
+  );
 }
 
 describe('seedDemoFamilies', () => {
@@ -30,10 +32,16 @@ describe('seedDemoFamilies', () => {
     const again = seedDemoFamilies(core.db, { families: 8, seed: 2 });
     expect(again).toEqual({ profiles: 0, children: 0, stories: 0, subscriptions: 0, auth_users: 0 });
     const rows = core.db
-      .prepare('SELECT p.total_stories AS t, (SELECT COUNT(*) FROM stories s WHERE s.user_id = p.id) AS n FROM profiles p')
+      .prepare(
+        'SELECT p.total_stories AS t, (SELECT COUNT(*) FROM stories s WHERE s.user_id = p.id) AS n FROM profiles p',
+      )
       .all() as { t: number; n: number }[];
     for (const r of rows) expect(r.t).toBe(r.n);
-    const tiers = core.db.prepare("SELECT COUNT(*) AS n FROM profiles WHERE subscription_tier NOT IN ('free','premium','family')").get() as { n: number };
+    const tiers = core.db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM profiles WHERE subscription_tier NOT IN ('free','premium','family')",
+      )
+      .get() as { n: number };
     expect(tiers.n).toBe(0);
     core.close();
   });

@@ -4,14 +4,25 @@
  * Each parent also gets a confirmed auth user with the same id and the password DEMO_PASSWORD, so
  * `signInWithPassword` works for seeded accounts. Re-running with the same seed adds nothing new.
  */
-import { Faker, en } from '@faker-js/faker';
+import { en, Faker } from '@faker-js/faker';
 import type { Clock } from '../../src/lib/clock.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { hashPassword } from './gotrue/password.ts';
 import type { Db } from './store/db.ts';
 
 export const DEMO_PASSWORD = 'dreamflow-demo';
-export const STORY_THEMES = ['space', 'dragons', 'ocean', 'forest', 'dinosaurs', 'friendship', 'magic', 'bedtime', 'animals', 'superheroes'] as const;
+export const STORY_THEMES = [
+  'space',
+  'dragons',
+  'ocean',
+  'forest',
+  'dinosaurs',
+  'friendship',
+  'magic',
+  'bedtime',
+  'animals',
+  'superheroes',
+] as const;
 const MOODS = ['calm', 'excited', 'sleepy', 'curious', 'anxious', 'happy'] as const;
 const AGE_BANDS = ['0-2', '3-5', '6-8', '9-12'] as const;
 const CANCEL_REASONS = ['too_expensive', 'not_using', 'child_outgrew', 'technical_issues', 'other'] as const;
@@ -65,7 +76,9 @@ export function seedDemoFamilies(db: Db, options: SeedOptions = {}): SeedCounts 
       const joined = now - faker.number.int({ min: 5, max: 365 }) * DAY;
       const kids = faker.number.int({ min: 1, max: tier === 'family' ? 4 : 2 });
       const storyCount = faker.number.int({ min: 0, max: tier === 'free' ? 12 : 40 });
-      const storyTimes = Array.from({ length: storyCount }, () => faker.number.int({ min: joined, max: now })).sort((a, b) => a - b);
+      const storyTimes = Array.from({ length: storyCount }, () =>
+        faker.number.int({ min: joined, max: now }),
+      ).sort((a, b) => a - b);
       const lastStory = storyTimes.at(-1);
 
       counts.auth_users += insert('auth_users', {
@@ -84,7 +97,8 @@ export function seedDemoFamilies(db: Db, options: SeedOptions = {}): SeedCounts 
         subscription_tier: tier,
         story_preferences: JSON.stringify(faker.helpers.arrayElements(STORY_THEMES, { min: 1, max: 3 })),
         total_stories: storyCount,
-        current_streak: lastStory !== undefined && now - lastStory < 2 * DAY ? faker.number.int({ min: 1, max: 14 }) : 0,
+        current_streak:
+          lastStory !== undefined && now - lastStory < 2 * DAY ? faker.number.int({ min: 1, max: 14 }) : 0,
         last_story_at: lastStory === undefined ? null : iso(lastStory),
         family_mode_enabled: tier === 'family' || (kids > 1 && faker.datatype.boolean()) ? 1 : 0,
         created_at: iso(joined),

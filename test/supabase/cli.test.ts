@@ -20,7 +20,9 @@ afterAll(() => {
 
 /** Start the mock and resolve with its URL and everything it printed up to the listening line. */
 function startMock(args: string[]): Promise<{ child: ChildProcess; url: string; output: string }> {
-  const child = spawn(process.execPath, [BIN, 'mock', 'supabase', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'mock', 'supabase', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let output = '';
@@ -33,7 +35,9 @@ function startMock(args: string[]): Promise<{ child: ChildProcess; url: string; 
     child.stderr!.on('data', (chunk: Buffer) => {
       errors += chunk.toString();
     });
-    child.once('exit', (code) => reject(new Error(`mock supabase exited with ${code} before listening:\n${output}\n${errors}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`mock supabase exited with ${code} before listening:\n${output}\n${errors}`)),
+    );
   });
 }
 
@@ -59,7 +63,9 @@ describe('dreamflow-sim mock supabase / seed (child processes)', () => {
 
   it('seeds a database file that the mock then serves (and a demo parent can sign in)', async () => {
     const db = join(dir, 'seeded.db');
-    const seeded = spawnSync(process.execPath, [BIN, 'seed', '--db', db, '--families', '4', '--seed', '9'], { encoding: 'utf8' });
+    const seeded = spawnSync(process.execPath, [BIN, 'seed', '--db', db, '--families', '4', '--seed', '9'], {
+      encoding: 'utf8',
+    });
     expect(seeded.status, seeded.stderr).toBe(0);
     expect(seeded.stdout).toMatch(/\+4 profiles/);
     const { child, url } = await startMock(['--db', db]);

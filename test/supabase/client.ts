@@ -23,9 +23,33 @@ export async function insertFamilies(sb: SupabaseClient): Promise<Family[]> {
   const { data: parents, error } = await sb
     .from('profiles')
     .insert([
-      { email: 'ada@example.com', first_name: 'Ada', subscription_tier: 'premium', total_stories: 12, current_streak: 3, story_preferences: ['space', 'dragons'], family_mode_enabled: true },
-      { email: 'bob@example.com', first_name: 'Bob', subscription_tier: 'free', total_stories: 2, current_streak: 0, story_preferences: ['ocean'], family_mode_enabled: false },
-      { email: 'cy@example.com', first_name: null, subscription_tier: 'family', total_stories: 30, current_streak: 7, story_preferences: [], family_mode_enabled: true },
+      {
+        email: 'ada@example.com',
+        first_name: 'Ada',
+        subscription_tier: 'premium',
+        total_stories: 12,
+        current_streak: 3,
+        story_preferences: ['space', 'dragons'],
+        family_mode_enabled: true,
+      },
+      {
+        email: 'bob@example.com',
+        first_name: 'Bob',
+        subscription_tier: 'free',
+        total_stories: 2,
+        current_streak: 0,
+        story_preferences: ['ocean'],
+        family_mode_enabled: false,
+      },
+      {
+        email: 'cy@example.com',
+        first_name: null,
+        subscription_tier: 'family',
+        total_stories: 30,
+        current_streak: 7,
+        story_preferences: [],
+        family_mode_enabled: true,
+      },
     ])
     .select('id, email');
   if (error || !parents) throw new Error(`fixture insert failed: ${JSON.stringify(error)}`);
@@ -46,6 +70,7 @@ export async function insertFamilies(sb: SupabaseClient): Promise<Family[]> {
     { user_id: cy!.id, child_id: kids[3]!.id, theme: 'ocean', num_scenes: 8, user_mood: 'sleepy' },
   ]);
   if (storyError) throw new Error(`fixture insert failed: ${JSON.stringify(storyError)}`);
-  const byParent = (id: string) => (kids as { id: string; name: string; parent_id: string }[]).filter((k) => k.parent_id === id);
+  const byParent = (id: string) =>
+    (kids as { id: string; name: string; parent_id: string }[]).filter((k) => k.parent_id === id);
   return [ada!, bob!, cy!].map((p) => ({ parent: p, children: byParent(p.id) }));
 }

@@ -13,7 +13,14 @@ describe('fake Supabase with the fault layer', () => {
   beforeAll(async () => {
     const faults = createFaultInjector({
       service: 'supabase',
-      document: { rules: [{ match: { service: 'supabase', operation: 'rest.insert.stories' }, errors: [{ status: 500, probability: 1 }] }] },
+      document: {
+        rules: [
+          {
+            match: { service: 'supabase', operation: 'rest.insert.stories' },
+            errors: [{ status: 500, probability: 1 }],
+          },
+        ],
+      },
     });
     server = await startSupabaseServer({ port: 0, faults });
   });
@@ -28,7 +35,10 @@ describe('fake Supabase with the fault layer', () => {
     const story = await sb.from('stories').insert({ user_id: parent.data!.id, theme: 'space' });
     expect(story.status).toBe(500);
     expect(story.error).toMatchObject({ code: 'error', message: 'Injected fault.' });
-    expect(await sb.from('stories').select('*', { count: 'exact', head: true })).toMatchObject({ count: 0, error: null });
+    expect(await sb.from('stories').select('*', { count: 'exact', head: true })).toMatchObject({
+      count: 0,
+      error: null,
+    });
     const journal = await (await fetch(`${server.url}/__admin/requests`)).json();
     const faulted = journal.requests.filter((r: { fault: string | null }) => r.fault);
     expect(faulted).toHaveLength(1);
@@ -37,8 +47,16 @@ describe('fake Supabase with the fault layer', () => {
 
   it('never answers 503 on its own, even for requests it cannot serve', async () => {
     const statuses: number[] = [];
-    for (const path of ['/rest/v1/nope', '/rest/v1/rpc/fn', '/storage/v1/object/x', '/auth/v1/otp', '/rest/v1/profiles?select=(']) {
-      const res = await fetch(`${server.url}${path}`, { headers: { apikey: (await (await fetch(`${server.url}/__admin/keys`)).json()).anon_key } });
+    for (const path of [
+      '/rest/v1/nope',
+      '/rest/v1/rpc/fn',
+      '/storage/v1/object/x',
+      '/auth/v1/otp',
+      '/rest/v1/profiles?select=(',
+    ]) {
+      const res = await fetch(`${server.url}${path}`, {
+        headers: { apikey: (await (await fetch(`${server.url}/__admin/keys`)).json()).anon_key },
+      });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([404, 404, 404, 404, 400]);

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/lib/clock.ts';
 import { client, type Family, insertFamilies, keys } from './client.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: postgrest-js builder generics are not worth spelling out in tests.
+type Query = any;
+
 export interface Target {
   url: string;
   clock: VirtualClock;
@@ -49,7 +52,9 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         const none = await raw('/rest/v1/profiles');
         expect(none.status).toBe(401);
         expect(await none.json()).toMatchObject({ message: 'No API key found in request' });
-        const bad = await raw('/rest/v1/profiles', { headers: { apikey: `${keys.anon_key.slice(0, -2)}xx` } });
+        const bad = await raw('/rest/v1/profiles', {
+          headers: { apikey: `${keys.anon_key.slice(0, -2)}xx` },
+        });
         expect(bad.status).toBe(401);
         expect(await bad.json()).toMatchObject({ message: 'Invalid API key' });
         const { error } = await client(target.url, 'not-a-key').from('profiles').select();
@@ -64,7 +69,10 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
 
       it('rejects a tampered bearer token with PGRST301', async () => {
         const res = await raw('/rest/v1/profiles', {
-          headers: { apikey: keys.anon_key, authorization: `Bearer ${keys.service_role_key.slice(0, -3)}abc` },
+          headers: {
+            apikey: keys.anon_key,
+            authorization: `Bearer ${keys.service_role_key.slice(0, -3)}abc`,
+          },
         });
         expect(res.status).toBe(401);
         expect(await res.json()).toMatchObject({ code: 'PGRST301' });
@@ -74,14 +82,29 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
     describe('auth (GoTrue)', () => {
       it('signs up (auto-confirmed, session returned), reads and updates the user, signs out', async () => {
         const auth = client(target.url, keys.anon_key);
-        const { data, error } = await auth.auth.signUp({ email: 'New@Example.com', password: 'sleepytime', options: { data: { first_name: 'Nia' } } });
+        const { data, error } = await auth.auth.signUp({
+          email: 'New@Example.com',
+          password: 'sleepytime',
+          options: { data: { first_name: 'Nia' } },
+        });
         expect(error).toBeNull();
         expect(data.session?.access_token).toMatch(/^ey/);
         expect(data.session?.refresh_token).toBeTruthy();
-        expect(data.user).toMatchObject({ email: 'new@example.com', role: 'authenticated', user_metadata: { first_name: 'Nia' } });
+        expect(data.user).toMatchObject({
+          email: 'new@example.com',
+          role: 'authenticated',
+          user_metadata: { first_name: 'Nia' },
+        });
         expect(data.user?.email_confirmed_at).toBeTruthy();
-        const claims = JSON.parse(Buffer.from(data.session!.access_token.split('.')[1]!, 'base64url').toString());
-        expect(claims).toMatchObject({ sub: data.user!.id, role: 'authenticated', aud: 'authenticated', email: 'new@example.com' });
+        const claims = JSON.parse(
+          Buffer.from(data.session!.access_token.split('.')[1]!, 'base64url').toString(),
+        );
+        expect(claims).toMatchObject({
+          sub: data.user!.id,
+          role: 'authenticated',
+          aud: 'authenticated',
+          email: 'new@example.com',
+        });
         expect(claims.exp - claims.iat).toBe(3600);
 
         const me = await auth.auth.getUser();
@@ -93,7 +116,11 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         expect(updated.data.user?.user_metadata).toEqual({ first_name: 'Nia', favourite: 'dragons' });
 
         // The user's JWT is accepted by PostgREST too: create the profile as the app would.
-        const profile = await auth.from('profiles').insert({ id: data.user!.id, email: 'new@example.com' }).select().single();
+        const profile = await auth
+          .from('profiles')
+          .insert({ id: data.user!.id, email: 'new@example.com' })
+          .select()
+          .single();
         expect(profile.error).toBeNull();
         expect(profile.status).toBe(201);
 
@@ -126,10 +153,16 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       it('signs in with a password; wrong password or unknown user → invalid_credentials (400)', async () => {
         const auth = client(target.url, keys.anon_key);
         await auth.auth.signUp({ email: 'pw@example.com', password: 'correct-horse' });
-        const wrong = await auth.auth.signInWithPassword({ email: 'pw@example.com', password: 'battery-staple' });
+        const wrong = await auth.auth.signInWithPassword({
+          email: 'pw@example.com',
+          password: 'battery-staple',
+        });
         expect(wrong.error?.status).toBe(400);
         expect(wrong.error?.code).toBe('invalid_credentials');
-        const unknown = await auth.auth.signInWithPassword({ email: 'nobody@example.com', password: 'correct-horse' });
+        const unknown = await auth.auth.signInWithPassword({
+          email: 'nobody@example.com',
+          password: 'correct-horse',
+        });
         expect(unknown.error?.code).toBe('invalid_credentials');
         const ok = await auth.auth.signInWithPassword({ email: 'PW@example.com', password: 'correct-horse' });
         expect(ok.error).toBeNull();
@@ -148,7 +181,11 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         expect(refreshed.data.session?.access_token).not.toBe(data.session!.access_token);
         const reuse = await raw('/auth/v1/token?grant_type=refresh_token', {
           method: 'POST',
-          headers: { apikey: keys.anon_key, 'content-type': 'application/json', 'x-supabase-api-version': '2024-01-01' },
+          headers: {
+            apikey: keys.anon_key,
+            'content-type': 'application/json',
+            'x-supabase-api-version': '2024-01-01',
+          },
           body: JSON.stringify({ refresh_token: first }),
         });
         expect(reuse.status).toBe(400);
@@ -162,7 +199,11 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
           body: JSON.stringify({ email: 'x@example.com', password: 'nope-nope' }),
         });
         expect(res.status).toBe(400);
-        expect(await res.json()).toEqual({ code: 400, error_code: 'invalid_credentials', msg: 'Invalid login credentials' });
+        expect(await res.json()).toEqual({
+          code: 400,
+          error_code: 'invalid_credentials',
+          msg: 'Invalid login credentials',
+        });
       });
 
       it('rejects an expired access token on GET /user and in PostgREST', async () => {
@@ -170,9 +211,13 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         const { data } = await auth.auth.signUp({ email: 'expiry@example.com', password: 'sleepytime' });
         const token = data.session!.access_token;
         target.clock.advance(3601 * 1000);
-        const user = await raw('/auth/v1/user', { headers: { apikey: keys.anon_key, authorization: `Bearer ${token}` } });
+        const user = await raw('/auth/v1/user', {
+          headers: { apikey: keys.anon_key, authorization: `Bearer ${token}` },
+        });
         expect(user.status).toBe(403);
-        const rest = await raw('/rest/v1/profiles', { headers: { apikey: keys.anon_key, authorization: `Bearer ${token}` } });
+        const rest = await raw('/rest/v1/profiles', {
+          headers: { apikey: keys.anon_key, authorization: `Bearer ${token}` },
+        });
         expect(rest.status).toBe(401);
         expect(await rest.json()).toMatchObject({ code: 'PGRST303', message: 'JWT expired' });
       });
@@ -199,8 +244,16 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         });
         expect(data.id).toMatch(/^[0-9a-f-]{36}$/);
         expect(new Date(data.created_at).getTime()).toBe(target.clock.now());
-        const ada = await sb.from('profiles').select('story_preferences, family_mode_enabled, total_stories').eq('email', 'ada@example.com').single();
-        expect(ada.data).toEqual({ story_preferences: ['space', 'dragons'], family_mode_enabled: true, total_stories: 12 });
+        const ada = await sb
+          .from('profiles')
+          .select('story_preferences, family_mode_enabled, total_stories')
+          .eq('email', 'ada@example.com')
+          .single();
+        expect(ada.data).toEqual({
+          story_preferences: ['space', 'dragons'],
+          family_mode_enabled: true,
+          total_stories: 12,
+        });
       });
 
       it('returns nothing by default (return=minimal) and 201', async () => {
@@ -211,7 +264,9 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       it('with missing=default (defaultToNull: false) an absent key takes the column default', async () => {
         const { data, error } = await sb
           .from('profiles')
-          .insert([{ email: 'm1@example.com', subscription_tier: 'premium' }, { email: 'm2@example.com' }], { defaultToNull: false })
+          .insert([{ email: 'm1@example.com', subscription_tier: 'premium' }, { email: 'm2@example.com' }], {
+            defaultToNull: false,
+          })
           .select('email, subscription_tier');
         expect(error).toBeNull();
         expect(data).toEqual([
@@ -219,7 +274,9 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
           { email: 'm2@example.com', subscription_tier: 'free' },
         ]);
         // Without it, PostgREST writes NULL for the absent key: here a NOT NULL violation.
-        const nulls = await sb.from('profiles').insert([{ email: 'm3@example.com', subscription_tier: 'premium' }, { email: 'm4@example.com' }]);
+        const nulls = await sb
+          .from('profiles')
+          .insert([{ email: 'm3@example.com', subscription_tier: 'premium' }, { email: 'm4@example.com' }]);
         expect(nulls.error?.code).toBe('23502');
         expect(await count(sb, 'profiles', (q) => q.like('email', 'm3@%'))).toBe(0);
       });
@@ -227,31 +284,48 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       it('maps constraint failures to Postgres codes: 23505 (409), 23503 (409), 23502, 23514, 22P02', async () => {
         const dup = await sb.from('profiles').insert({ email: 'ada@example.com' });
         expect(dup.status).toBe(409);
-        expect(dup.error).toMatchObject({ code: '23505', details: 'Key (email)=(ada@example.com) already exists.' });
-        const fk = await sb.from('children').insert({ parent_id: '00000000-0000-0000-0000-000000000000', name: 'Orphan' });
+        expect(dup.error).toMatchObject({
+          code: '23505',
+          details: 'Key (email)=(ada@example.com) already exists.',
+        });
+        const fk = await sb
+          .from('children')
+          .insert({ parent_id: '00000000-0000-0000-0000-000000000000', name: 'Orphan' });
         expect(fk.status).toBe(409);
         expect(fk.error?.code).toBe('23503');
         const nn = await sb.from('children').insert({ parent_id: families[0]!.parent.id, name: null });
         expect(nn.status).toBe(400);
         expect(nn.error?.code).toBe('23502');
-        const check = await sb.from('profiles').insert({ email: 'tier@example.com', subscription_tier: 'gold' });
+        const check = await sb
+          .from('profiles')
+          .insert({ email: 'tier@example.com', subscription_tier: 'gold' });
         expect(check.status).toBe(400);
         expect(check.error?.code).toBe('23514');
         const uuid = await sb.from('children').insert({ parent_id: 'not-a-uuid', name: 'X' });
         expect(uuid.status).toBe(400);
-        expect(uuid.error).toMatchObject({ code: '22P02', message: 'invalid input syntax for type uuid: "not-a-uuid"' });
+        expect(uuid.error).toMatchObject({
+          code: '22P02',
+          message: 'invalid input syntax for type uuid: "not-a-uuid"',
+        });
       });
 
       it('rolls back a whole bulk insert when one row fails', async () => {
-        const res = await sb.from('profiles').insert([{ email: 'ok@example.com' }, { email: 'bob@example.com' }]);
+        const res = await sb
+          .from('profiles')
+          .insert([{ email: 'ok@example.com' }, { email: 'bob@example.com' }]);
         expect(res.error?.code).toBe('23505');
         expect(await count(sb, 'profiles')).toBe(3);
       });
 
       it('reports an unknown column in the body as PGRST204', async () => {
-        const { error, status } = await sb.from('profiles').insert({ email: 'x@example.com', favourite_colour: 'blue' });
+        const { error, status } = await sb
+          .from('profiles')
+          .insert({ email: 'x@example.com', favourite_colour: 'blue' });
         expect(status).toBe(400);
-        expect(error).toMatchObject({ code: 'PGRST204', message: "Could not find the 'favourite_colour' column of 'profiles' in the schema cache" });
+        expect(error).toMatchObject({
+          code: 'PGRST204',
+          message: "Could not find the 'favourite_colour' column of 'profiles' in the schema cache",
+        });
       });
     });
 
@@ -275,21 +349,38 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       });
 
       it('merges on on_conflict=email and ignores duplicates with ignoreDuplicates', async () => {
-        const merged = await sb.from('profiles').upsert({ email: 'bob@example.com', current_streak: 9 }, { onConflict: 'email' }).select().single();
+        const merged = await sb
+          .from('profiles')
+          .upsert({ email: 'bob@example.com', current_streak: 9 }, { onConflict: 'email' })
+          .select()
+          .single();
         expect(merged.error).toBeNull();
-        expect(merged.data).toMatchObject({ id: families[1]!.parent.id, current_streak: 9, first_name: 'Bob' });
+        expect(merged.data).toMatchObject({
+          id: families[1]!.parent.id,
+          current_streak: 9,
+          first_name: 'Bob',
+        });
         const ignored = await sb
           .from('profiles')
-          .upsert({ email: 'bob@example.com', current_streak: 1 }, { onConflict: 'email', ignoreDuplicates: true })
+          .upsert(
+            { email: 'bob@example.com', current_streak: 1 },
+            { onConflict: 'email', ignoreDuplicates: true },
+          )
           .select();
         expect(ignored.error).toBeNull();
         expect(ignored.data).toEqual([]);
-        const bob = await sb.from('profiles').select('current_streak').eq('email', 'bob@example.com').single();
+        const bob = await sb
+          .from('profiles')
+          .select('current_streak')
+          .eq('email', 'bob@example.com')
+          .single();
         expect(bob.data?.current_streak).toBe(9);
       });
 
       it('refuses on_conflict columns without a unique constraint (42P10)', async () => {
-        const { error } = await sb.from('profiles').upsert({ email: 'z@example.com', first_name: 'Z' }, { onConflict: 'first_name' });
+        const { error } = await sb
+          .from('profiles')
+          .upsert({ email: 'z@example.com', first_name: 'Z' }, { onConflict: 'first_name' });
         expect(error?.code).toBe('42P10');
       });
     });
@@ -306,8 +397,13 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         expect(error).toBeNull();
         expect(status).toBe(200);
         expect(data).toHaveLength(1);
-        expect(data![0]).toMatchObject({ subscription_tier: 'premium', story_preferences: ['ocean', 'space'] });
-        expect(new Date(data![0].updated_at).getTime()).toBe(new Date(before.data!.updated_at).getTime() + 60_000);
+        expect(data![0]).toMatchObject({
+          subscription_tier: 'premium',
+          story_preferences: ['ocean', 'space'],
+        });
+        expect(new Date(data![0].updated_at).getTime()).toBe(
+          new Date(before.data!.updated_at).getTime() + 60_000,
+        );
         const minimal = await sb.from('profiles').update({ current_streak: 1 }).gt('total_stories', 5);
         expect(minimal).toMatchObject({ error: null, data: null, status: 204 });
         expect(await count(sb, 'profiles', (q) => q.eq('current_streak', 1))).toBe(2);
@@ -323,7 +419,11 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
 
       it('deletes, returns deleted rows with .select(), and cascades to children', async () => {
         const ada = families[0]!.parent;
-        const { data, error, status } = await sb.from('profiles').delete().eq('id', ada.id).select('email, children(name)');
+        const { data, error, status } = await sb
+          .from('profiles')
+          .delete()
+          .eq('id', ada.id)
+          .select('email, children(name)');
         expect(error).toBeNull();
         expect(status).toBe(200);
         expect(data).toEqual([{ email: 'ada@example.com', children: [{ name: 'Luna' }, { name: 'luna' }] }]);
@@ -334,7 +434,12 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       });
 
       it('rolls back a .single() update that would touch several rows', async () => {
-        const { error, status } = await sb.from('profiles').update({ current_streak: 42 }).neq('email', 'x').select().single();
+        const { error, status } = await sb
+          .from('profiles')
+          .update({ current_streak: 42 })
+          .neq('email', 'x')
+          .select()
+          .single();
         expect(status).toBe(406);
         expect(error?.code).toBe('PGRST116');
         expect(await count(sb, 'profiles', (q) => q.eq('current_streak', 42))).toBe(0);
@@ -342,12 +447,12 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
     });
 
     describe('filters', () => {
-      const names = async (build: (q: any) => any) => {
+      const names = async (build: (q: Query) => Query) => {
         const { data, error } = await build(sb.from('children').select('name')).order('name');
         expect(error).toBeNull();
         return (data as { name: string }[]).map((r) => r.name);
       };
-      const emails = async (build: (q: any) => any) => {
+      const emails = async (build: (q: Query) => Query) => {
         const { data, error } = await build(sb.from('profiles').select('email')).order('email');
         expect(error).toBeNull();
         return (data as { email: string }[]).map((r) => r.email);
@@ -355,12 +460,24 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
 
       it('eq, neq, gt, gte, lt, lte', async () => {
         expect(await emails((q) => q.eq('subscription_tier', 'free'))).toEqual(['bob@example.com']);
-        expect(await emails((q) => q.neq('subscription_tier', 'free'))).toEqual(['ada@example.com', 'cy@example.com']);
+        expect(await emails((q) => q.neq('subscription_tier', 'free'))).toEqual([
+          'ada@example.com',
+          'cy@example.com',
+        ]);
         expect(await emails((q) => q.gt('total_stories', 12))).toEqual(['cy@example.com']);
-        expect(await emails((q) => q.gte('total_stories', 12))).toEqual(['ada@example.com', 'cy@example.com']);
+        expect(await emails((q) => q.gte('total_stories', 12))).toEqual([
+          'ada@example.com',
+          'cy@example.com',
+        ]);
         expect(await emails((q) => q.lt('total_stories', 12))).toEqual(['bob@example.com']);
-        expect(await emails((q) => q.lte('total_stories', 12))).toEqual(['ada@example.com', 'bob@example.com']);
-        expect(await emails((q) => q.eq('family_mode_enabled', true))).toEqual(['ada@example.com', 'cy@example.com']);
+        expect(await emails((q) => q.lte('total_stories', 12))).toEqual([
+          'ada@example.com',
+          'bob@example.com',
+        ]);
+        expect(await emails((q) => q.eq('family_mode_enabled', true))).toEqual([
+          'ada@example.com',
+          'cy@example.com',
+        ]);
       });
 
       it('like is case-sensitive, ilike is not, and * works as a wildcard', async () => {
@@ -384,30 +501,54 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       });
 
       it('or, with nested and', async () => {
-        expect(await emails((q) => q.or('total_stories.lt.5,subscription_tier.eq.family'))).toEqual(['bob@example.com', 'cy@example.com']);
-        expect(await emails((q) => q.or('email.eq.bob@example.com,and(total_stories.gt.10,current_streak.lt.5)'))).toEqual([
-          'ada@example.com',
+        expect(await emails((q) => q.or('total_stories.lt.5,subscription_tier.eq.family'))).toEqual([
           'bob@example.com',
+          'cy@example.com',
         ]);
-        expect(await emails((q) => q.or('first_name.is.null,first_name.eq.Bob').neq('email', 'bob@example.com'))).toEqual(['cy@example.com']);
-        expect(await names((q) => q.or('name.in.(Max,LUNAR),age_band.eq.3-5'))).toEqual(['LUNAR', 'Luna', 'Max']);
-        const negated = await raw('/rest/v1/children?select=name&order=name.asc&not.or=(name.eq.Max,name.eq.Luna)', { headers: authed() });
+        expect(
+          await emails((q) => q.or('email.eq.bob@example.com,and(total_stories.gt.10,current_streak.lt.5)')),
+        ).toEqual(['ada@example.com', 'bob@example.com']);
+        expect(
+          await emails((q) => q.or('first_name.is.null,first_name.eq.Bob').neq('email', 'bob@example.com')),
+        ).toEqual(['cy@example.com']);
+        expect(await names((q) => q.or('name.in.(Max,LUNAR),age_band.eq.3-5'))).toEqual([
+          'LUNAR',
+          'Luna',
+          'Max',
+        ]);
+        const negated = await raw(
+          '/rest/v1/children?select=name&order=name.asc&not.or=(name.eq.Max,name.eq.Luna)',
+          { headers: authed() },
+        );
         expect(await negated.json()).toEqual([{ name: 'LUNAR' }, { name: 'luna' }]);
         const quoted = await names((q) => q.or('name.eq."Max",name.in.("LUNAR","a,b")'));
         expect(quoted).toEqual(['LUNAR', 'Max']);
       });
 
       it('contains / containedBy / overlaps on JSON arrays, and match()', async () => {
-        expect(await emails((q) => q.contains('story_preferences', ['dragons']))).toEqual(['ada@example.com']);
-        expect(await emails((q) => q.containedBy('story_preferences', ['ocean', 'space']))).toEqual(['bob@example.com', 'cy@example.com']);
-        expect(await emails((q) => q.overlaps('story_preferences', ['ocean', 'space']))).toEqual(['ada@example.com', 'bob@example.com']);
-        expect(await emails((q) => q.match({ subscription_tier: 'premium', current_streak: 3 }))).toEqual(['ada@example.com']);
+        expect(await emails((q) => q.contains('story_preferences', ['dragons']))).toEqual([
+          'ada@example.com',
+        ]);
+        expect(await emails((q) => q.containedBy('story_preferences', ['ocean', 'space']))).toEqual([
+          'bob@example.com',
+          'cy@example.com',
+        ]);
+        expect(await emails((q) => q.overlaps('story_preferences', ['ocean', 'space']))).toEqual([
+          'ada@example.com',
+          'bob@example.com',
+        ]);
+        expect(await emails((q) => q.match({ subscription_tier: 'premium', current_streak: 3 }))).toEqual([
+          'ada@example.com',
+        ]);
       });
 
       it('rejects bad operands in the emulated format (22P02, PGRST100)', async () => {
         const bad = await sb.from('profiles').select().eq('total_stories', 'many');
         expect(bad.status).toBe(400);
-        expect(bad.error).toMatchObject({ code: '22P02', message: 'invalid input syntax for type integer: "many"' });
+        expect(bad.error).toMatchObject({
+          code: '22P02',
+          message: 'invalid input syntax for type integer: "many"',
+        });
         const op = await sb.from('profiles').select().filter('email', 'startswith', 'a');
         expect(op.status).toBe(400);
         expect(op.error?.code).toBe('PGRST100');
@@ -416,12 +557,27 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
 
     describe('ordering, paging and counts', () => {
       it('orders by several columns with nulls first/last', async () => {
-        const { data } = await sb.from('children').select('name, age_band').order('age_band', { ascending: false, nullsFirst: true }).order('name');
+        const { data } = await sb
+          .from('children')
+          .select('name, age_band')
+          .order('age_band', { ascending: false, nullsFirst: true })
+          .order('name');
         expect(data?.map((r) => r.name)).toEqual(['Max', 'LUNAR', 'luna', 'Luna']);
-        const last = await sb.from('children').select('name').order('age_band', { ascending: false, nullsFirst: false });
+        const last = await sb
+          .from('children')
+          .select('name')
+          .order('age_band', { ascending: false, nullsFirst: false });
         expect(last.data?.map((r) => r.name)).toEqual(['LUNAR', 'luna', 'Luna', 'Max']);
-        const multi = await sb.from('profiles').select('email').order('family_mode_enabled', { ascending: false }).order('total_stories', { ascending: false });
-        expect(multi.data?.map((r) => r.email)).toEqual(['cy@example.com', 'ada@example.com', 'bob@example.com']);
+        const multi = await sb
+          .from('profiles')
+          .select('email')
+          .order('family_mode_enabled', { ascending: false })
+          .order('total_stories', { ascending: false });
+        expect(multi.data?.map((r) => r.email)).toEqual([
+          'cy@example.com',
+          'ada@example.com',
+          'bob@example.com',
+        ]);
       });
 
       it('limits, ranges and offsets', async () => {
@@ -431,7 +587,9 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         expect(range.data?.map((r) => r.name)).toEqual(['Luna', 'Max']);
         const res = await raw('/rest/v1/children?select=name&order=name.asc&offset=3', { headers: authed() });
         expect(await res.json()).toEqual([{ name: 'luna' }]);
-        const header = await raw('/rest/v1/children?select=name&order=name.asc', { headers: authed({ range: '0-1' }) });
+        const header = await raw('/rest/v1/children?select=name&order=name.asc', {
+          headers: authed({ range: '0-1' }),
+        });
         expect(await header.json()).toEqual([{ name: 'LUNAR' }, { name: 'Luna' }]);
         expect(header.headers.get('content-range')).toBe('0-1/*');
       });
@@ -439,26 +597,40 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       it('counts exactly, with head: true, and answers 206 + Content-Range for partial pages', async () => {
         const head = await sb.from('children').select('*', { count: 'exact', head: true });
         expect(head).toMatchObject({ error: null, data: null, count: 4, status: 200 });
-        const filtered = await sb.from('children').select('*', { count: 'exact', head: true }).ilike('name', 'lun%');
+        const filtered = await sb
+          .from('children')
+          .select('*', { count: 'exact', head: true })
+          .ilike('name', 'lun%');
         expect(filtered.count).toBe(3);
         const page = await sb.from('children').select('name', { count: 'exact' }).order('name').range(0, 1);
         expect(page).toMatchObject({ count: 4, status: 206 });
         expect(page.data).toHaveLength(2);
-        const res = await raw('/rest/v1/children?select=name&limit=2&offset=1', { headers: authed({ prefer: 'count=exact' }) });
+        const res = await raw('/rest/v1/children?select=name&limit=2&offset=1', {
+          headers: authed({ prefer: 'count=exact' }),
+        });
         expect(res.status).toBe(206);
         expect(res.headers.get('content-range')).toBe('1-2/4');
-        const all = await raw('/rest/v1/children?select=name', { headers: authed({ prefer: 'count=exact' }) });
+        const all = await raw('/rest/v1/children?select=name', {
+          headers: authed({ prefer: 'count=exact' }),
+        });
         expect(all.status).toBe(200);
         expect(all.headers.get('content-range')).toBe('0-3/4');
-        const none = await raw('/rest/v1/children?name=eq.nobody', { headers: authed({ prefer: 'count=exact' }) });
+        const none = await raw('/rest/v1/children?name=eq.nobody', {
+          headers: authed({ prefer: 'count=exact' }),
+        });
         expect(none.headers.get('content-range')).toBe('*/0');
-        const beyond = await raw('/rest/v1/children?offset=10', { headers: authed({ prefer: 'count=exact' }) });
+        const beyond = await raw('/rest/v1/children?offset=10', {
+          headers: authed({ prefer: 'count=exact' }),
+        });
         expect(beyond.status).toBe(416);
         expect(await beyond.json()).toMatchObject({ code: 'PGRST103' });
       });
 
       it('counts affected rows on writes', async () => {
-        const { count: n, error } = await sb.from('children').update({ age_band: '0-2' }, { count: 'exact' }).ilike('name', 'lun%');
+        const { count: n, error } = await sb
+          .from('children')
+          .update({ age_band: '0-2' }, { count: 'exact' })
+          .ilike('name', 'lun%');
         expect(error).toBeNull();
         expect(n).toBe(3);
       });
@@ -479,7 +651,11 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       it('maybeSingle() returns null for zero rows and PGRST116 for many', async () => {
         const zero = await sb.from('profiles').select().eq('email', 'nobody@example.com').maybeSingle();
         expect(zero).toMatchObject({ error: null, data: null });
-        const one = await sb.from('profiles').select('first_name').eq('email', 'bob@example.com').maybeSingle();
+        const one = await sb
+          .from('profiles')
+          .select('first_name')
+          .eq('email', 'bob@example.com')
+          .maybeSingle();
         expect(one.data).toEqual({ first_name: 'Bob' });
         const many = await sb.from('profiles').select().maybeSingle();
         expect(many.error?.code).toBe('PGRST116');
@@ -491,12 +667,31 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
         const parents = await sb.from('profiles').select('email, children(name, age_band)').order('email');
         expect(parents.error).toBeNull();
         expect(parents.data).toEqual([
-          { email: 'ada@example.com', children: [{ name: 'Luna', age_band: '3-5' }, { name: 'luna', age_band: '6-8' }] },
+          {
+            email: 'ada@example.com',
+            children: [
+              { name: 'Luna', age_band: '3-5' },
+              { name: 'luna', age_band: '6-8' },
+            ],
+          },
           { email: 'bob@example.com', children: [] },
-          { email: 'cy@example.com', children: [{ name: 'LUNAR', age_band: '9-12' }, { name: 'Max', age_band: null }] },
+          {
+            email: 'cy@example.com',
+            children: [
+              { name: 'LUNAR', age_band: '9-12' },
+              { name: 'Max', age_band: null },
+            ],
+          },
         ]);
-        const kids = await sb.from('children').select('name, profiles(email, subscription_tier)').eq('name', 'Max').single();
-        expect(kids.data).toEqual({ name: 'Max', profiles: { email: 'cy@example.com', subscription_tier: 'family' } });
+        const kids = await sb
+          .from('children')
+          .select('name, profiles(email, subscription_tier)')
+          .eq('name', 'Max')
+          .single();
+        expect(kids.data).toEqual({
+          name: 'Max',
+          profiles: { email: 'cy@example.com', subscription_tier: 'family' },
+        });
         const stories = await sb.from('stories').select('theme, children(name)').order('theme');
         expect(stories.data).toEqual([
           { theme: 'dragons', children: null },
@@ -506,11 +701,24 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
       });
 
       it('supports aliases, *, !inner with embedded filters, and embedded order/limit', async () => {
-        const aliased = await sb.from('profiles').select('mail:email, kids:children(*)').eq('email', 'cy@example.com').single();
+        const aliased = await sb
+          .from('profiles')
+          .select('mail:email, kids:children(*)')
+          .eq('email', 'cy@example.com')
+          .single();
         expect(aliased.data?.mail).toBe('cy@example.com');
         expect(aliased.data?.kids).toHaveLength(2);
-        expect(Object.keys(aliased.data!.kids[0]).sort()).toEqual(['age_band', 'created_at', 'id', 'name', 'parent_id']);
-        const inner = await sb.from('profiles').select('email, children!inner(name)').eq('children.name', 'Max');
+        expect(Object.keys(aliased.data!.kids[0]).sort()).toEqual([
+          'age_band',
+          'created_at',
+          'id',
+          'name',
+          'parent_id',
+        ]);
+        const inner = await sb
+          .from('profiles')
+          .select('email, children!inner(name)')
+          .eq('children.name', 'Max');
         expect(inner.data).toEqual([{ email: 'cy@example.com', children: [{ name: 'Max' }] }]);
         const ordered = await sb
           .from('profiles')
@@ -520,7 +728,11 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
           .limit(1, { referencedTable: 'children' })
           .single();
         expect(ordered.data).toEqual({ email: 'ada@example.com', children: [{ name: 'luna' }] });
-        const both = await sb.from('profiles').select('email, children(name), stories(theme), subscriptions(*)').eq('email', 'ada@example.com').single();
+        const both = await sb
+          .from('profiles')
+          .select('email, children(name), stories(theme), subscriptions(*)')
+          .eq('email', 'ada@example.com')
+          .single();
         expect(both.data?.stories).toHaveLength(2);
         expect(both.data?.subscriptions).toEqual([]);
       });
@@ -558,7 +770,12 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
 
     describe('SQL injection attempts are rejected or inert', () => {
       it('through filter values, in-lists and like patterns', async () => {
-        for (const value of ["x' OR '1'='1", "'; DROP TABLE profiles; --", 'bob@example.com" OR 1=1 --', '%\' OR 1=1 --']) {
+        for (const value of [
+          "x' OR '1'='1",
+          "'; DROP TABLE profiles; --",
+          'bob@example.com" OR 1=1 --',
+          "%' OR 1=1 --",
+        ]) {
           const eq = await sb.from('profiles').select('email').eq('email', value);
           expect(eq.error).toBeNull();
           expect(eq.data).toEqual([]);
@@ -582,7 +799,7 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
           sb.from('profiles').select('email').order('(CASE WHEN 1=1 THEN email END)'),
           sb.from('profiles').select('email').or('email.eq.x),id.neq.(1'),
           sb.from('profiles; DROP TABLE children; --').select(),
-          sb.from('profiles').insert({ 'email") VALUES (\'x\'); DROP TABLE children; --': 'x' }),
+          sb.from('profiles').insert({ "email\") VALUES ('x'); DROP TABLE children; --": 'x' }),
           sb.from('profiles').update({ 'first_name = 1; --': 'x' }).eq('email', 'bob@example.com'),
         ];
         for (const attempt of attempts) {
@@ -605,17 +822,32 @@ export function describeSupabase(label: string, start: () => Promise<Target>): v
     describe('admin API', () => {
       it('reports counts per table and resets', async () => {
         const state = await (await raw('/__admin/state')).json();
-        expect(state).toMatchObject({ service: 'supabase', profiles: 3, children: 4, stories: 3, subscriptions: 0 });
+        expect(state).toMatchObject({
+          service: 'supabase',
+          profiles: 3,
+          children: 4,
+          stories: 3,
+          subscriptions: 0,
+        });
         await raw('/__admin/reset', { method: 'POST' });
         expect(await count(sb, 'profiles')).toBe(0);
         const journal = await (await raw('/__admin/requests?limit=1')).json();
-        expect(journal.requests[0]).toMatchObject({ method: 'HEAD', path: '/rest/v1/profiles', operation: 'rest.select.profiles', status: 200 });
+        expect(journal.requests[0]).toMatchObject({
+          method: 'HEAD',
+          path: '/rest/v1/profiles',
+          operation: 'rest.select.profiles',
+          status: 200,
+        });
       });
     });
   });
 }
 
-async function count(sb: SupabaseClient, table: string, where: (q: any) => any = (q) => q): Promise<number> {
+async function count(
+  sb: SupabaseClient,
+  table: string,
+  where: (q: Query) => Query = (q) => q,
+): Promise<number> {
   const { count: n, error } = await where(sb.from(table).select('*', { count: 'exact', head: true }));
   if (error) throw new Error(`count failed: ${JSON.stringify(error)}`);
   return n as number;

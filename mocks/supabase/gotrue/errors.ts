@@ -34,23 +34,31 @@ export function authErrorReply(req: MockRequest, err: AuthError): HttpReply {
 }
 
 export const authErrors = {
-  badJson: (detail: string) => new AuthError(400, 'bad_json', `Could not parse request body as JSON: ${detail}`),
+  badJson: (detail: string) =>
+    new AuthError(400, 'bad_json', `Could not parse request body as JSON: ${detail}`),
   validation: (msg: string) => new AuthError(400, 'validation_failed', msg),
-  invalidEmail: () => new AuthError(400, 'validation_failed', 'Unable to validate email address: invalid format'),
+  invalidEmail: () =>
+    new AuthError(400, 'validation_failed', 'Unable to validate email address: invalid format'),
   weakPassword: () =>
     new AuthError(422, 'weak_password', 'Password should be at least 6 characters.', {
       weak_password: { reasons: ['length'] },
     }),
-  samePassword: () => new AuthError(422, 'same_password', 'New password should be different from the old password.'),
+  samePassword: () =>
+    new AuthError(422, 'same_password', 'New password should be different from the old password.'),
   userExists: () => new AuthError(422, 'user_already_exists', 'User already registered'),
-  emailExists: () => new AuthError(422, 'email_exists', 'A user with this email address has already been registered'),
+  emailExists: () =>
+    new AuthError(422, 'email_exists', 'A user with this email address has already been registered'),
   invalidCredentials: () => new AuthError(400, 'invalid_credentials', 'Invalid login credentials'),
-  refreshNotFound: () => new AuthError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found'),
+  refreshNotFound: () =>
+    new AuthError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found'),
   refreshUsed: () => new AuthError(400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used'),
-  noAuthorization: () => new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token'),
-  badJwt: (why: string) => new AuthError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${why}`),
+  noAuthorization: () =>
+    new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token'),
+  badJwt: (why: string) =>
+    new AuthError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${why}`),
   missingSub: () => new AuthError(403, 'bad_jwt', 'invalid claim: missing sub claim'),
-  sessionNotFound: () => new AuthError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist'),
+  sessionNotFound: () =>
+    new AuthError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist'),
   userNotFound: () => new AuthError(403, 'user_not_found', 'User from sub claim in JWT does not exist'),
   notFound: (path: string) =>
     new AuthError(

@@ -62,7 +62,11 @@ function dispatch(ctx: AuthContext, req: MockRequest, route: string): HttpReply 
         saml_enabled: false,
       });
     case 'GET health':
-      return json(200, { version: 'dreamflow-sim', name: 'GoTrue', description: 'GoTrue subset of the fake Supabase' });
+      return json(200, {
+        version: 'dreamflow-sim',
+        name: 'GoTrue',
+        description: 'GoTrue subset of the fake Supabase',
+      });
     default:
       throw authErrors.notFound(`${req.method} /auth/v1/${route}`);
   }
@@ -72,7 +76,8 @@ function body(req: MockRequest): Record<string, unknown> {
   if (req.body.trim() === '') return {};
   try {
     const parsed = JSON.parse(req.body) as unknown;
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a JSON object');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('expected a JSON object');
     return parsed as Record<string, unknown>;
   } catch (err) {
     throw authErrors.badJson((err as Error).message);
@@ -81,14 +86,17 @@ function body(req: MockRequest): Record<string, unknown> {
 
 function signup(ctx: AuthContext, req: MockRequest): HttpReply {
   const b = body(req);
-  if (typeof b.phone === 'string' && b.phone && !b.email) throw authErrors.validation('Phone signups are disabled in the fake Supabase; use email.');
+  if (typeof b.phone === 'string' && b.phone && !b.email)
+    throw authErrors.validation('Phone signups are disabled in the fake Supabase; use email.');
   const email = typeof b.email === 'string' ? b.email.trim() : '';
   if (!email) throw authErrors.validation('To signup, please provide your email');
   if (!EMAIL.test(email)) throw authErrors.invalidEmail();
-  if (typeof b.password !== 'string' || b.password === '') throw authErrors.validation('Signup requires a valid password');
+  if (typeof b.password !== 'string' || b.password === '')
+    throw authErrors.validation('Signup requires a valid password');
   if (b.password.length < MIN_PASSWORD) throw authErrors.weakPassword();
   if (ctx.store.byEmail(email)) throw authErrors.userExists();
-  const data = b.data && typeof b.data === 'object' && !Array.isArray(b.data) ? (b.data as Record<string, unknown>) : {};
+  const data =
+    b.data && typeof b.data === 'object' && !Array.isArray(b.data) ? (b.data as Record<string, unknown>) : {};
   const user = ctx.store.create({ email, passwordHash: hashPassword(b.password), userMetadata: data });
   ctx.store.touchSignIn(user.id);
   return json(200, session(ctx, req, ctx.store.byId(user.id)!));
@@ -138,7 +146,9 @@ function updateUser(ctx: AuthContext, req: MockRequest): HttpReply {
   }
   if (b.data && typeof b.data === 'object' && !Array.isArray(b.data)) {
     // GoTrue merges top-level keys; a key set to null is removed.
-    const merged: Record<string, unknown> = { ...(JSON.parse(user.user_metadata) as Record<string, unknown>) };
+    const merged: Record<string, unknown> = {
+      ...(JSON.parse(user.user_metadata) as Record<string, unknown>),
+    };
     for (const [k, v] of Object.entries(b.data as Record<string, unknown>)) {
       if (v === null) delete merged[k];
       else merged[k] = v;
@@ -162,16 +172,23 @@ function authenticate(ctx: AuthContext, req: MockRequest): { user: AuthUserRow; 
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   if (!m) throw authErrors.noAuthorization();
   const result = verifyJwt(m[1]!, ctx.jwtSecret, ctx.clock.now());
-  if (!result.ok) throw authErrors.badJwt(result.reason === 'expired' ? 'token is expired' : `token ${result.reason}`);
+  if (!result.ok)
+    throw authErrors.badJwt(result.reason === 'expired' ? 'token is expired' : `token ${result.reason}`);
   const claims = result.claims;
   if (typeof claims.sub !== 'string' || !claims.sub) throw authErrors.missingSub();
-  if (typeof claims.session_id === 'string' && !ctx.store.sessionExists(claims.session_id)) throw authErrors.sessionNotFound();
+  if (typeof claims.session_id === 'string' && !ctx.store.sessionExists(claims.session_id))
+    throw authErrors.sessionNotFound();
   const user = ctx.store.byId(claims.sub);
   if (!user) throw authErrors.userNotFound();
   return { user, claims };
 }
 
-function session(ctx: AuthContext, req: MockRequest, user: AuthUserRow, existingSession?: string): Record<string, unknown> {
+function session(
+  ctx: AuthContext,
+  req: MockRequest,
+  user: AuthUserRow,
+  existingSession?: string,
+): Record<string, unknown> {
   const sessionId = existingSession ?? ctx.store.createSession(user.id);
   const iat = Math.floor(ctx.clock.now() / 1000);
   const exp = iat + ctx.jwtExpiry;

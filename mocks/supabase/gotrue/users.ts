@@ -22,7 +22,9 @@ export class AuthStore {
   ) {}
 
   byEmail(email: string): AuthUserRow | undefined {
-    return this.db.prepare('SELECT * FROM auth_users WHERE email = ?').get(email.toLowerCase()) as AuthUserRow | undefined;
+    return this.db.prepare('SELECT * FROM auth_users WHERE email = ?').get(email.toLowerCase()) as
+      | AuthUserRow
+      | undefined;
   }
 
   byId(id: string): AuthUserRow | undefined {
@@ -30,7 +32,12 @@ export class AuthStore {
   }
 
   /** Create a confirmed user (the fake auto-confirms, like `enable_confirmations = false` locally). */
-  create(input: { id?: string; email: string; passwordHash: string; userMetadata?: Record<string, unknown> }): AuthUserRow {
+  create(input: {
+    id?: string;
+    email: string;
+    passwordHash: string;
+    userMetadata?: Record<string, unknown>;
+  }): AuthUserRow {
     const now = this.now();
     this.db
       .prepare(
@@ -49,13 +56,21 @@ export class AuthStore {
     return this.byEmail(input.email)!;
   }
 
-  update(id: string, fields: { email?: string; passwordHash?: string; userMetadata?: Record<string, unknown> }): AuthUserRow {
+  update(
+    id: string,
+    fields: { email?: string; passwordHash?: string; userMetadata?: Record<string, unknown> },
+  ): AuthUserRow {
     const now = this.now();
-    if (fields.email !== undefined) this.db.prepare('UPDATE auth_users SET email = ? WHERE id = ?').run(fields.email.toLowerCase(), id);
+    if (fields.email !== undefined)
+      this.db.prepare('UPDATE auth_users SET email = ? WHERE id = ?').run(fields.email.toLowerCase(), id);
     if (fields.passwordHash !== undefined)
-      this.db.prepare('UPDATE auth_users SET encrypted_password = ? WHERE id = ?').run(fields.passwordHash, id);
+      this.db
+        .prepare('UPDATE auth_users SET encrypted_password = ? WHERE id = ?')
+        .run(fields.passwordHash, id);
     if (fields.userMetadata !== undefined)
-      this.db.prepare('UPDATE auth_users SET user_metadata = ? WHERE id = ?').run(JSON.stringify(fields.userMetadata), id);
+      this.db
+        .prepare('UPDATE auth_users SET user_metadata = ? WHERE id = ?')
+        .run(JSON.stringify(fields.userMetadata), id);
     this.db.prepare('UPDATE auth_users SET updated_at = ? WHERE id = ?').run(now, id);
     return this.byId(id)!;
   }
@@ -66,7 +81,9 @@ export class AuthStore {
 
   createSession(userId: string): string {
     const id = this.newId();
-    this.db.prepare('INSERT INTO auth_sessions (id, user_id, created_at) VALUES (?, ?, ?)').run(id, userId, this.now());
+    this.db
+      .prepare('INSERT INTO auth_sessions (id, user_id, created_at) VALUES (?, ?, ?)')
+      .run(id, userId, this.now());
     return id;
   }
 
@@ -77,22 +94,26 @@ export class AuthStore {
   /** `scope`: global (every session of the user), local (this one), others (all but this one). */
   endSessions(userId: string, sessionId: string | undefined, scope: 'global' | 'local' | 'others'): void {
     if (scope === 'global') this.db.prepare('DELETE FROM auth_sessions WHERE user_id = ?').run(userId);
-    else if (scope === 'local') this.db.prepare('DELETE FROM auth_sessions WHERE id = ?').run(sessionId ?? '');
-    else this.db.prepare('DELETE FROM auth_sessions WHERE user_id = ? AND id <> ?').run(userId, sessionId ?? '');
+    else if (scope === 'local')
+      this.db.prepare('DELETE FROM auth_sessions WHERE id = ?').run(sessionId ?? '');
+    else
+      this.db.prepare('DELETE FROM auth_sessions WHERE user_id = ? AND id <> ?').run(userId, sessionId ?? '');
   }
 
   issueRefreshToken(userId: string, sessionId: string): string {
     const token = randomBytes(16).toString('base64url');
     this.db
-      .prepare('INSERT INTO auth_refresh_tokens (token, user_id, session_id, revoked, created_at) VALUES (?, ?, ?, 0, ?)')
+      .prepare(
+        'INSERT INTO auth_refresh_tokens (token, user_id, session_id, revoked, created_at) VALUES (?, ?, ?, 0, ?)',
+      )
       .run(token, userId, sessionId, this.now());
     return token;
   }
 
   refreshToken(token: string): { user_id: string; session_id: string; revoked: number } | undefined {
-    return this.db.prepare('SELECT user_id, session_id, revoked FROM auth_refresh_tokens WHERE token = ?').get(token) as
-      | { user_id: string; session_id: string; revoked: number }
-      | undefined;
+    return this.db
+      .prepare('SELECT user_id, session_id, revoked FROM auth_refresh_tokens WHERE token = ?')
+      .get(token) as { user_id: string; session_id: string; revoked: number } | undefined;
   }
 
   revokeRefreshToken(token: string): void {

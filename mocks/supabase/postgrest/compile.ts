@@ -20,7 +20,12 @@ export function columnOf(table: TableInfo, name: string): ColumnInfo {
   return col;
 }
 
-export function compileFilters(nodes: FilterNode[], table: TableInfo, alias: string, params: unknown[]): string[] {
+export function compileFilters(
+  nodes: FilterNode[],
+  table: TableInfo,
+  alias: string,
+  params: unknown[],
+): string[] {
   return nodes.map((n) => compileNode(n, table, alias, params));
 }
 
@@ -141,24 +146,49 @@ export interface Relationship {
 }
 
 /** Resolve `name[!hint]` from `from` along foreign keys in either direction. */
-export function resolveRelationship(schema: SchemaCache, from: TableInfo, name: string, hint?: string): Relationship {
+export function resolveRelationship(
+  schema: SchemaCache,
+  from: TableInfo,
+  name: string,
+  hint?: string,
+): Relationship {
   const candidates: Relationship[] = [];
   for (const fk of schema.foreignKeys) {
     // to-one: from.fk_column → target (embedding by table name or by the FK column's name)
     if (fk.table === from.name && (fk.refTable === name || fk.column === name)) {
       const target = schema.tables.get(fk.refTable);
-      if (target) candidates.push({ target, cardinality: 'one', localColumn: fk.column, remoteColumn: fk.refColumn, fk });
+      if (target)
+        candidates.push({
+          target,
+          cardinality: 'one',
+          localColumn: fk.column,
+          remoteColumn: fk.refColumn,
+          fk,
+        });
     }
     // to-many: target.fk_column → from (one-to-one when the referencing column is unique)
     if (fk.refTable === from.name && fk.table === name) {
       const target = schema.tables.get(fk.table);
       if (!target) continue;
       const unique = target.uniques.some((u) => u.length === 1 && u[0] === fk.column);
-      candidates.push({ target, cardinality: unique ? 'one' : 'many', localColumn: fk.refColumn, remoteColumn: fk.column, fk });
+      candidates.push({
+        target,
+        cardinality: unique ? 'one' : 'many',
+        localColumn: fk.refColumn,
+        remoteColumn: fk.column,
+        fk,
+      });
     }
   }
-  const matching = hint ? candidates.filter((c) => c.fk.name === hint || c.fk.column === hint || c.target.name === hint) : candidates;
+  const matching = hint
+    ? candidates.filter((c) => c.fk.name === hint || c.fk.column === hint || c.target.name === hint)
+    : candidates;
   if (matching.length === 0) throw pgrst.noRelationship(from.name, name);
-  if (matching.length > 1) throw pgrst.ambiguousRelationship(from.name, name, matching.map((m) => m.fk.name));
+  if (matching.length > 1)
+    throw pgrst.ambiguousRelationship(
+      from.name,
+      name,
+      matching.map((m) => m.fk.name),
+    );
   return matching[0]!;
 }

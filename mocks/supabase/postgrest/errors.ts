@@ -25,7 +25,8 @@ export function pgrstReply(err: PgrstError, extraHeaders: Record<string, string>
 }
 
 export const pgrst = {
-  parse: (what: string, details: string) => new PgrstError(400, 'PGRST100', `"failed to parse ${what}"`, details),
+  parse: (what: string, details: string) =>
+    new PgrstError(400, 'PGRST100', `"failed to parse ${what}"`, details),
   invalidBody: (details: string) => new PgrstError(400, 'PGRST102', 'Empty or invalid json', details),
   unknownTable: (name: string, suggestion?: string) =>
     new PgrstError(
@@ -44,7 +45,11 @@ export const pgrst = {
       suggestion ? `Perhaps you meant to reference the column "${table}.${suggestion}".` : null,
     ),
   unknownBodyColumn: (table: string, column: string) =>
-    new PgrstError(400, 'PGRST204', `Could not find the '${column}' column of '${table}' in the schema cache`),
+    new PgrstError(
+      400,
+      'PGRST204',
+      `Could not find the '${column}' column of '${table}' in the schema cache`,
+    ),
   noRelationship: (from: string, to: string) =>
     new PgrstError(
       400,
@@ -86,9 +91,19 @@ export const pgrst = {
       'Supabase blocks unfiltered updates and deletes (pg-safeupdate); add a filter such as .neq("id", "").',
     ),
   noUniqueForConflict: () =>
-    new PgrstError(400, '42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification'),
+    new PgrstError(
+      400,
+      '42P10',
+      'there is no unique or exclusion constraint matching the ON CONFLICT specification',
+    ),
   schema: (schema: string) =>
-    new PgrstError(406, 'PGRST106', 'The schema must be one of the following: public', null, `Unknown schema '${schema}'.`),
+    new PgrstError(
+      406,
+      'PGRST106',
+      'The schema must be one of the following: public',
+      null,
+      `Unknown schema '${schema}'.`,
+    ),
   notFoundFunction: (name: string) =>
     new PgrstError(
       404,

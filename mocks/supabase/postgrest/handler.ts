@@ -86,7 +86,13 @@ function route(ctx: RestContext, req: MockRequest, resource: string): HttpReply 
   }
 }
 
-function select(ctx: RestContext, req: MockRequest, plan: ResourcePlan, prefer: Prefer, singular: boolean): HttpReply {
+function select(
+  ctx: RestContext,
+  req: MockRequest,
+  plan: ResourcePlan,
+  prefer: Prefer,
+  singular: boolean,
+): HttpReply {
   applyRangeHeader(req, plan);
   const total = prefer.count ? countRows(ctx.db, plan) : undefined;
   const rows = readRows(ctx.db, plan);
@@ -134,18 +140,23 @@ function insert(
   const columnsParam = req.query.get('columns');
   const columns = insertColumns(table, rows, columnsParam ? parseColumns(columnsParam) : undefined);
   const onConflictParam = req.query.get('on_conflict');
-  const onConflict = onConflictParam ? onConflictParam.split(',').map((c) => c.trim().replace(/^"|"$/g, '')) : undefined;
+  const onConflict = onConflictParam
+    ? onConflictParam.split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
+    : undefined;
   const result = ctx.db.transaction(() => {
     const rowids = insertRows(ctx.db, table, rows, columns, { prefer, onConflict });
     if (singular && rowids.length !== 1) throw pgrst.singular(rowids.length);
-    return { rowids, out: prefer.return === 'representation' ? readByRowids(ctx.db, plan, rowids) : undefined };
+    return {
+      rowids,
+      out: prefer.return === 'representation' ? readByRowids(ctx.db, plan, rowids) : undefined,
+    };
   })();
   const headers = writeHeaders(prefer, result.rowids.length, result.out !== undefined);
   if (prefer.return === 'headers-only' && table.primaryKey.length === 1 && result.rowids.length === 1) {
     const pk = table.primaryKey[0]!;
-    const row = ctx.db.prepare(`SELECT "${pk}" AS v FROM "${table.name}" WHERE rowid = ?`).get(result.rowids[0]) as
-      | { v: unknown }
-      | undefined;
+    const row = ctx.db
+      .prepare(`SELECT "${pk}" AS v FROM "${table.name}" WHERE rowid = ?`)
+      .get(result.rowids[0]) as { v: unknown } | undefined;
     if (row) headers.location = `/${table.name}?${pk}=eq.${String(row.v)}`;
   }
   return body(201, headers, result.out, singular);
@@ -166,19 +177,29 @@ function update(
   singular: boolean,
 ): HttpReply {
   const rows = parseRows(req.body);
-  if (rows.length !== 1 || req.body.trim().startsWith('[')) throw pgrst.invalidBody('PATCH takes one JSON object.');
+  if (rows.length !== 1 || req.body.trim().startsWith('['))
+    throw pgrst.invalidBody('PATCH takes one JSON object.');
   requireFilter(plan, 'UPDATE');
   const result = ctx.db.transaction(() => {
     const rowids = matchRowids(ctx.db, plan, true);
     updateRows(ctx.db, table, rowids, rows[0]!);
     if (singular && rowids.length !== 1) throw pgrst.singular(rowids.length);
-    return { rowids, out: prefer.return === 'representation' ? readByRowids(ctx.db, plan, rowids) : undefined };
+    return {
+      rowids,
+      out: prefer.return === 'representation' ? readByRowids(ctx.db, plan, rowids) : undefined,
+    };
   })();
   const headers = writeHeaders(prefer, result.rowids.length, result.out !== undefined);
   return body(result.out ? 200 : 204, headers, result.out, singular);
 }
 
-function remove(ctx: RestContext, table: TableInfo, plan: ResourcePlan, prefer: Prefer, singular: boolean): HttpReply {
+function remove(
+  ctx: RestContext,
+  table: TableInfo,
+  plan: ResourcePlan,
+  prefer: Prefer,
+  singular: boolean,
+): HttpReply {
   requireFilter(plan, 'DELETE');
   const result = ctx.db.transaction(() => {
     const rowids = matchRowids(ctx.db, plan, true);
@@ -207,7 +228,12 @@ function writeHeaders(prefer: Prefer, affected: number, withBody: boolean): Reco
   return headers;
 }
 
-function body(status: number, headers: Record<string, string>, out: unknown[] | undefined, singular: boolean): HttpReply {
+function body(
+  status: number,
+  headers: Record<string, string>,
+  out: unknown[] | undefined,
+  singular: boolean,
+): HttpReply {
   if (out === undefined) return { status, headers, body: null };
   return {
     status,

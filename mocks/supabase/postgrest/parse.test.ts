@@ -5,7 +5,11 @@ import { parseCondition, parseList, parseLogic, parseOrder, parsePrefer, parseSe
 
 describe('PostgREST parser', () => {
   it('parses select lists with aliases, casts, embeds, hints and !inner', () => {
-    expect(parseSelect('id,mail:email,total_stories::text,kids:children!inner(name,toys(*)),profiles!parent_id(email)')).toEqual([
+    expect(
+      parseSelect(
+        'id,mail:email,total_stories::text,kids:children!inner(name,toys(*)),profiles!parent_id(email)',
+      ),
+    ).toEqual([
       { kind: 'column', name: 'id', alias: undefined, cast: undefined },
       { kind: 'column', name: 'email', alias: 'mail', cast: undefined },
       { kind: 'column', name: 'total_stories', alias: undefined, cast: 'text' },
@@ -17,16 +21,39 @@ describe('PostgREST parser', () => {
         inner: true,
         items: [
           { kind: 'column', name: 'name', alias: undefined, cast: undefined },
-          { kind: 'embed', name: 'toys', alias: undefined, hint: undefined, inner: false, items: [{ kind: 'star' }] },
+          {
+            kind: 'embed',
+            name: 'toys',
+            alias: undefined,
+            hint: undefined,
+            inner: false,
+            items: [{ kind: 'star' }],
+          },
         ],
       },
-      { kind: 'embed', name: 'profiles', alias: undefined, hint: 'parent_id', inner: false, items: [{ kind: 'column', name: 'email', alias: undefined, cast: undefined }] },
+      {
+        kind: 'embed',
+        name: 'profiles',
+        alias: undefined,
+        hint: 'parent_id',
+        inner: false,
+        items: [{ kind: 'column', name: 'email', alias: undefined, cast: undefined }],
+      },
     ]);
   });
 
   it('parses conditions, negation and quantifiers', () => {
-    expect(parseCondition('age', 'not.gte.5')).toMatchObject({ column: 'age', negate: true, op: 'gte', value: '5' });
-    expect(parseCondition('name', 'like(any).{a*,b*}')).toMatchObject({ op: 'like', quantifier: 'any', value: '{a*,b*}' });
+    expect(parseCondition('age', 'not.gte.5')).toMatchObject({
+      column: 'age',
+      negate: true,
+      op: 'gte',
+      value: '5',
+    });
+    expect(parseCondition('name', 'like(any).{a*,b*}')).toMatchObject({
+      op: 'like',
+      quantifier: 'any',
+      value: '{a*,b*}',
+    });
     expect(parseCondition('email', 'eq.a.b@c.d')).toMatchObject({ op: 'eq', value: 'a.b@c.d' });
   });
 
@@ -36,7 +63,8 @@ describe('PostgREST parser', () => {
     const and = tree.children[1]!;
     expect(and).toMatchObject({ kind: 'logic', op: 'and' });
     expect(and.kind === 'logic' && and.children[1]).toMatchObject({ kind: 'logic', op: 'or', negate: true });
-    const inner = and.kind === 'logic' && and.children[1]!.kind === 'logic' ? and.children[1]!.children[1] : undefined;
+    const inner =
+      and.kind === 'logic' && and.children[1]!.kind === 'logic' ? and.children[1]!.children[1] : undefined;
     expect(inner).toMatchObject({ column: 'd', value: 'x,y' });
   });
 
@@ -47,7 +75,9 @@ describe('PostgREST parser', () => {
       { column: 'a', desc: true, nulls: 'last' },
       { column: 'b', desc: false },
     ]);
-    expect(parsePrefer('return=representation, count=exact,resolution=merge-duplicates, missing=default')).toEqual({
+    expect(
+      parsePrefer('return=representation, count=exact,resolution=merge-duplicates, missing=default'),
+    ).toEqual({
       return: 'representation',
       count: 'exact',
       resolution: 'merge-duplicates',

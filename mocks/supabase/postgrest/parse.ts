@@ -55,15 +55,18 @@ export interface OrderTerm {
 
 /** Nesting bounds: a request cannot make the parser (or SQLite) recurse without limit. */
 const MAX_DEPTH = 8;
-const MAX_ITEMS = 500;
+const MAX_ITEMS = 10_000;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 function ident(raw: string, what: string): string {
   let name = raw;
-  if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/""/g, '"');
-  if (name.includes('->')) throw pgrst.parse(what, `JSON paths ("${raw}") are not supported by the fake Supabase.`);
-  if (!IDENT.test(name)) throw pgrst.parse(what, `unexpected identifier "${raw}": expecting letters, digits or _`);
+  if (name.length >= 2 && name.startsWith('"') && name.endsWith('"'))
+    name = name.slice(1, -1).replace(/""/g, '"');
+  if (name.includes('->'))
+    throw pgrst.parse(what, `JSON paths ("${raw}") are not supported by the fake Supabase.`);
+  if (!IDENT.test(name))
+    throw pgrst.parse(what, `unexpected identifier "${raw}": expecting letters, digits or _`);
   return name;
 }
 
@@ -106,7 +109,8 @@ export function parseSelect(text: string, depth = 0): SelectItem[] {
   return splitTopLevel(text, what).map((part) => {
     const item = part.trim();
     if (item === '*') return { kind: 'star' } as const;
-    if (item.startsWith('...')) throw pgrst.parse(what, 'spread embeds ("...") are not supported by the fake Supabase.');
+    if (item.startsWith('...'))
+      throw pgrst.parse(what, 'spread embeds ("...") are not supported by the fake Supabase.');
     const open = item.indexOf('(');
     if (open >= 0) {
       if (!item.endsWith(')')) throw pgrst.parse(what, `expecting ")" at the end of "${item}"`);
@@ -121,7 +125,8 @@ export function parseSelect(text: string, depth = 0): SelectItem[] {
         else if (h === 'left') isInner = false;
         else hint = ident(h, what);
       }
-      if (name === 'count' && inner === '') throw pgrst.parse(what, 'aggregate functions are not supported by the fake Supabase.');
+      if (name === 'count' && inner === '')
+        throw pgrst.parse(what, 'aggregate functions are not supported by the fake Supabase.');
       return {
         kind: 'embed',
         name: ident(name ?? '', what),
@@ -158,7 +163,8 @@ export function parseCondition(column: string, text: string, unquote = false): C
     throw pgrst.parse(what, `unknown operator "${m[2]}"; the fake Supabase supports ${OPERATORS.join(', ')}`);
   }
   let value = m[4]!;
-  if (unquote && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = unescapeQuoted(value);
+  if (unquote && value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+    value = unescapeQuoted(value);
   return {
     kind: 'cond',
     column: ident(column, what),
@@ -195,7 +201,8 @@ export function parseOrder(text: string): OrderTerm[] {
   const what = `order parameter (${text})`;
   return splitTopLevel(text, what).map((part) => {
     const pieces = part.trim().split('.');
-    if (pieces[0]?.includes('(')) throw pgrst.parse(what, 'ordering by an embedded resource is not supported by the fake Supabase.');
+    if (pieces[0]?.includes('('))
+      throw pgrst.parse(what, 'ordering by an embedded resource is not supported by the fake Supabase.');
     const term: OrderTerm = { column: ident(pieces[0] ?? '', what), desc: false };
     for (const p of pieces.slice(1)) {
       if (p === 'asc') term.desc = false;
@@ -209,14 +216,16 @@ export function parseOrder(text: string): OrderTerm[] {
 }
 
 export function parseNonNegativeInt(name: string, text: string): number {
-  if (!/^\d{1,15}$/.test(text)) throw pgrst.parse(`${name} parameter (${text})`, 'expecting a non-negative integer');
+  if (!/^\d{1,15}$/.test(text))
+    throw pgrst.parse(`${name} parameter (${text})`, 'expecting a non-negative integer');
   return Number(text);
 }
 
 /** A list operand: `(a,"b,c",3)` for `in`, `{a,b}` for arrays. */
 export function parseList(text: string, open: '(' | '{', what: string): string[] {
   const close = open === '(' ? ')' : '}';
-  if (!text.startsWith(open) || !text.endsWith(close)) throw pgrst.parse(what, `expecting a list in ${open}…${close}`);
+  if (!text.startsWith(open) || !text.endsWith(close))
+    throw pgrst.parse(what, `expecting a list in ${open}…${close}`);
   const inner = text.slice(1, -1);
   if (inner.trim() === '') return [];
   return splitTopLevel(inner, what).map((v) => {
@@ -227,7 +236,9 @@ export function parseList(text: string, open: '(' | '{', what: string): string[]
 
 /** `columns="a","b"` (as supabase-js sends it) → names. */
 export function parseColumns(text: string): string[] {
-  return splitTopLevel(text, `columns parameter (${text})`).map((c) => ident(c.trim(), `columns parameter (${text})`));
+  return splitTopLevel(text, `columns parameter (${text})`).map((c) =>
+    ident(c.trim(), `columns parameter (${text})`),
+  );
 }
 
 export interface Prefer {
@@ -242,10 +253,14 @@ export function parsePrefer(header: string | undefined): Prefer {
   const out: Prefer = {};
   if (!header) return out;
   for (const token of header.split(/[,;]/)) {
-    const [k, v] = token.trim().split('=').map((s) => s?.trim());
+    const [k, v] = token
+      .trim()
+      .split('=')
+      .map((s) => s?.trim());
     if (k === 'return' && (v === 'minimal' || v === 'representation' || v === 'headers-only')) out.return = v;
     else if (k === 'count' && (v === 'exact' || v === 'planned' || v === 'estimated')) out.count = v;
-    else if (k === 'resolution' && (v === 'merge-duplicates' || v === 'ignore-duplicates')) out.resolution = v;
+    else if (k === 'resolution' && (v === 'merge-duplicates' || v === 'ignore-duplicates'))
+      out.resolution = v;
     else if (k === 'missing' && (v === 'default' || v === 'null')) out.missing = v;
   }
   return out;

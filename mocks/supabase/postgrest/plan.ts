@@ -84,7 +84,8 @@ function applyParam(root: ResourcePlan, key: string, value: string): void {
   }
   const rest = segments.join('.');
   if (rest === 'or' || rest === 'and') plan.filters.push(parseLogic(rest, false, value));
-  else if (rest === 'not.or' || rest === 'not.and') plan.filters.push(parseLogic(rest === 'not.or' ? 'or' : 'and', true, value));
+  else if (rest === 'not.or' || rest === 'not.and')
+    plan.filters.push(parseLogic(rest === 'not.or' ? 'or' : 'and', true, value));
   else if (plan !== root && rest === 'order') plan.order.push(...parseOrder(value));
   else if (plan !== root && rest === 'limit') plan.limit = parseNonNegativeInt('limit', value);
   else if (plan !== root && rest === 'offset') plan.offset = parseNonNegativeInt('offset', value);

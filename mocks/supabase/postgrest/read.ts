@@ -3,6 +3,7 @@
  * query per embedded resource with the parent keys bound as an IN list, grouped back onto the rows.
  */
 import type { Db } from '../store/db.ts';
+import { prepare } from '../store/db.ts';
 import type { TableInfo } from '../store/schema.ts';
 import { compileFilters, compileOrder, q } from './compile.ts';
 import type { SelectItem } from './parse.ts';
@@ -28,8 +29,13 @@ export function whereFor(plan: ResourcePlan, alias: string, depth = 0): Where {
     if (!embed.inner) continue;
     const sub = `t${depth + 1}`;
     const inner = whereFor(embed.plan, sub, depth + 1);
-    const cond = [`${q(sub)}.${q(embed.rel.remoteColumn)} = ${q(alias)}.${q(embed.rel.localColumn)}`, ...inner.clauses];
-    clauses.push(`EXISTS (SELECT 1 FROM ${q(embed.rel.target.name)} AS ${q(sub)} WHERE ${cond.join(' AND ')})`);
+    const cond = [
+      `${q(sub)}.${q(embed.rel.remoteColumn)} = ${q(alias)}.${q(embed.rel.localColumn)}`,
+      ...inner.clauses,
+    ];
+    clauses.push(
+      `EXISTS (SELECT 1 FROM ${q(embed.rel.target.name)} AS ${q(sub)} WHERE ${cond.join(' AND ')})`,
+    );
     params.push(...inner.params);
   }
   return { clauses, params };
@@ -42,7 +48,9 @@ function whereSql(where: Where): string {
 /** Count the rows a plan's root filters match (for `Prefer: count=exact`). */
 export function countRows(db: Db, plan: ResourcePlan): number {
   const where = whereFor(plan, 't0');
-  const row = db.prepare(`SELECT COUNT(*) AS n FROM ${q(plan.table.name)} AS "t0"${whereSql(where)}`).get(...where.params) as {
+  const row = prepare(db, `SELECT COUNT(*) AS n FROM ${q(plan.table.name)} AS "t0"${whereSql(where)}`).get(
+    ...where.params,
+  ) as {
     n: number;
   };
   return row.n;
@@ -52,14 +60,14 @@ export function countRows(db: Db, plan: ResourcePlan): number {
 export function matchRowids(db: Db, plan: ResourcePlan, paged: boolean): number[] {
   const where = whereFor(plan, 't0');
   const sql = `SELECT "t0".rowid AS r FROM ${q(plan.table.name)} AS "t0"${whereSql(where)}${orderSql(plan, 't0')}${paged ? pageSql(plan, where.params) : ''}`;
-  return (db.prepare(sql).all(...where.params) as { r: number }[]).map((x) => x.r);
+  return (prepare(db, sql).all(...where.params) as { r: number }[]).map((x) => x.r);
 }
 
 /** Read the rows a plan selects (root filters, order and paging applied). */
 export function readRows(db: Db, plan: ResourcePlan): OutRow[] {
   const where = whereFor(plan, 't0');
   const sql = `SELECT "t0".rowid AS __rowid, "t0".* FROM ${q(plan.table.name)} AS "t0"${whereSql(where)}${orderSql(plan, 't0')}${pageSql(plan, where.params)}`;
-  const rows = db.prepare(sql).all(...where.params) as RawRow[];
+  const rows = prepare(db, sql).all(...where.params) as RawRow[];
   return shape(db, plan, rows, 0);
 }
 
@@ -70,7 +78,7 @@ export function readByRowids(db: Db, plan: ResourcePlan, rowids: number[]): OutR
   for (let i = 0; i < rowids.length; i += IN_CHUNK) {
     const chunk = rowids.slice(i, i + IN_CHUNK);
     const sql = `SELECT "t0".rowid AS __rowid, "t0".* FROM ${q(plan.table.name)} AS "t0" WHERE "t0".rowid IN (${chunk.map(() => '?').join(', ')})`;
-    rows.push(...(db.prepare(sql).all(...chunk) as RawRow[]));
+    rows.push(...(prepare(db, sql).all(...chunk) as RawRow[]));
   }
   const position = new Map(rowids.map((r, i) => [r, i]));
   rows.sort((a, b) => position.get(a.__rowid)! - position.get(b.__rowid)!);
@@ -93,19 +101,24 @@ function pageSql(plan: ResourcePlan, params: unknown[]): string {
 function shape(db: Db, plan: ResourcePlan, rows: RawRow[], depth: number): OutRow[] {
   const embedded = plan.embeds.map((embed) => {
     const alias = `t${depth + 1}`;
-    const keys = [...new Set(rows.map((r) => r[embed.rel.localColumn]).filter((v) => v !== null && v !== undefined))];
+    const keys = [
+      ...new Set(rows.map((r) => r[embed.rel.localColumn]).filter((v) => v !== null && v !== undefined)),
+    ];
     const byKey = new Map<unknown, OutRow[]>();
     for (let i = 0; i < keys.length; i += IN_CHUNK) {
       const chunk = keys.slice(i, i + IN_CHUNK);
       const where = whereFor(embed.plan, alias, depth + 1);
-      const clauses = [`${q(alias)}.${q(embed.rel.remoteColumn)} IN (${chunk.map(() => '?').join(', ')})`, ...where.clauses];
+      const clauses = [
+        `${q(alias)}.${q(embed.rel.remoteColumn)} IN (${chunk.map(() => '?').join(', ')})`,
+        ...where.clauses,
+      ];
       const sql = `SELECT ${q(alias)}.rowid AS __rowid, ${q(alias)}.* FROM ${q(embed.rel.target.name)} AS ${q(alias)} WHERE ${clauses.join(' AND ')}${orderSql(embed.plan, alias)}`;
-      const children = db.prepare(sql).all(...chunk, ...where.params) as RawRow[];
+      const children = prepare(db, sql).all(...chunk, ...where.params) as RawRow[];
       const shaped = shape(db, embed.plan, children, depth + 1);
       children.forEach((child, idx) => {
         const k = child[embed.rel.remoteColumn];
-        let list = byKey.get(k);
-        if (!list) byKey.set(k, (list = []));
+        const list = byKey.get(k) ?? [];
+        if (list.length === 0) byKey.set(k, list);
         list.push(shaped[idx]!);
       });
     }
@@ -119,7 +132,10 @@ function shape(db: Db, plan: ResourcePlan, rows: RawRow[], depth: number): OutRo
         values.set(embed.key, all[0] ?? null);
       } else {
         const start = embed.plan.offset ?? 0;
-        values.set(embed.key, all.slice(start, embed.plan.limit === undefined ? undefined : start + embed.plan.limit));
+        values.set(
+          embed.key,
+          all.slice(start, embed.plan.limit === undefined ? undefined : start + embed.plan.limit),
+        );
       }
     }
     return project(plan.table, plan.items, row, values);

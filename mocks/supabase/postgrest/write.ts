@@ -5,6 +5,7 @@
  * messages Postgres would give (23505, 23503, 23502, 23514).
  */
 import type { Db } from '../store/db.ts';
+import { prepare } from '../store/db.ts';
 import type { ColumnInfo, TableInfo } from '../store/schema.ts';
 import { columnOf, q } from './compile.ts';
 import { PgrstError, pgrst } from './errors.ts';
@@ -31,7 +32,11 @@ export function parseRows(body: string): JsonRow[] {
 }
 
 /** The columns an insert writes: `columns=` when given, else the first object's keys (which all must share). */
-export function insertColumns(table: TableInfo, rows: JsonRow[], columnsParam: string[] | undefined): ColumnInfo[] {
+export function insertColumns(
+  table: TableInfo,
+  rows: JsonRow[],
+  columnsParam: string[] | undefined,
+): ColumnInfo[] {
   let names: string[];
   if (columnsParam) {
     names = columnsParam;
@@ -39,7 +44,8 @@ export function insertColumns(table: TableInfo, rows: JsonRow[], columnsParam: s
     names = Object.keys(rows[0] ?? {});
     const want = [...names].sort().join('\u0000');
     for (const row of rows) {
-      if (Object.keys(row).sort().join('\u0000') !== want) throw pgrst.invalidBody('All object keys must match');
+      if (Object.keys(row).sort().join('\u0000') !== want)
+        throw pgrst.invalidBody('All object keys must match');
     }
   }
   return names.map((n) => {
@@ -55,7 +61,13 @@ export interface InsertOptions {
   onConflict?: string[];
 }
 
-export function insertRows(db: Db, table: TableInfo, rows: JsonRow[], columns: ColumnInfo[], opts: InsertOptions): number[] {
+export function insertRows(
+  db: Db,
+  table: TableInfo,
+  rows: JsonRow[],
+  columns: ColumnInfo[],
+  opts: InsertOptions,
+): number[] {
   const resolution = opts.prefer.resolution;
   let conflictSql = '';
   if (resolution) {
@@ -103,16 +115,24 @@ export function updateRows(db: Db, table: TableInfo, rowids: number[], patch: Js
 }
 
 export function deleteRows(db: Db, table: TableInfo, rowids: number[]): void {
-  const stmt = db.prepare(`DELETE FROM ${q(table.name)} WHERE rowid = ?`);
+  const stmt = prepare(db, `DELETE FROM ${q(table.name)} WHERE rowid = ?`);
   for (const rowid of rowids) stmt.run(rowid);
 }
 
 /** Report a missing referenced row the way Postgres does (SQLite's own message names no key). */
-function checkForeignKeys(db: Db, table: TableInfo, cols: ColumnInfo[], values: unknown[], verb: 'insert' | 'update'): void {
+function checkForeignKeys(
+  db: Db,
+  table: TableInfo,
+  cols: ColumnInfo[],
+  values: unknown[],
+  verb: 'insert' | 'update',
+): void {
   for (const fk of table.outgoing) {
     const i = cols.findIndex((c) => c.name === fk.column);
     if (i < 0 || values[i] === null) continue;
-    const found = db.prepare(`SELECT 1 FROM ${q(fk.refTable)} WHERE ${q(fk.refColumn)} = ? LIMIT 1`).get(values[i]);
+    const found = prepare(db, `SELECT 1 FROM ${q(fk.refTable)} WHERE ${q(fk.refColumn)} = ? LIMIT 1`).get(
+      values[i],
+    );
     if (!found) {
       throw new PgrstError(
         409,
@@ -124,19 +144,30 @@ function checkForeignKeys(db: Db, table: TableInfo, cols: ColumnInfo[], values: 
   }
 }
 
-function run(db: Db, table: TableInfo, sql: string, values: unknown[], cols: ColumnInfo[]): number | undefined {
+function run(
+  db: Db,
+  table: TableInfo,
+  sql: string,
+  values: unknown[],
+  cols: ColumnInfo[],
+): number | undefined {
   try {
-    const row = db.prepare(sql).get(...values) as { r: number } | undefined;
+    const row = prepare(db, sql).get(...values) as { r: number } | undefined;
     return row?.r;
   } catch (err) {
     throw mapSqliteError(err, table, cols, values);
   }
 }
 
-export function mapSqliteError(err: unknown, table: TableInfo, cols: ColumnInfo[] = [], values: unknown[] = []): unknown {
+export function mapSqliteError(
+  err: unknown,
+  table: TableInfo,
+  cols: ColumnInfo[] = [],
+  values: unknown[] = [],
+): unknown {
   const e = err as Error & { code?: string };
   if (typeof e.code !== 'string' || !e.code.startsWith('SQLITE_CONSTRAINT')) return err;
-  const valueOf = (name: string) => {
+  const valueFor = (name: string) => {
     const i = cols.findIndex((c) => c.name === name);
     return i >= 0 ? String(values[i]) : '?';
   };
@@ -151,12 +182,16 @@ export function mapSqliteError(err: unknown, table: TableInfo, cols: ColumnInfo[
       409,
       '23505',
       `duplicate key value violates unique constraint "${constraint}"`,
-      `Key (${names.join(', ')})=(${names.map(valueOf).join(', ')}) already exists.`,
+      `Key (${names.join(', ')})=(${names.map(valueFor).join(', ')}) already exists.`,
     );
   }
   if (e.code === 'SQLITE_CONSTRAINT_NOTNULL') {
     const column = (e.message.split(':')[1] ?? '').trim().split('.').pop() ?? '?';
-    return new PgrstError(400, '23502', `null value in column "${column}" of relation "${table.name}" violates not-null constraint`);
+    return new PgrstError(
+      400,
+      '23502',
+      `null value in column "${column}" of relation "${table.name}" violates not-null constraint`,
+    );
   }
   if (e.code === 'SQLITE_CONSTRAINT_CHECK') {
     const expr = (e.message.split(':')[1] ?? '').trim();
@@ -165,11 +200,15 @@ export function mapSqliteError(err: unknown, table: TableInfo, cols: ColumnInfo[
       400,
       '23514',
       `new row for relation "${table.name}" violates check constraint "${table.name}_${column}_check"`,
-      `Failing value: ${valueOf(column)}. Allowed: ${expr}`,
+      `Failing value: ${valueFor(column)}. Allowed: ${expr}`,
     );
   }
   if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-    return new PgrstError(409, '23503', `insert or update on table "${table.name}" violates a foreign key constraint`);
+    return new PgrstError(
+      409,
+      '23503',
+      `insert or update on table "${table.name}" violates a foreign key constraint`,
+    );
   }
   return new PgrstError(400, '23000', `integrity constraint violation on "${table.name}": ${e.message}`);
 }

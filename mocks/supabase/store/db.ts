@@ -36,16 +36,50 @@ export function openDatabase(options: OpenDatabaseOptions = {}): Db {
   db.function('df_now', { deterministic: false }, () => isoNow(clock));
   // Postgres LIKE is case-sensitive, ILIKE is not; SQLite's LIKE is neither reliably, so both are ours.
   db.function('df_like', { deterministic: true }, (value: unknown, pattern: unknown) =>
-    value === null || pattern === null ? null : compileLike(String(pattern), false).test(String(value)) ? 1 : 0,
+    value === null || pattern === null
+      ? null
+      : compileLike(String(pattern), false).test(String(value))
+        ? 1
+        : 0,
   );
   db.function('df_ilike', { deterministic: true }, (value: unknown, pattern: unknown) =>
-    value === null || pattern === null ? null : compileLike(String(pattern), true).test(String(value)) ? 1 : 0,
+    value === null || pattern === null
+      ? null
+      : compileLike(String(pattern), true).test(String(value))
+        ? 1
+        : 0,
   );
   db.function('df_match', { deterministic: true }, (value: unknown, pattern: unknown, flags: unknown) =>
-    value === null || pattern === null ? null : new RegExp(String(pattern), String(flags ?? '')).test(String(value)) ? 1 : 0,
+    value === null || pattern === null
+      ? null
+      : new RegExp(String(pattern), String(flags ?? '')).test(String(value))
+        ? 1
+        : 0,
   );
   migrate(db);
   return db;
+}
+
+const statementCaches = new WeakMap<Db, Map<string, Database.Statement>>();
+const STATEMENT_CACHE_LIMIT = 1000;
+
+/**
+ * `db.prepare` with a per-connection cache: request shapes repeat (the same filters with new values),
+ * and the SQL text only ever contains schema identifiers and `?`, so the cache stays small.
+ */
+export function prepare(db: Db, sql: string): Database.Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCaches.set(db, cache);
+  }
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+    stmt = db.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
 }
 
 export function isoNow(clock: Clock): string {
@@ -59,7 +93,9 @@ export function migrate(db: Db): string[] {
     applied_at text NOT NULL
   )`);
   const done = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: string }[]).map((r) => r.version),
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: string }[]).map(
+      (r) => r.version,
+    ),
   );
   const files = readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d+_[\w-]+\.sql$/.test(f))

@@ -61,7 +61,9 @@ export function loadSchema(db: Db): SchemaCache {
   const tables = new Map<string, TableInfo>();
   const foreignKeys: ForeignKey[] = [];
   const names = (
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]
   )
     .map((r) => r.name)
     .filter((n) => !isPrivateTable(n));
@@ -92,9 +94,9 @@ export function loadSchema(db: Db): SchemaCache {
     }[];
     for (const idx of indexes) {
       if (idx.unique !== 1 || idx.origin === 'pk') continue;
-      const cols = (db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(idx.name) as { name: string }[]).map(
-        (r) => r.name,
-      );
+      const cols = (
+        db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(idx.name) as { name: string }[]
+      ).map((r) => r.name);
       uniques.push(cols);
     }
     const fkRows = db.prepare('SELECT * FROM pragma_foreign_key_list(?)').all(name) as {
@@ -110,7 +112,14 @@ export function loadSchema(db: Db): SchemaCache {
       refColumn: fk.to ?? 'id',
     }));
     foreignKeys.push(...outgoing);
-    tables.set(name, { name, columns, byName: new Map(columns.map((c) => [c.name, c])), primaryKey, uniques, outgoing });
+    tables.set(name, {
+      name,
+      columns,
+      byName: new Map(columns.map((c) => [c.name, c])),
+      primaryKey,
+      uniques,
+      outgoing,
+    });
   }
   return { tables, foreignKeys };
 }

@@ -10,7 +10,9 @@ export const DEFAULT_SEED_DB = 'dreamflow-supabase.db';
 export function register(program: Command): void {
   program
     .command('seed')
-    .description('Fill a fake-Supabase database with seeded demo families (profiles, children, stories, subscriptions)')
+    .description(
+      'Fill a fake-Supabase database with seeded demo families (profiles, children, stories, subscriptions)',
+    )
     .option('--db <file>', 'SQLite file to fill (created and migrated if missing)', DEFAULT_SEED_DB)
     .option('--families <n>', 'number of families to add', '10')
     .option('--seed <n>', 'faker seed (same seed, same families; re-running adds nothing)', '1')
