@@ -135,6 +135,8 @@ export class KlaviyoStore {
   /** Bumped on every open; id generation forks its PRNG by it so restarts never repeat ids. */
   readonly generation: number;
   private readonly cache = new Map<string, Database.Statement>();
+  /** Built once: better-sqlite3's `db.transaction()` wrapper is too costly to create per request. */
+  private readonly tx: (fn: () => unknown) => unknown;
 
   private readonly s: {
     profileById: Database.Statement;
@@ -170,6 +172,7 @@ export class KlaviyoStore {
       .run(String(this.generation));
 
     const db = this.db;
+    this.tx = db.transaction((fn: () => unknown) => fn());
     this.s = {
       profileById: db.prepare('SELECT * FROM profiles WHERE account = ? AND id = ?'),
       profileByEmail: db.prepare('SELECT * FROM profiles WHERE account = ? AND email = ? LIMIT 1'),
@@ -200,7 +203,7 @@ export class KlaviyoStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.tx(fn) as T;
   }
 
   // --- profiles -------------------------------------------------------------------------------

@@ -185,7 +185,12 @@ describe('GET /api/events', () => {
     const m = await reads.metrics.getMetric(metricId);
     expect(m.response.data.data.attributes.name).toBe('Story Read');
     expect((await sdkError(reads.metrics.getMetric('XXXXXX'))).status).toBe(404);
-    const api = await reads.metrics.getMetrics({ filter: 'equals(integration.name,"API")' });
+    const withFlows = await reads.metrics.getMetric(metricId, { include: ['flow-triggers'] });
+    expect(withFlows.response.data.included).toEqual([]);
+    const api = await reads.metrics.getMetrics({
+      filter: 'equals(integration.name,"API")',
+      include: ['flow-triggers'],
+    });
     expect(api.response.data.data).toHaveLength(1);
     const other = await reads.metrics.getMetrics({ filter: 'equals(integration.name,"Shopify")' });
     expect(other.response.data.data).toHaveLength(0);

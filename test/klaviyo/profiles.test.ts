@@ -264,6 +264,20 @@ describe('GET /api/profiles', () => {
     expect(recent.response.data.data).toHaveLength(7);
   });
 
+  it('lists with include, additional-fields and fields like the single read', async () => {
+    const r = await list.profiles.getProfiles({
+      include: ['conversations', 'push-tokens'],
+      additionalFieldsProfile: ['subscriptions', 'predictive_analytics'],
+      fieldsProfile: ['email', 'subscriptions', 'predictive_analytics'],
+      pageSize: 2,
+    });
+    expect(r.response.data.included).toEqual([]);
+    const first = r.response.data.data[0];
+    expect(Object.keys(first.attributes).sort()).toEqual(['email', 'predictive_analytics', 'subscriptions']);
+    expect(first.relationships['push-tokens'].data).toEqual([]);
+    expect(first.relationships.conversations.data).toEqual([]);
+  });
+
   it('sorts by email descending', async () => {
     const r = await list.profiles.getProfiles({ sort: '-email' });
     expect(r.response.data.data.map((p: any) => p.attributes.email)).toEqual([...emails].reverse());
