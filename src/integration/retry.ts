@@ -39,6 +39,19 @@ export const SEED_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 
+/**
+ * For reads on a user's request path (profile metrics behind recommendations): one quick retry, and
+ * never a long Retry-After wait — the caller has a fallback, so answering now beats answering right.
+ */
+export const READ_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 2,
+  initialDelayMs: 200,
+  multiplier: 2,
+  jitterRatio: 0.2,
+  maxDelayMs: 1_000,
+  maxRetryAfterMs: 1_000,
+};
+
 /** What we know about a failure, independent of the HTTP client that raised it. */
 export interface FailureInfo {
   /** HTTP status, or undefined for a network error / time-out. */

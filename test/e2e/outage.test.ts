@@ -92,3 +92,35 @@ it('without a Klaviyo key the app keeps working and sends nothing to Klaviyo', a
   expect(w.klaviyo.journal.list()).toHaveLength(0);
   expect(w.stack.backend.klaviyoIntegrationStatus()).toMatchObject({ status: 'disabled' });
 });
+
+it('recommendations fall back at once when Klaviyo is down instead of waiting out Retry-After', async () => {
+  const w = await inProcessWorld();
+  close = () => w.close();
+  const { user_id } = await w.api.signup({ email: 'recs@example.com', password: 'secret12' });
+  await w.api.generateStory({
+    user_id,
+    theme: 'Jungle Safari',
+    prompt: 'A parrot',
+    num_scenes: 2,
+    mood: 'happy',
+  });
+  await w.stack.outbox!.flush(60_000);
+  expect(await w.api.recommendations(user_id)).toMatchObject({
+    source: 'klaviyo',
+    themes: ['Jungle Safari', 'Dinosaur Valley', 'Enchanted Forest'],
+  });
+  expect((await w.api.recommendations(user_id)).source).toBe('cache:klaviyo');
+
+  await w.api.updateProfile({ user_id, family_mode_enabled: true }); // invalidates the cache
+  await w.stack.outbox!.flush(60_000);
+  w.klaviyo.faults!.replace({
+    rules: [
+      { match: { service: 'klaviyo' }, outage: { fromRequest: 1, status: 503, retryAfterSeconds: 30 } },
+    ],
+  });
+  const t0 = w.clock.now();
+  const rec = await w.api.recommendations(user_id);
+  expect(rec.source).toBe('fallback');
+  expect(rec.themes[0]).toBe('Jungle Safari'); // from the user's own Supabase history
+  expect(w.clock.now() - t0).toBeLessThan(1_500); // virtual time: no 30 s Retry-After wait on the request path
+});

@@ -16,7 +16,13 @@ import { type Cache, cacheKeys } from '../cache.ts';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import { stableId } from '../ids.ts';
 import { Instrumentation } from '../instrumentation.ts';
-import { type FailureInfo, type RetryPolicy, SEED_RETRY_POLICY, withRetry } from '../retry.ts';
+import {
+  type FailureInfo,
+  READ_RETRY_POLICY,
+  type RetryPolicy,
+  SEED_RETRY_POLICY,
+  withRetry,
+} from '../retry.ts';
 import { EVENT, type EventJob, type KlaviyoJob, type ProfileJob, stripChildData } from './events.ts';
 import { createKlaviyoApis, type KlaviyoApis } from './sdk.ts';
 
@@ -38,6 +44,8 @@ export interface KlaviyoServiceOptions {
   instrumentation?: Instrumentation;
   breaker?: CircuitBreaker;
   retryPolicy?: RetryPolicy;
+  /** Policy for reads on the request path (default READ_RETRY_POLICY: fail fast, callers fall back). */
+  readRetryPolicy?: RetryPolicy;
   cache?: Cache;
   /** Used by `syncFullProfileFromSupabase` (service-role client). */
   supabase?: SupabaseClient;
@@ -307,14 +315,19 @@ export class KlaviyoService {
   private async fetchProfileMetrics(userId: string): Promise<ProfileMetrics | null> {
     const apis = this.apis!;
     let found: ProfileMetrics | null = null;
-    const result = await this.call('get_profiles', 'direct', async () => {
-      const res = await apis.profiles.getProfiles({
-        filter: `equals(external_id,${JSON.stringify(userId)})`,
-        pageSize: 1,
-      } as Parameters<ProfilesApi['getProfiles']>[0]);
-      const first = res.body?.data?.[0];
-      found = first ? ((first.attributes?.properties ?? {}) as ProfileMetrics) : null;
-    });
+    const result = await this.call(
+      'get_profiles',
+      'direct',
+      async () => {
+        const res = await apis.profiles.getProfiles({
+          filter: `equals(external_id,${JSON.stringify(userId)})`,
+          pageSize: 1,
+        } as Parameters<ProfilesApi['getProfiles']>[0]);
+        const first = res.body?.data?.[0];
+        found = first ? ((first.attributes?.properties ?? {}) as ProfileMetrics) : null;
+      },
+      this.options.readRetryPolicy ?? READ_RETRY_POLICY,
+    );
     return result.ok ? found : null;
   }
 
@@ -322,6 +335,7 @@ export class KlaviyoService {
     operation: string,
     via: 'outbox' | 'direct',
     fn: () => Promise<unknown>,
+    policy: RetryPolicy = this.policy,
   ): Promise<DeliveryResult> {
     if (!this.breaker.tryAcquire()) {
       return { ok: false, attempts: 0, reason: 'blocked' };
@@ -330,7 +344,7 @@ export class KlaviyoService {
     const outcome = await withRetry(fn, {
       clock: this.clock,
       rng: this.rng,
-      policy: this.policy,
+      policy,
       // Stop retrying as soon as the breaker opens: the outbox keeps the job for later.
       canAttempt: () => this.breaker.state === 'closed',
       onSuccess: () => this.breaker.recordSuccess(),
