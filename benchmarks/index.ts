@@ -28,10 +28,10 @@ export interface BenchOptions {
 
 /** Per-suite time budgets (ms), so the whole run stays under 10 min (full) / 2 min (quick) on 2 cores. */
 const BUDGET_MS: Record<SuiteName, { full: number; quick: number }> = {
-  micro: { full: 150_000, quick: 30_000 },
-  http: { full: 200_000, quick: 40_000 },
+  micro: { full: 120_000, quick: 25_000 },
+  http: { full: 190_000, quick: 30_000 },
   inprocess: { full: 90_000, quick: 25_000 },
-  harness: { full: 170_000, quick: 30_000 },
+  harness: { full: 200_000, quick: 35_000 },
 };
 
 async function loadSuite(name: SuiteName): Promise<Suite> {

@@ -70,7 +70,7 @@ export const inprocessSuite: Suite = async (ctx) => {
       const r = await runLoad(['http', 'create-event', String(seconds), String(CONCURRENCY), server.ready.url]);
       const base = cases.find((c) => c.group === 'SDK over HTTP create-event' && c.name.includes('node:http'));
       if (kind === 'klaviyo-mem') httpMock = r.http?.callsPerSec ?? null;
-      const extra = base && r.http ? { xNodeHttp: r.http.callsPerSec / base.metrics.callsPerSec! } : {};
+      const extra: Record<string, number> = base && r.http ? { xNodeHttp: r.http.callsPerSec / base.metrics.callsPerSec! } : {};
       cases.push(row(kind === 'node-http' ? 'SDK → HTTP → bare node:http' : 'SDK → HTTP → Klaviyo mock', 'SDK over HTTP create-event', r.http, extra));
     } catch (err) {
       cases.push({ name: kind, group: 'SDK over HTTP create-event', metrics: {}, error: (err as Error).message.slice(0, 300) });
