@@ -126,6 +126,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events(account, profile_id, me
 -- Covering (value, profile_id) so count / sum / unique aggregates never touch the table rows.
 CREATE INDEX IF NOT EXISTS events_metric_time ON events(account, metric_id, datetime, value, profile_id);
 CREATE INDEX IF NOT EXISTS events_time ON events(account, datetime);
+-- A profile's timeline (equals(profile_id, …) sorted by datetime) without scanning the account's events.
+CREATE INDEX IF NOT EXISTS events_profile_time ON events(account, profile_id, datetime);
 `;
 
 const MAX_CACHED_STATEMENTS = 500;

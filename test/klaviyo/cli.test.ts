@@ -1,5 +1,5 @@
 /** `dreamflow-sim mock klaviyo` as a child process: the listening line, the admin API, bad flags. */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 
@@ -28,7 +28,9 @@ function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<RegExpMatchAr
   });
 }
 
-it('prints the listening line, serves /__admin/health, and exits cleanly on SIGTERM', async () => {
+it('prints the listening line, serves /__admin/health, and exits cleanly on SIGTERM', {
+  timeout: 120_000,
+}, async () => {
   child = spawn(process.execPath, [bin, 'mock', 'klaviyo', '--port', '0', '--rate-limits', 'off'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,19 +43,32 @@ it('prints the listening line, serves /__admin/health, and exits cleanly on SIGT
   expect(await exited).toBe(0);
 });
 
-it('exits 2 with a clear message on bad flags', () => {
-  for (const args of [
+/** Run the CLI to completion (async, so the four bad-flag runs start in parallel). */
+function runCli(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [bin, 'mock', 'klaviyo', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    proc.once('exit', (status) => resolve({ status, stderr }));
+  });
+}
+
+// Each run boots tsx; on a loaded machine that takes seconds, hence the generous time-out.
+it('exits 2 with a clear message on bad flags', { timeout: 120_000 }, async () => {
+  const cases = [
     ['--rate-limits', 'sometimes'],
     ['--port', 'abc'],
     ['--faults', 'no-such-profile'],
     ['--seed', '-1'],
-  ]) {
-    const r = spawnSync(process.execPath, [bin, 'mock', 'klaviyo', ...args], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(r.status, args.join(' ')).toBe(2);
+  ];
+  const results = await Promise.all(cases.map(runCli));
+  results.forEach((r, i) => {
+    expect(r.status, cases[i]!.join(' ')).toBe(2);
     expect(r.stderr).toMatch(/error:/);
-  }
+  });
 });
