@@ -190,10 +190,21 @@ async function journey(w: World) {
 describe('Dream Flow journey → Klaviyo mock', () => {
   it('in-process (msw, virtual clock)', async () => {
     world = await inProcessWorld();
-    await journey(world);
+    const { user_id } = await journey(world);
+    // The seeds' sync_full_profile_from_supabase: reads the row with supabase-js, upserts it.
+    expect(await world.stack.klaviyo.syncFullProfileFromSupabase(user_id)).toBe(true);
+    expect(
+      await world.stack.klaviyo.syncFullProfileFromSupabase('00000000-0000-4000-8000-000000000000'),
+    ).toBe(false);
+    await world.stack.outbox!.flush(60_000);
+    expect(await world.stack.klaviyo.getProfileMetrics(user_id)).toMatchObject({
+      total_stories: 2,
+      subscription_tier: 'free',
+    });
     const snap = world.stack.instrumentation.snapshot();
     expect(snap.totals.failures).toBe(0);
-    expect(snap.calls.every((c) => c.via === 'outbox')).toBe(true);
+    // Every write went through the outbox; only the explicit metrics read was direct.
+    expect(snap.calls.filter((c) => c.via === 'direct').map((c) => c.operation)).toEqual(['get_profiles']);
   });
 
   it('over HTTP (Express servers on 127.0.0.1)', async () => {
