@@ -4,8 +4,10 @@
  * the journal and the fault layer are shared; the Express and msw adapters only translate.
  *
  * Known limitations (what real Supabase does that this fake does not):
- * - Row Level Security is not enforced: the anon key, the service-role key and signed-in users all read
- *   and write every row (as with RLS disabled). Use the service-role key where production code would.
+ * - Row Level Security: off by default (every key sees every row, as with RLS disabled). With `rls: true`
+ *   (`--rls`) one fixed owner policy applies to every table that has an owner column (`profiles.id`,
+ *   `user_id`, `parent_id`): users see and write their own rows, anon sees none, the service role all.
+ *   Real projects' own policies are not read or emulated.
  * - PostgREST subset: no RPC (`/rpc/*` → 404 PGRST202), no views, no aggregates, no spread embeds
  *   (`...rel(*)`), no JSON paths (`col->key`), no full-text search (`fts`), no range operators, no CSV or
  *   GeoJSON output, no `Prefer: tx=rollback`, no `handling=strict`, `count=planned|estimated` are exact.
@@ -46,6 +48,11 @@ export interface SupabaseCoreOptions {
   jwtExpiry?: number;
   /** uuid generator for ids (default crypto.randomUUID). */
   newId?: () => string;
+  /**
+   * Enforce owner-only Row Level Security (default off): signed-in users see and write only rows whose
+   * `profiles.id` / `user_id` / `parent_id` is their own id, the anon key sees none, the service role all.
+   */
+  rls?: boolean;
 }
 
 const CORS: Record<string, string> = {
@@ -67,12 +74,14 @@ export class SupabaseCore implements MockCore {
   private readonly jwtSecret: string;
   private readonly auth: AuthStore;
   private readonly jwtExpiry: number;
+  private readonly rls: boolean;
   readonly adminRoutes: MockCore['adminRoutes'];
 
   constructor(options: SupabaseCoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.jwtSecret = options.jwtSecret ?? DEFAULT_JWT_SECRET;
     this.jwtExpiry = options.jwtExpiry ?? 3600;
+    this.rls = options.rls ?? false;
     this.db = openDatabase({ dbFile: options.dbFile, clock: this.clock, newId: options.newId });
     this.schema = loadSchema(this.db);
     this.auth = new AuthStore(this.db, () => isoNow(this.clock), options.newId);
@@ -103,7 +112,13 @@ export class SupabaseCore implements MockCore {
     if (area.kind === 'rest') {
       const bearer = this.bearer(req);
       if (bearer && !bearer.ok) return pgrstReply(bearer.error);
-      return handleRest({ db: this.db, schema: this.schema }, req, area.rest);
+      // PostgREST runs as the role in the Authorization JWT (supabase-js sends the key there when signed out).
+      const claims = bearer?.ok ? bearer.claims : gate.claims;
+      const rls =
+        this.rls && claims.role !== 'service_role'
+          ? { uid: claims.role === 'authenticated' && typeof claims.sub === 'string' ? claims.sub : null }
+          : undefined;
+      return handleRest({ db: this.db, schema: this.schema, rls }, req, area.rest);
     }
     return handleAuth(
       { store: this.auth, clock: this.clock, jwtSecret: this.jwtSecret, jwtExpiry: this.jwtExpiry },

@@ -34,6 +34,8 @@ export interface SupabaseMockOptions {
   jwtExpiry?: number;
   /** uuid generator for row and user ids (default crypto.randomUUID). */
   newId?: () => string;
+  /** Owner-only Row Level Security (default off; see docs/supabase.md). */
+  rls?: boolean;
 }
 
 export function createSupabaseMock(opts: SupabaseMockOptions = {}): MockService {

@@ -11,7 +11,7 @@ import { closestName } from '../store/schema.ts';
 import { PgrstError, pgrst, pgrstReply } from './errors.ts';
 import type { Prefer } from './parse.ts';
 import { parseColumns, parsePrefer } from './parse.ts';
-import type { ResourcePlan } from './plan.ts';
+import type { ResourcePlan, RlsCaller } from './plan.ts';
 import { buildPlan } from './plan.ts';
 import { countRows, matchRowids, readByRowids, readRows } from './read.ts';
 import { deleteRows, insertColumns, insertRows, parseRows, updateRows } from './write.ts';
@@ -19,6 +19,8 @@ import { deleteRows, insertColumns, insertRows, parseRows, updateRows } from './
 export interface RestContext {
   db: Db;
   schema: SchemaCache;
+  /** Set when RLS applies to this request (RLS on and not the service role). */
+  rls?: RlsCaller;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -69,7 +71,7 @@ function route(ctx: RestContext, req: MockRequest, resource: string): HttpReply 
     throw new PgrstError(406, 'PGRST107', `None of these media types are available: ${accept}`);
   }
   const prefer = parsePrefer(req.headers.prefer);
-  const plan = buildPlan(ctx.schema, table, req.query);
+  const plan = buildPlan(ctx.schema, table, req.query, ctx.rls);
 
   switch (req.method) {
     case 'GET':
@@ -144,7 +146,7 @@ function insert(
     ? onConflictParam.split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
     : undefined;
   const result = ctx.db.transaction(() => {
-    const rowids = insertRows(ctx.db, table, rows, columns, { prefer, onConflict });
+    const rowids = insertRows(ctx.db, table, rows, columns, { prefer, onConflict, owner: plan.owner });
     if (singular && rowids.length !== 1) throw pgrst.singular(rowids.length);
     return {
       rowids,
@@ -182,7 +184,7 @@ function update(
   requireFilter(plan, 'UPDATE');
   const result = ctx.db.transaction(() => {
     const rowids = matchRowids(ctx.db, plan, true);
-    updateRows(ctx.db, table, rowids, rows[0]!);
+    updateRows(ctx.db, table, rowids, rows[0]!, plan.owner);
     if (singular && rowids.length !== 1) throw pgrst.singular(rowids.length);
     return {
       rowids,

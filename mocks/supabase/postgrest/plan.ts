@@ -18,6 +18,19 @@ export interface ResourcePlan {
   limit?: number;
   offset?: number;
   embeds: EmbedPlan[];
+  /** Row Level Security (owner policy): only rows whose `column` equals `uid` (none when uid is null). */
+  owner?: { column: string; uid: string | null };
+}
+
+/** The caller a request runs as when RLS is on; undefined = bypass (service role, or RLS off). */
+export interface RlsCaller {
+  uid: string | null;
+}
+
+/** The column an owner policy checks: `profiles.id`, else `user_id` or `parent_id`. */
+export function ownerColumn(table: TableInfo): string | undefined {
+  if (table.name === 'profiles') return 'id';
+  return ['user_id', 'parent_id'].find((c) => table.byName.has(c));
 }
 
 export interface EmbedPlan {
@@ -32,8 +45,13 @@ export interface EmbedPlan {
 /** Query parameters that are not filters. */
 const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'on_conflict', 'columns', 'apikey']);
 
-export function buildPlan(schema: SchemaCache, table: TableInfo, query: URLSearchParams): ResourcePlan {
-  const root = planFor(schema, table, parseSelect(query.get('select') ?? '*'));
+export function buildPlan(
+  schema: SchemaCache,
+  table: TableInfo,
+  query: URLSearchParams,
+  rls?: RlsCaller,
+): ResourcePlan {
+  const root = planFor(schema, table, parseSelect(query.get('select') ?? '*'), rls);
   for (const [key, value] of query.entries()) {
     if (RESERVED.has(key)) {
       if (key === 'order') root.order.push(...parseOrder(value));
@@ -46,8 +64,15 @@ export function buildPlan(schema: SchemaCache, table: TableInfo, query: URLSearc
   return root;
 }
 
-function planFor(schema: SchemaCache, table: TableInfo, items: SelectItem[]): ResourcePlan {
+function planFor(
+  schema: SchemaCache,
+  table: TableInfo,
+  items: SelectItem[],
+  rls: RlsCaller | undefined,
+): ResourcePlan {
   const plan: ResourcePlan = { table, items, filters: [], order: [], embeds: [] };
+  const owner = rls ? ownerColumn(table) : undefined;
+  if (rls && owner) plan.owner = { column: owner, uid: rls.uid };
   for (const item of items) {
     if (item.kind === 'column') columnOf(table, item.name);
     if (item.kind !== 'embed') continue;
@@ -57,7 +82,7 @@ function planFor(schema: SchemaCache, table: TableInfo, items: SelectItem[]): Re
       name: item.name,
       rel,
       inner: item.inner,
-      plan: planFor(schema, rel.target, item.items),
+      plan: planFor(schema, rel.target, item.items, rls),
     });
   }
   return plan;

@@ -25,6 +25,13 @@ export interface Where {
 export function whereFor(plan: ResourcePlan, alias: string, depth = 0): Where {
   const params: unknown[] = [];
   const clauses = compileFilters(plan.filters, plan.table, alias, params);
+  if (plan.owner) {
+    if (plan.owner.uid === null) clauses.push('0');
+    else {
+      clauses.push(`${q(alias)}.${q(plan.owner.column)} = ?`);
+      params.push(plan.owner.uid);
+    }
+  }
   for (const embed of plan.embeds) {
     if (!embed.inner) continue;
     const sub = `t${depth + 1}`;

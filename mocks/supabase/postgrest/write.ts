@@ -59,6 +59,30 @@ export interface InsertOptions {
   prefer: Prefer;
   /** `on_conflict=` columns; default the primary key. Only used with `resolution=`. */
   onConflict?: string[];
+  /** Owner policy to check new rows against (RLS on, not the service role). */
+  owner?: { column: string; uid: string | null };
+}
+
+/** WITH CHECK of the owner policy: a written row must belong to the caller. */
+export function checkOwner(
+  table: TableInfo,
+  owner: { column: string; uid: string | null } | undefined,
+  cols: ColumnInfo[],
+  values: unknown[],
+  requirePresent: boolean,
+): void {
+  if (!owner) return;
+  const i = cols.findIndex((c) => c.name === owner.column);
+  if (i < 0 && !requirePresent) return;
+  if (owner.uid === null || i < 0 || values[i] !== owner.uid) {
+    throw new PgrstError(
+      owner.uid === null ? 401 : 403,
+      '42501',
+      `new row violates row-level security policy for table "${table.name}"`,
+      null,
+      `RLS is on in the fake Supabase: rows must have ${owner.column} = auth.uid(). Use the service-role key to bypass it.`,
+    );
+  }
 }
 
 export function insertRows(
@@ -82,6 +106,9 @@ export function insertRows(
     // With missing=default an absent key takes the column default; otherwise it is NULL (PostgREST).
     const present = columns.filter((c) => Object.hasOwn(row, c.name) || opts.prefer.missing !== 'default');
     const values = present.map((c) => fromJson(c, row[c.name]));
+    checkOwner(table, opts.owner, present, values, true);
+    if (resolution && opts.owner)
+      checkConflictOwner(db, table, opts.owner, opts.onConflict ?? table.primaryKey, present, values);
     checkForeignKeys(db, table, present, values, 'insert');
     let sql =
       present.length === 0
@@ -101,7 +128,13 @@ export function insertRows(
   return rowids;
 }
 
-export function updateRows(db: Db, table: TableInfo, rowids: number[], patch: JsonRow): void {
+export function updateRows(
+  db: Db,
+  table: TableInfo,
+  rowids: number[],
+  patch: JsonRow,
+  owner?: { column: string; uid: string | null },
+): void {
   const cols = Object.keys(patch).map((n) => {
     const col = table.byName.get(n);
     if (!col) throw pgrst.unknownBodyColumn(table.name, n);
@@ -109,6 +142,7 @@ export function updateRows(db: Db, table: TableInfo, rowids: number[], patch: Js
   });
   if (cols.length === 0 || rowids.length === 0) return;
   const values = cols.map((c) => fromJson(c, patch[c.name]));
+  checkOwner(table, owner, cols, values, false);
   checkForeignKeys(db, table, cols, values, 'update');
   const sql = `UPDATE ${q(table.name)} SET ${cols.map((c) => `${q(c.name)} = ?`).join(', ')} WHERE rowid = ? RETURNING rowid AS r`;
   for (const rowid of rowids) run(db, table, sql, [...values, rowid], cols);
@@ -117,6 +151,24 @@ export function updateRows(db: Db, table: TableInfo, rowids: number[], patch: Js
 export function deleteRows(db: Db, table: TableInfo, rowids: number[]): void {
   const stmt = prepare(db, `DELETE FROM ${q(table.name)} WHERE rowid = ?`);
   for (const rowid of rowids) stmt.run(rowid);
+}
+
+/** An upsert may only merge into a row the caller owns (the policy's USING clause on the existing row). */
+function checkConflictOwner(
+  db: Db,
+  table: TableInfo,
+  owner: { column: string; uid: string | null },
+  target: string[],
+  cols: ColumnInfo[],
+  values: unknown[],
+): void {
+  const idx = target.map((t) => cols.findIndex((c) => c.name === t));
+  if (idx.some((i) => i < 0)) return;
+  const where = target.map((t) => `${q(t)} = ?`).join(' AND ');
+  const existing = prepare(db, `SELECT ${q(owner.column)} AS o FROM ${q(table.name)} WHERE ${where}`).get(
+    ...idx.map((i) => values[i]),
+  ) as { o: unknown } | undefined;
+  if (existing && existing.o !== owner.uid) checkOwner(table, owner, [], [], true);
 }
 
 /** Report a missing referenced row the way Postgres does (SQLite's own message names no key). */

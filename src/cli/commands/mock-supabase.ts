@@ -30,6 +30,7 @@ export function register(mock: Command): void {
     .option('--db <file>', 'SQLite file to keep data in (default: in memory, gone on exit)')
     .option('--faults <profile|file>', faultOptionsHelp())
     .option('--seed <n>', seedOptionHelp)
+    .option('--rls', 'enforce owner-only Row Level Security (users see their own rows, anon none)')
     .option('--families <n>', 'add this many seeded demo families at start (see `dreamflow-sim seed`)')
     .action(
       async (opts: {
@@ -39,13 +40,14 @@ export function register(mock: Command): void {
         faults?: string;
         seed?: string;
         families?: string;
+        rls?: boolean;
       }) => {
         const port = parsePort(opts.port);
         const seed = opts.seed === undefined ? undefined : parseSeedOption(opts.seed);
         const faults = opts.faults
           ? createFaultInjector({ profile: opts.faults, seed, service: 'supabase' })
           : undefined;
-        const service = createSupabaseMock({ dbFile: opts.db, faults });
+        const service = createSupabaseMock({ dbFile: opts.db, faults, rls: opts.rls });
         if (opts.families !== undefined) {
           const counts = seedDemoFamilies((service.core as SupabaseCore).db, {
             families: parseCount(opts.families),
