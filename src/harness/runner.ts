@@ -3,6 +3,7 @@
  * walk each journey, then flush the outbox and measure. Ctrl-C (an aborted signal) stops the journeys
  * where they are; the flush and the measurements still happen, and the result says it is partial.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../lib/prng.ts';
 import { arrivalOffsets } from './arrival.ts';
@@ -74,6 +75,8 @@ export async function runScenario(scenario: Scenario, createStack: StackFactory,
     const offsets = arrivalOffsets(scenario.arrival, users);
     const collector = new JourneyCollector();
     const concurrency = Math.min(scenario.concurrency ?? users, users);
+    // Every running journey listens on the run's signal while it sleeps: bounded by concurrency.
+    setMaxListeners(concurrency * 2 + 10, signal);
     const root = createRng(seed);
     let next = 0;
     let failed = 0;

@@ -41,6 +41,7 @@ export interface ReportDocument {
   figures: Record<string, number | null>;
   thresholds: ThresholdResult[];
   claims: ClaimRow[];
+  /** Fault decisions by `service:label`; `injected` counts errors, network faults and outages (not latency). */
   faults: { counts: Record<string, number>; injected: number; sequenceHash: string };
   baseline?: Comparison;
 }
@@ -60,7 +61,7 @@ export function environmentInfo(): ReportDocument['environment'] {
 export function buildReport(result: RunResult, version = '0.1.0'): ReportDocument {
   const s = result.scenario;
   const injected = Object.entries(result.faultCounts)
-    .filter(([k]) => k !== 'none')
+    .filter(([k]) => !k.endsWith('none') && !k.endsWith(':latency'))
     .reduce((sum, [, n]) => sum + n, 0);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
