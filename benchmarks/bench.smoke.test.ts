@@ -55,7 +55,7 @@ describe('bench framework (quick, one tiny suite)', () => {
     expect(missing.reason).toMatch(/module not available \(no\/such\/module\.ts\)/);
 
     const md = readFileSync(files.latestMd, 'utf8');
-    expect(md).toContain('| CPU | Cores | Memory | Node | OS |');
+    expect(md).toContain('| CPU | Cores | Memory | Node | OS | Load avg (start → end) |');
     expect(md).toContain('## Targets');
     expect(md).toContain('JSON.stringify small object');
   });

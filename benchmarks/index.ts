@@ -6,7 +6,7 @@
  * module has not landed is reported as skipped.
  */
 import { performance } from 'node:perf_hooks';
-import { describeMachine } from './lib/machine.ts';
+import { describeMachine, loadAverage } from './lib/machine.ts';
 import { ModuleUnavailable } from './lib/optional.ts';
 import { type WrittenReport, writeReports } from './lib/report.ts';
 import { type BenchReport, type Suite, type SuiteName, type SuiteResult, SUITE_NAMES } from './lib/types.ts';
@@ -28,10 +28,10 @@ export interface BenchOptions {
 
 /** Per-suite time budgets (ms), so the whole run stays under 10 min (full) / 2 min (quick) on 2 cores. */
 const BUDGET_MS: Record<SuiteName, { full: number; quick: number }> = {
-  micro: { full: 120_000, quick: 25_000 },
-  http: { full: 190_000, quick: 30_000 },
-  inprocess: { full: 90_000, quick: 25_000 },
-  harness: { full: 200_000, quick: 35_000 },
+  micro: { full: 100_000, quick: 25_000 },
+  http: { full: 170_000, quick: 30_000 },
+  inprocess: { full: 80_000, quick: 25_000 },
+  harness: { full: 170_000, quick: 35_000 },
 };
 
 async function loadSuite(name: SuiteName): Promise<Suite> {
@@ -52,6 +52,7 @@ export async function runBench(options: BenchOptions = {}): Promise<{ report: Be
   const outDir = options.outDir ?? 'reports/bench';
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const startedAt = new Date();
+  const machine = describeMachine();
   const t0 = performance.now();
   const names: string[] = options.suites ? Object.keys(options.suites) : (options.only ?? [...SUITE_NAMES]);
   const suites: SuiteResult[] = [];
@@ -82,7 +83,7 @@ export async function runBench(options: BenchOptions = {}): Promise<{ report: Be
     startedAt: startedAt.toISOString(),
     durationMs: performance.now() - t0,
     quick,
-    machine: describeMachine(),
+    machine: { ...machine, loadAvgEnd: loadAverage() },
     suites,
   };
   const files = writeReports(outDir, report);

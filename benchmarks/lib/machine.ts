@@ -12,5 +12,14 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     os: `${os.type()} ${os.release()}`,
     arch: process.arch,
+    loadAvgStart: round2(os.loadavg()[0] ?? 0),
   };
+}
+
+export function loadAverage(): number {
+  return round2(os.loadavg()[0] ?? 0);
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }

@@ -32,9 +32,9 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `Run ${report.startedAt}, ${(report.durationMs / 1000).toFixed(1)} s.`,
     '',
-    '| CPU | Cores | Memory | Node | OS |',
-    '| --- | ---: | ---: | --- | --- |',
-    `| ${m.cpuModel} | ${m.cores} | ${m.totalMemMb} MB | ${m.node} | ${m.os} (${m.arch}) |`,
+    '| CPU | Cores | Memory | Node | OS | Load avg (start → end) |',
+    '| --- | ---: | ---: | --- | --- | --- |',
+    `| ${m.cpuModel} | ${m.cores} | ${m.totalMemMb} MB | ${m.node} | ${m.os} (${m.arch}) | ${m.loadAvgStart ?? '?'} → ${m.loadAvgEnd ?? '?'} |`,
     '',
   ];
   const targets = report.suites.flatMap((s) => s.targets.map((t) => ({ suite: s.suite, ...t })));

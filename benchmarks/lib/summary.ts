@@ -4,7 +4,7 @@ import type { BenchReport } from './types.ts';
 
 export function renderTargets(report: BenchReport): string {
   const m = report.machine;
-  const lines = [`Machine: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ${m.os}`];
+  const lines = [`Machine: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ${m.os}, load average ${m.loadAvgStart ?? '?'} → ${m.loadAvgEnd ?? '?'}`];
   for (const s of report.suites) {
     lines.push(`\n${s.suite}: ${s.status}${s.reason ? ` — ${s.reason.split('\n')[0]}` : ''}`);
     for (const c of s.cases) {

@@ -51,6 +51,9 @@ export interface MachineInfo {
   node: string;
   os: string;
   arch: string;
+  /** 1-minute load average when the run started and ended: a busy machine explains noisy figures. */
+  loadAvgStart?: number;
+  loadAvgEnd?: number;
 }
 
 export interface BenchReport {
