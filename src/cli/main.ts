@@ -24,4 +24,13 @@ mockKlaviyo.register(mock);
 mockSupabase.register(mock);
 for (const mod of [app, up, run, report, bench, seed, spec, outbox]) mod.register(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Bad input (a port, a profile, a scenario file) is the user's to fix: say what, without a stack trace.
+  // DREAMFLOW_DEBUG=1 shows the stack for our own bugs.
+  const e = err as Error;
+  process.stderr.write(`dreamflow-sim: ${e.message}\n`);
+  if (process.env.DREAMFLOW_DEBUG) process.stderr.write(`${e.stack}\n`);
+  process.exit(2);
+}

@@ -44,9 +44,8 @@ export function register(mock: Command): void {
       }) => {
         const port = parsePort(opts.port);
         const seed = opts.seed === undefined ? undefined : parseSeedOption(opts.seed);
-        const faults = opts.faults
-          ? createFaultInjector({ profile: opts.faults, seed, service: 'supabase' })
-          : undefined;
+        // Always have a fault layer (default `ideal`), so `PUT /__admin/faults` works at run time.
+        const faults = createFaultInjector({ profile: opts.faults ?? 'ideal', seed, service: 'supabase' });
         const service = createSupabaseMock({ dbFile: opts.db, faults, rls: opts.rls });
         if (opts.families !== undefined) {
           const counts = seedDemoFamilies((service.core as SupabaseCore).db, {
