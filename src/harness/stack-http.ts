@@ -1,5 +1,110 @@
+/**
+ * The HTTP stack: drive already-running servers (`dreamflow-sim up`, or your own) in real time.
+ *
+ * Known limitations, compared with in-process mode:
+ * - time is real: think times are slept for real, so scale scenarios down (`--users`, short durations);
+ * - Klaviyo latency comes from the mock's request journal (per HTTP attempt, mock processing plus
+ *   injected latency), not from the integration's per-call instrumentation, so retries are not folded
+ *   into one call and Retry-After compliance is not measured;
+ * - the journal is a ring buffer (10 000 entries by default): longer runs only see the newest requests;
+ * - outbox and cache figures come from the app's `/api/v1/demo/klaviyo-integration` (cumulative since
+ *   the app started: start from a fresh app for clean figures).
+ */
+import { createHttpDreamFlowClient } from '../app/http-client.ts';
+import { systemClock } from '../lib/clock.ts';
+import type { CacheFigures, KlaviyoCallRecord, OutboxFigures } from './metrics.ts';
+import { categorise } from './stack-inprocess.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import type { HttpTargets } from './stacks.ts';
-export async function createHttpStack(_o: StackOptions, _t: HttpTargets): Promise<SimulationStack> {
-  throw new Error('http mode: not yet implemented');
+
+interface JournalEntry {
+  seq: number;
+  operation?: string;
+  status: number | null;
+  latencyMs: number;
+  injectedLatencyMs: number;
+  fault: string | null;
+}
+
+interface IntegrationStatus {
+  outbox?: { tracked: number; delivered: number; pending: number; deadLettered: number } | null;
+  cache?: { hits: number; misses: number; savedCalls: number };
+}
+
+async function getJson<T>(url: string, what: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json' } });
+  } catch (err) {
+    throw new Error(
+      `http mode: cannot reach ${what} at ${url} (${(err as Error).message}). Start the servers with \`dreamflow-sim up\` or pass --app-url/--klaviyo-url.`,
+    );
+  }
+  if (!res.ok) throw new Error(`http mode: ${what} answered ${res.status} for ${url}`);
+  return (await res.json()) as T;
+}
+
+export async function createHttpStack(options: StackOptions, targets: HttpTargets): Promise<SimulationStack> {
+  const appUrl = (targets.appUrl ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
+  const klaviyoUrl = (targets.klaviyoUrl ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
+  if (options.faults !== 'ideal') {
+    // Switch the running Klaviyo mock to the run's profile so the report's fault profile is the truth.
+    const res = await fetch(`${klaviyoUrl}/__admin/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ profile: options.faults, seed: options.seed }),
+    }).catch((err: Error) => {
+      throw new Error(`http mode: cannot reach the Klaviyo mock at ${klaviyoUrl} (${err.message}); start it or pass --klaviyo-url.`);
+    });
+    if (!res.ok) throw new Error(`http mode: the Klaviyo mock refused fault profile "${options.faults}": ${await res.text()}`);
+  }
+  await getJson(`${appUrl}/api/v1/health`, 'the Dream Flow app');
+  const startSeq = (await getJson<{ total: number }>(`${klaviyoUrl}/__admin/requests?limit=1`, 'the Klaviyo mock')).total;
+  const eventsAtStart = Number((await getJson<{ events?: number }>(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock')).events ?? 0);
+  const status = () => getJson<IntegrationStatus>(`${appUrl}/api/v1/demo/klaviyo-integration`, 'the Dream Flow app');
+  const journal = async () =>
+    (await getJson<{ requests: JournalEntry[] }>(`${klaviyoUrl}/__admin/requests?since=${startSeq}`, 'the Klaviyo mock')).requests;
+
+  return {
+    mode: 'http',
+    api: createHttpDreamFlowClient(appUrl),
+    clock: systemClock,
+    calls: async (): Promise<KlaviyoCallRecord[]> =>
+      (await journal()).map((e) => {
+        const ok = e.status !== null && e.status >= 200 && e.status < 300;
+        return {
+          operation: e.operation ?? 'unknown',
+          category: categorise(e.operation ?? ''),
+          attempts: 1,
+          outcome: ok ? 'success' : 'failure',
+          latencyMs: e.latencyMs + e.injectedLatencyMs,
+          failedAttempts: ok ? 0 : 1,
+        };
+      }),
+    cache: async (): Promise<CacheFigures> => {
+      const c = (await status()).cache;
+      return { hits: c?.hits ?? 0, misses: c?.misses ?? 0, savedCalls: c?.savedCalls ?? 0 };
+    },
+    outbox: async (): Promise<OutboxFigures> => {
+      const o = (await status()).outbox;
+      return o
+        ? { tracked: o.tracked, delivered: o.delivered, pending: o.pending, deadLettered: o.deadLettered }
+        : { tracked: 0, delivered: 0, pending: 0, deadLettered: 0 };
+    },
+    flush: async (deadline) => {
+      // Real time: poll the app until its outbox is empty (bounded by the deadline and a poll count).
+      const until = Math.min(deadline, Date.now() + 120_000);
+      for (let i = 0; i < 1000 && Date.now() < until; i++) {
+        if (((await status()).outbox?.pending ?? 0) === 0) return;
+        await systemClock.sleep(250);
+      }
+    },
+    eventsStored: async () => {
+      const state = await getJson<{ events?: number }>(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock');
+      return Number(state.events ?? 0) - eventsAtStart;
+    },
+    faultSequence: async () => (await journal()).map((e) => `klaviyo:${e.fault ?? 'none'}`),
+    wire: () => undefined,
+    close: async () => {},
+  };
 }
