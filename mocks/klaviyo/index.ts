@@ -10,7 +10,7 @@ import type { HttpHandler } from 'msw';
 import type { Clock } from '../../src/lib/clock.ts';
 import { createExpressApp } from '../shared/express-adapter.ts';
 import type { MockRequest, MockResponse } from '../shared/http.ts';
-import { listen, type RunningServer } from '../shared/listen.ts';
+import { type RunningServer, serveMock } from '../shared/listen.ts';
 import { createMswHandlers } from '../shared/msw-adapter.ts';
 import { createMockService, type FaultInjector, type MockService } from '../shared/service.ts';
 import { KlaviyoCore } from './provider.ts';
@@ -74,24 +74,10 @@ export async function startKlaviyoServer(
   opts: StartKlaviyoOptions = {},
 ): Promise<RunningServer & { service: MockService }> {
   const service = opts.service ?? createKlaviyoMock(opts);
-  let running: RunningServer;
-  try {
-    running = await listen(createExpressApp(service), {
-      port: opts.port ?? 0,
-      host: opts.host,
-      name: 'klaviyo',
-      announce: opts.announce,
-    });
-  } catch (err) {
-    if (!opts.service) service.close();
-    throw err;
-  }
-  return {
-    ...running,
-    service,
-    close: async () => {
-      await running.close();
-      if (!opts.service) service.close();
-    },
-  };
+  return serveMock(service, createExpressApp, {
+    port: opts.port,
+    host: opts.host,
+    announce: opts.announce,
+    ownsService: !opts.service,
+  });
 }

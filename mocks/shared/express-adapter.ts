@@ -40,7 +40,10 @@ export function createExpressApp(service: MockService, options: ExpressAppOption
   // Body-parser errors (too large, bad charset) still answer in the API's format.
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: unknown) => {
     const status = err.status && err.status >= 400 && err.status < 600 ? err.status : 400;
-    writeResponse(res, service.core.formatError(status, 'invalid', `Could not read the request body: ${err.message}`));
+    writeResponse(
+      res,
+      service.core.formatError(status, 'invalid', `Could not read the request body: ${err.message}`),
+    );
   });
   return app;
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { RequestJournal } from './journal.ts';
 
-const entry = (path: string) => ({ at: 0, method: 'GET', path, status: 200, latencyMs: 1, injectedLatencyMs: 0, fault: null });
+const entry = (path: string) => ({
+  at: 0,
+  method: 'GET',
+  path,
+  status: 200,
+  latencyMs: 1,
+  injectedLatencyMs: 0,
+  fault: null,
+});
 
 describe('RequestJournal', () => {
   it('keeps the newest entries in order once full, and filters by since/limit', () => {

@@ -30,7 +30,7 @@ export class RequestJournal {
   private size = 0;
   private seq = 0;
 
-  constructor(private readonly capacity = 10_000) {
+  constructor(capacity = 10_000) {
     this.ring = new Array(Math.max(1, capacity));
   }
 
@@ -55,7 +55,9 @@ export class RequestJournal {
       const e = this.ring[(start + i) % this.ring.length]!;
       if (options.since === undefined || e.seq > options.since) out.push(e);
     }
-    return options.limit !== undefined && out.length > options.limit ? out.slice(out.length - options.limit) : out;
+    return options.limit !== undefined && out.length > options.limit
+      ? out.slice(out.length - options.limit)
+      : out;
   }
 
   /** Requests seen since start or the last clear (including those the ring no longer holds). */

@@ -67,3 +67,42 @@ export function closeOnSignals(servers: RunningServer[], after?: () => void | Pr
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  announce?: boolean;
+  /** Close the service (its store) when the server closes: true when the caller did not pass one in. */
+  ownsService?: boolean;
+}
+
+/**
+ * Serve a mock service over HTTP through the Express adapter; closing the server also closes the service
+ * when this server owns it. Both mocks' `start*Server` functions are this with their defaults.
+ */
+export async function serveMock<S extends { name: string; close(): void }>(
+  service: S,
+  createApp: (service: S) => Express,
+  options: ServeOptions = {},
+): Promise<RunningServer & { service: S }> {
+  let running: RunningServer;
+  try {
+    running = await listen(createApp(service), {
+      port: options.port ?? 0,
+      host: options.host,
+      name: service.name,
+      announce: options.announce,
+    });
+  } catch (err) {
+    if (options.ownsService) service.close();
+    throw err;
+  }
+  return {
+    ...running,
+    service,
+    close: async () => {
+      await running.close();
+      if (options.ownsService) service.close();
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * Network faults become `HttpResponse.error()` (the client sees a network error) and hangs wait on the
  * service's clock, so a virtual clock makes them cost no wall time.
  */
-import { http, HttpResponse, type HttpHandler } from 'msw';
+import { type HttpHandler, HttpResponse, http } from 'msw';
 import { createMockRequest } from './http.ts';
 import type { MockService } from './service.ts';
 
@@ -14,7 +14,12 @@ export function createMswHandlers(service: MockService, baseUrls: string[]): Htt
   return baseUrls.map((base) =>
     http.all(`${base.replace(/\/+$/, '')}/*`, async ({ request }) => {
       const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
-      const mockReq = createMockRequest({ method: request.method, url: request.url, headers: request.headers, body });
+      const mockReq = createMockRequest({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body,
+      });
       const out = await service.handle(mockReq);
       if (out.kind === 'network') {
         if (out.fault === 'malformed') {

@@ -39,7 +39,13 @@ describe('createMockService over Express', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, path: '/things' });
     const journal = await (await fetch(`${server.url}/__admin/requests`)).json();
-    expect(journal.requests.at(-1)).toMatchObject({ method: 'POST', path: '/things', status: 200, requestBody: '{"x":1}', fault: null });
+    expect(journal.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/things',
+      status: 200,
+      requestBody: '{"x":1}',
+      fault: null,
+    });
   });
 
   it('turns a throwing core into an error in the API format instead of crashing', async () => {
@@ -50,7 +56,10 @@ describe('createMockService over Express', () => {
   });
 
   it('serves health, state, reset, extra admin routes and a 404 listing the routes', async () => {
-    expect(await (await fetch(`${server.url}/__admin/health`)).json()).toMatchObject({ status: 'ok', service: 'stub' });
+    expect(await (await fetch(`${server.url}/__admin/health`)).json()).toMatchObject({
+      status: 'ok',
+      service: 'stub',
+    });
     expect((await (await fetch(`${server.url}/__admin/state`)).json()).hits).toBeGreaterThan(0);
     await fetch(`${server.url}/__admin/reset`, { method: 'POST' });
     expect((await (await fetch(`${server.url}/__admin/state`)).json()).hits).toBe(0);

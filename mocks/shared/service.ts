@@ -46,7 +46,12 @@ export interface FaultDecision {
 /** The fault layer as the pipeline sees it (implemented in `mocks/faults`). */
 export interface FaultInjector {
   /** `service` is the core's name (`klaviyo`, `supabase`), for rules scoped to one mock. */
-  decide(req: MockRequest, operation: string | undefined, now: number, service?: string): FaultDecision | null;
+  decide(
+    req: MockRequest,
+    operation: string | undefined,
+    now: number,
+    service?: string,
+  ): FaultDecision | null;
   /** The active rules document (`GET /__admin/faults`). */
   describe(): unknown;
   /** Replace the active rules (`PUT /__admin/faults`); throws an Error with a `field` on invalid input. */
@@ -104,7 +109,12 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
         const o = decision.outcome;
         const headers: Record<string, string> = {};
         if (o.retryAfterSeconds !== undefined) headers['retry-after'] = String(o.retryAfterSeconds);
-        res = core.formatError(o.status, o.code ?? defaultCode(o.status), o.detail ?? 'Injected fault.', headers);
+        res = core.formatError(
+          o.status,
+          o.code ?? defaultCode(o.status),
+          o.detail ?? 'Injected fault.',
+          headers,
+        );
       } else {
         try {
           res = await core.handle(req);
@@ -175,7 +185,10 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
       try {
         doc = req.body ? JSON.parse(req.body) : undefined;
       } catch (err) {
-        return jsonReply(400, { error: `Body is not valid JSON: ${(err as Error).message}`, field: '(body)' });
+        return jsonReply(400, {
+          error: `Body is not valid JSON: ${(err as Error).message}`,
+          field: '(body)',
+        });
       }
       try {
         service.faults.replace(doc);

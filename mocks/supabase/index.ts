@@ -9,7 +9,7 @@ import type { HttpHandler } from 'msw';
 import type { Clock } from '../../src/lib/clock.ts';
 import { createExpressApp } from '../shared/express-adapter.ts';
 import type { RunningServer } from '../shared/listen.ts';
-import { listen } from '../shared/listen.ts';
+import { serveMock } from '../shared/listen.ts';
 import { createMswHandlers } from '../shared/msw-adapter.ts';
 import type { FaultInjector, MockService } from '../shared/service.ts';
 import { createMockService } from '../shared/service.ts';
@@ -60,20 +60,12 @@ export async function startSupabaseServer(
   } = {},
 ): Promise<RunningServer & { service: MockService }> {
   const service = opts.service ?? createSupabaseMock(opts);
-  const running = await listen(createExpressApp(service), {
+  return serveMock(service, createExpressApp, {
     port: opts.port ?? DEFAULT_SUPABASE_PORT,
     host: opts.host,
-    name: 'supabase',
     announce: opts.announce,
+    ownsService: !opts.service,
   });
-  return {
-    ...running,
-    service,
-    close: async () => {
-      await running.close();
-      if (!opts.service) service.close();
-    },
-  };
 }
 
 export { DEMO_PASSWORD, type SeedCounts, type SeedOptions, seedDemoFamilies } from './seed.ts';

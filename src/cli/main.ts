@@ -16,7 +16,9 @@ import * as up from './commands/up.ts';
 
 const program = new Command()
   .name('dreamflow-sim')
-  .description("Offline harness for Dream Flow's Klaviyo + Supabase integration: mocks, app, scenarios, reports, benchmarks.")
+  .description(
+    "Offline harness for Dream Flow's Klaviyo + Supabase integration: mocks, app, scenarios, reports, benchmarks.",
+  )
   .showHelpAfterError('(run with --help for usage)');
 
 const mock = program.command('mock').description('Run one of the mock services');
