@@ -90,16 +90,27 @@ const stepOptionSchemas = {
     })
     .default({ scenes: { min: 3, max: 6 } })
     .transform((o) => ({ kind: 'story' as const, ...o })),
-  think: z
-    .union([durationSchema, z.strictObject({ min: durationSchema, max: durationSchema })])
-    .transform((v, ctx) => {
-      const range = typeof v === 'number' ? { min: v, max: v } : v;
-      if (range.min > range.max) {
-        ctx.addIssue({ code: 'custom', message: 'expected min <= max' });
-        return z.NEVER;
-      }
-      return { kind: 'think' as const, ...range };
-    }),
+  // Not a z.union: a union reports a bare "Invalid input"; this says what a think time looks like.
+  think: z.unknown().transform((v, ctx) => {
+    const bad = (message: string, path: PropertyKey[] = []) => {
+      ctx.addIssue({ code: 'custom', message, path });
+      return z.NEVER;
+    };
+    if (typeof v === 'string' || typeof v === 'number') {
+      const ms = parseDuration(v);
+      return ms === undefined ? bad(`expected ${DURATION_HINT} or {min, max}, got ${JSON.stringify(v)}`) : { kind: 'think' as const, min: ms, max: ms };
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(`expected ${DURATION_HINT} or {min, max}`);
+    const o = v as Record<string, unknown>;
+    const extra = Object.keys(o).filter((k) => k !== 'min' && k !== 'max');
+    if (extra.length) return bad(`unknown field(s) ${extra.map((k) => `"${k}"`).join(', ')}; expected min and max`);
+    const min = parseDuration(o.min as string);
+    const max = parseDuration(o.max as string);
+    if (min === undefined) return bad(`expected ${DURATION_HINT}, got ${JSON.stringify(o.min)}`, ['min']);
+    if (max === undefined) return bad(`expected ${DURATION_HINT}, got ${JSON.stringify(o.max)}`, ['max']);
+    if (min > max) return bad('expected min <= max');
+    return { kind: 'think' as const, min, max };
+  }),
   repeat: z
     .strictObject({ times: intRangeSchema, steps: z.lazy(() => stepsSchema) })
     .transform((o) => ({ kind: 'repeat' as const, ...o })),

@@ -1,0 +1,86 @@
+/**
+ * `dreamflow-sim run` as a user runs it: exit codes (0 pass, 1 threshold failed, 2 bad input, 130
+ * interrupted) and Ctrl-C writing a partial report.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = join(ROOT, 'bin/dreamflow-sim.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI; `onStderr` may send signals. Killed after 60 s so a hang fails instead of blocking. */
+function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, child);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('dreamflow-sim run', () => {
+  it('exits 2 with the file, field and expectation for an invalid scenario', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'name: broken\nusers: 0\njourney: [signup, { think: soon }]\n');
+    const r = await cli(['run', file, '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(/users: .*(>=|at least|too small)/i);
+    expect(r.stderr).toMatch(/journey\[1\]\.think: expected a duration like/);
+  });
+
+  it('exits 1 when a threshold fails, after printing ✗ and writing the reports', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'strict.yaml');
+    writeFileSync(
+      file,
+      'name: strict\nusers: 2\nduration: 1d\nfaults: klaviyo-realistic\njourney: [signup, story]\nthresholds:\n  - event_tracking_latency.p50 < 1\n  - events_lost == 0\n',
+    );
+    const r = await cli(['run', file, '--out', join(dir, 'out'), '--no-progress']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ event_tracking_latency\.p50 < 1/);
+    expect(r.stdout).toMatch(/✓ events_lost == 0/);
+    for (const f of ['report.json', 'report.md', 'report.html']) expect(existsSync(join(dir, 'out', f))).toBe(true);
+  });
+
+  it('stops cleanly on Ctrl-C and still writes a partial report (exit 130)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cli-'));
+    let sent = false;
+    const r = await cli(['run', 'bedtime-streaks', '--out', out], (text, child) => {
+      // Interrupt once the first journeys have finished (plain progress lines: stderr is not a TTY).
+      if (!sent && /\d+\/25 journeys/.test(text)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/Interrupted/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.partial).toBe(true);
+    expect(report.metrics.events.lost).toBe(0);
+    expect(r.stdout).toMatch(/PARTIAL/);
+  });
+});
