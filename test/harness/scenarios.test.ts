@@ -98,3 +98,33 @@ describe('fault scenarios', () => {
     expect(r.metrics.events.lost).toBe(0);
   });
 });
+
+describe('demo data export', () => {
+  it('writes profiles, events and metrics as JSON and CSV, matching the run and free of child data', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createPersonas } = await import('../../src/harness/personas.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'export-'));
+    const scenario = loadScenario('family-accounts');
+    const r = await runScenario(scenario, createInProcessStack, { users: 2, exportDataDir: dir });
+    expect(r.exportedFiles?.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
+      'events.csv',
+      'events.json',
+      'instrumentation.json',
+      'metrics.csv',
+      'metrics.json',
+      'profiles.csv',
+      'profiles.json',
+    ]);
+    const events = JSON.parse(readFileSync(join(dir, 'events.json'), 'utf8')) as unknown[];
+    const profiles = JSON.parse(readFileSync(join(dir, 'profiles.json'), 'utf8')) as { email?: string }[];
+    expect(events.length).toBe(r.metrics.events.stored);
+    expect(profiles.map((p) => p.email).sort()).toEqual(createPersonas(scenario.seed, 2).map((p) => p.parent.email).sort());
+    expect(readFileSync(join(dir, 'events.csv'), 'utf8').trim().split('\n').length).toBe(events.length + 1);
+    const everything = ['events.json', 'profiles.json'].map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    for (const child of createPersonas(scenario.seed, 2, { children: scenario.children }).flatMap((p) => p.children)) {
+      expect(everything).not.toContain(`"${child.name}"`);
+    }
+  });
+});
