@@ -24,10 +24,20 @@ export async function listAll(service: MockService, key: string, path: string): 
   let url: string | null = `https://a.klaviyo.com${path}`;
   for (let page = 0; url && page < MAX_PAGES; page++) {
     const res = await service.core.handle(
-      createMockRequest({ method: 'GET', url, headers: { authorization: `Klaviyo-API-Key ${key}`, revision: REVISION, accept: 'application/vnd.api+json' } }),
+      createMockRequest({
+        method: 'GET',
+        url,
+        headers: {
+          authorization: `Klaviyo-API-Key ${key}`,
+          revision: REVISION,
+          accept: 'application/vnd.api+json',
+        },
+      }),
     );
     if (res.kind === 'network' || res.status !== 200 || !res.body) {
-      throw new Error(`Export: GET ${path} answered ${res.kind === 'network' ? res.fault : res.status}; cannot export this collection.`);
+      throw new Error(
+        `Export: GET ${path} answered ${res.kind === 'network' ? res.fault : res.status}; cannot export this collection.`,
+      );
     }
     const doc = JSON.parse(res.body) as { data: Resource[]; links?: { next?: string | null } };
     out.push(...doc.data);

@@ -68,7 +68,10 @@ export interface JourneyResult {
 }
 
 class StopJourney extends Error {
-  constructor(readonly reason: 'duration' | 'aborted' | 'failed', message: string = reason) {
+  constructor(
+    readonly reason: 'duration' | 'aborted' | 'failed',
+    message: string = reason,
+  ) {
     super(message);
   }
 }
@@ -144,7 +147,9 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
       const num_scenes = rng.int(step.scenes.min, step.scenes.max);
       // The prompt never names a child: prompts are free text that could travel further than Supabase.
       const prompt = `A ${mood} bedtime story: ${theme.toLowerCase()}, ${num_scenes} scenes`;
-      await call(ctx, state, 'story', () => ctx.api.generateStory({ user_id, theme, mood, prompt, num_scenes }));
+      await call(ctx, state, 'story', () =>
+        ctx.api.generateStory({ user_id, theme, mood, prompt, num_scenes }),
+      );
       return;
     }
     case 'subscribe': {
@@ -174,7 +179,8 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
       const fields: Record<string, unknown> = {};
       for (const field of step.fields) {
         if (field === 'story_preferences') fields.story_preferences = pickThemes(rng);
-        else if (field === 'first_name') fields.first_name = `${persona.parent.first_name}${rng.pick(['', ' J.', ' M.'])}`;
+        else if (field === 'first_name')
+          fields.first_name = `${persona.parent.first_name}${rng.pick(['', ' J.', ' M.'])}`;
         else fields.family_mode_enabled = persona.children.length > 1 ? rng.chance(0.8) : rng.chance(0.1);
       }
       await call(ctx, state, 'profile_edit', () => ctx.api.updateProfile({ user_id, ...fields }));
@@ -189,7 +195,11 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
 }
 
 /** One bedtime per simulated day, at the family's bedtime ± jitter, until the duration (or `days`) ends. */
-async function runBedtimes(step: Extract<Step, { kind: 'bedtime' }>, ctx: JourneyContext, state: JourneyState) {
+async function runBedtimes(
+  step: Extract<Step, { kind: 'bedtime' }>,
+  ctx: JourneyContext,
+  state: JourneyState,
+) {
   const maxDays = step.days ?? Math.ceil((ctx.endsAt - ctx.clock.now()) / DAY_MS) + 1;
   let day = Math.floor(ctx.clock.now() / DAY_MS);
   for (let n = 0; n < maxDays && n < 3660; day++) {
@@ -234,7 +244,12 @@ export async function abortableSleep(clock: Clock, ms: number, signal: AbortSign
 }
 
 /** Make one backend call, record it; a failed signup ends the journey (nothing else can run without a user). */
-async function call(ctx: JourneyContext, state: JourneyState, kind: StepKind, fn: () => Promise<unknown>): Promise<boolean> {
+async function call(
+  ctx: JourneyContext,
+  state: JourneyState,
+  kind: StepKind,
+  fn: () => Promise<unknown>,
+): Promise<boolean> {
   const wallNow = ctx.wallNow ?? (() => performance.now());
   const started = ctx.clock.now();
   const wallStarted = wallNow();
@@ -268,7 +283,8 @@ async function call(ctx: JourneyContext, state: JourneyState, kind: StepKind, fn
 }
 
 function requireUser(state: JourneyState, kind: StepKind): string {
-  if (!state.userId) throw new StopJourney('failed', `step "${kind}" needs a user: put a signup step before it`);
+  if (!state.userId)
+    throw new StopJourney('failed', `step "${kind}" needs a user: put a signup step before it`);
   return state.userId;
 }
 
@@ -287,4 +303,3 @@ function pickThemes(rng: Rng): string[] {
   for (let i = 0; i < n * 3 && out.size < n; i++) out.add(rng.pick(THEMES));
   return [...out];
 }
-

@@ -20,7 +20,10 @@ export interface LatencySummary {
 }
 
 const CURVE_POINTS = [0, 10, 25, 50, 75, 90, 95, 97.5, 99, 99.5, 99.9, 100];
-const BUCKET_BOUNDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000];
+const BUCKET_BOUNDS = [
+  0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 1000, 2500, 5000, 10_000, 30_000,
+  60_000,
+];
 
 export class LatencyRecorder {
   private readonly histogram = hdr.build({

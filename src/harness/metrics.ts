@@ -3,8 +3,9 @@
  * and the Klaviyo mock hold at the end, folded into one `RunMetrics` and a flat figure map that
  * thresholds are judged against.
  */
-import { type LatencySummary, LatencyRecorder } from './latency.ts';
+
 import type { JourneyRecorder, JourneyResult, StepObservation } from './journey.ts';
+import { LatencyRecorder, type LatencySummary } from './latency.ts';
 import type { StepKind } from './scenario-schema.ts';
 
 /** One Klaviyo call as the integration made it (normalised from its instrumentation). */
@@ -96,7 +97,10 @@ export interface RunMetrics {
 /** Collects what journeys see while they run. */
 export class JourneyCollector implements JourneyRecorder {
   readonly stepLatency = new LatencyRecorder();
-  readonly byKind = new Map<string, { ok: number; failed: number; skipped: number; latency: LatencyRecorder }>();
+  readonly byKind = new Map<
+    string,
+    { ok: number; failed: number; skipped: number; latency: LatencyRecorder }
+  >();
   readonly results: JourneyResult[] = [];
   started = 0;
   stepCount = 0;
@@ -167,7 +171,8 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       failedOnce++;
       if (c.outcome === 'success') recovered++;
     }
-    const op = (byOperation[c.operation] ??= { calls: 0, attempts: 0, failures: 0 });
+    const op = byOperation[c.operation] ?? { calls: 0, attempts: 0, failures: 0 };
+    byOperation[c.operation] = op;
     op.calls++;
     op.attempts += c.attempts;
     if (c.outcome === 'failure') op.failures++;
@@ -199,12 +204,18 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       aborted: results.filter((r) => r.outcome === 'aborted').length + (journeys.started - results.length),
       truncated: results.filter((r) => r.truncated).length,
       perSecond: completed / wallS,
-      failures: results.filter((r) => r.error).slice(0, 10).map((r) => `user ${r.user}: ${r.error}`),
+      failures: results
+        .filter((r) => r.error)
+        .slice(0, 10)
+        .map((r) => `user ${r.user}: ${r.error}`),
     },
     steps: Object.fromEntries(
       [...journeys.byKind.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, { ok: v.ok, failed: v.failed, skipped: v.skipped, latency: v.latency.summary() }]),
+        .map(([k, v]) => [
+          k,
+          { ok: v.ok, failed: v.failed, skipped: v.skipped, latency: v.latency.summary() },
+        ]),
     ),
     latency: {
       event_tracking: eventLatency.summary(),

@@ -72,7 +72,12 @@ export function createPersona(seed: number, index: number, options: PersonaOptio
   const latest = parseClockTime(options.latest ?? '21:00') ?? 21 * 60;
   return {
     index,
-    parent: { first_name: first, last_name: last, email, password: `pw-${rng.int(100000, 999999)}-${slug(last)}` },
+    parent: {
+      first_name: first,
+      last_name: last,
+      email,
+      password: `pw-${rng.int(100000, 999999)}-${slug(last)}`,
+    },
     children,
     preferences: shuffle(rng, [...THEMES]).slice(0, rng.int(2, 4)),
     moods: Object.fromEntries(MOODS.map((m) => [m, rng.int(1, 5)])),

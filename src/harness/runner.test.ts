@@ -15,6 +15,7 @@ const scenario = parseScenario({
   journey: [
     'signup',
     { think: { min: '1m', max: '10m' } },
+    // biome-ignore lint/suspicious/noThenProperty: scenario syntax.
     { branch: { probability: 0.5, then: [{ subscribe: { tier: 'premium' } }, 'cancel'], else: ['story'] } },
     { bedtime: { skip_probability: 0.3, steps: ['story', 'recommendations'] } },
   ],

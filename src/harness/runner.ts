@@ -55,7 +55,11 @@ export interface RunResult {
 
 export type StackFactory = (options: StackOptions) => Promise<SimulationStack>;
 
-export async function runScenario(scenario: Scenario, createStack: StackFactory, options: RunOptions = {}): Promise<RunResult> {
+export async function runScenario(
+  scenario: Scenario,
+  createStack: StackFactory,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const seed = options.seed ?? scenario.seed;
   const users = options.users ?? scenario.users;
   const faults = options.faults ?? scenario.faults;
@@ -107,7 +111,12 @@ export async function runScenario(scenario: Scenario, createStack: StackFactory,
         });
         collector.journey(result);
         if (result.outcome === 'failed') failed++;
-        options.onProgress?.({ done: collector.results.length, total: users, simulatedMs: clock.now() - simStart, failed });
+        options.onProgress?.({
+          done: collector.results.length,
+          total: users,
+          simulatedMs: clock.now() - simStart,
+          failed,
+        });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));

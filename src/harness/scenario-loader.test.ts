@@ -39,7 +39,15 @@ thresholds:
 describe('scenario loader', () => {
   it('loads every shipped scenario', () => {
     const names = listScenarios();
-    for (const required of ['default', 'signup-to-subscription', 'bedtime-streaks', 'churn-and-winback', 'family-accounts', 'klaviyo-outage', 'rate-limit-storm']) {
+    for (const required of [
+      'default',
+      'signup-to-subscription',
+      'bedtime-streaks',
+      'churn-and-winback',
+      'family-accounts',
+      'klaviyo-outage',
+      'rate-limit-storm',
+    ]) {
       expect(names).toContain(required);
     }
     for (const name of names) expect(loadScenario(name).name).toBe(name);
@@ -50,14 +58,20 @@ describe('scenario loader', () => {
     expect(s.duration).toBe(2 * 86_400_000);
     expect(s.journey[0]).toEqual({ kind: 'signup', methods: undefined, withChildren: true });
     expect(s.journey[1]).toEqual({ kind: 'think', min: 60_000, max: 300_000 });
-    expect(s.journey[2]).toMatchObject({ kind: 'story', themes: { Space: 2, Dragons: 1 }, moods: { calm: 1, sleepy: 1 } });
+    expect(s.journey[2]).toMatchObject({
+      kind: 'story',
+      themes: { Space: 2, Dragons: 1 },
+      moods: { calm: 1, sleepy: 1 },
+    });
     expect(s.journey[3]).toMatchObject({ kind: 'branch', probability: 0.5, else: [] });
     expect(s.arrival).toEqual({ type: 'all-at-once' });
     expect(s.faults).toBe('ideal');
   });
 
   it('names the file, the field path and what was expected', () => {
-    const file = writeScenario(VALID.replace('probability: 0.5', 'probability: 1.5').replace('duration: 2d', 'duration: two days'));
+    const file = writeScenario(
+      VALID.replace('probability: 0.5', 'probability: 1.5').replace('duration: 2d', 'duration: two days'),
+    );
     const err = problemsOf(() => loadScenario(file));
     expect(err.file).toBe(file);
     expect(err.message).toContain(file);

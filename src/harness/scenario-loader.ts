@@ -69,8 +69,10 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): ScenarioP
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `required: ${issue.message}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+    return `required: ${issue.message}`;
   return issue.message;
 }
 
@@ -93,7 +95,9 @@ export function loadScenario(nameOrPath: string, dir = SCENARIOS_DIR): Scenario 
     const text = readFileSync(file, 'utf8');
     doc = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
-    throw new ScenarioError(file, [{ field: '(file)', message: `not valid YAML/JSON: ${(err as Error).message}` }]);
+    throw new ScenarioError(file, [
+      { field: '(file)', message: `not valid YAML/JSON: ${(err as Error).message}` },
+    ]);
   }
   return parseScenario(doc, file);
 }

@@ -38,7 +38,10 @@ const weightsSchema = z
 
 /** An integer, or an inclusive `[min, max]` range. */
 const intRangeSchema = z
-  .union([z.number().int().nonnegative(), z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])])
+  .union([
+    z.number().int().nonnegative(),
+    z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
+  ])
   .transform((v, ctx) => {
     const [min, max] = Array.isArray(v) ? v : [v, v];
     if (min > max) {
@@ -48,7 +51,10 @@ const intRangeSchema = z
     return { min, max };
   });
 
-const probabilitySchema = z.number().min(0, 'expected a probability between 0 and 1').max(1, 'expected a probability between 0 and 1');
+const probabilitySchema = z
+  .number()
+  .min(0, 'expected a probability between 0 and 1')
+  .max(1, 'expected a probability between 0 and 1');
 const tierSchema = z.enum(['free', 'premium', 'family']);
 
 export type Weights = Record<string, number>;
@@ -98,12 +104,16 @@ const stepOptionSchemas = {
     };
     if (typeof v === 'string' || typeof v === 'number') {
       const ms = parseDuration(v);
-      return ms === undefined ? bad(`expected ${DURATION_HINT} or {min, max}, got ${JSON.stringify(v)}`) : { kind: 'think' as const, min: ms, max: ms };
+      return ms === undefined
+        ? bad(`expected ${DURATION_HINT} or {min, max}, got ${JSON.stringify(v)}`)
+        : { kind: 'think' as const, min: ms, max: ms };
     }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(`expected ${DURATION_HINT} or {min, max}`);
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      return bad(`expected ${DURATION_HINT} or {min, max}`);
     const o = v as Record<string, unknown>;
     const extra = Object.keys(o).filter((k) => k !== 'min' && k !== 'max');
-    if (extra.length) return bad(`unknown field(s) ${extra.map((k) => `"${k}"`).join(', ')}; expected min and max`);
+    if (extra.length)
+      return bad(`unknown field(s) ${extra.map((k) => `"${k}"`).join(', ')}; expected min and max`);
     const min = parseDuration(o.min as string);
     const max = parseDuration(o.max as string);
     if (min === undefined) return bad(`expected ${DURATION_HINT}, got ${JSON.stringify(o.min)}`, ['min']);
@@ -131,6 +141,7 @@ const stepOptionSchemas = {
   branch: z
     .strictObject({
       probability: probabilitySchema,
+      // biome-ignore lint/suspicious/noThenProperty: `then`/`else` is the scenario language's branch syntax.
       then: z.lazy(() => stepsSchema),
       else: z.lazy(() => stepsSchema).default([]),
     })
@@ -182,7 +193,10 @@ const stepSchema: z.ZodType<Step> = z.unknown().transform((raw, ctx) => {
   }
   const schema = stepOptionSchemas[name as StepKind];
   if (!schema) {
-    ctx.addIssue({ code: 'custom', message: `unknown step "${name}"; expected one of ${STEP_NAMES.join(', ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown step "${name}"; expected one of ${STEP_NAMES.join(', ')}`,
+    });
     return z.NEVER;
   }
   const parsed = schema.safeParse(options);

@@ -13,8 +13,8 @@
 import { createHttpDreamFlowClient } from '../app/http-client.ts';
 import { systemClock } from '../lib/clock.ts';
 import type { CacheFigures, KlaviyoCallRecord, OutboxFigures } from './metrics.ts';
-import { categorise } from './stack-inprocess.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
+import { categorise } from './stack-inprocess.ts';
 import type { HttpTargets } from './stacks.ts';
 
 interface JournalEntry {
@@ -54,16 +54,31 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ profile: options.faults, seed: options.seed }),
     }).catch((err: Error) => {
-      throw new Error(`http mode: cannot reach the Klaviyo mock at ${klaviyoUrl} (${err.message}); start it or pass --klaviyo-url.`);
+      throw new Error(
+        `http mode: cannot reach the Klaviyo mock at ${klaviyoUrl} (${err.message}); start it or pass --klaviyo-url.`,
+      );
     });
-    if (!res.ok) throw new Error(`http mode: the Klaviyo mock refused fault profile "${options.faults}": ${await res.text()}`);
+    if (!res.ok)
+      throw new Error(
+        `http mode: the Klaviyo mock refused fault profile "${options.faults}": ${await res.text()}`,
+      );
   }
   await getJson(`${appUrl}/api/v1/health`, 'the Dream Flow app');
-  const startSeq = (await getJson<{ total: number }>(`${klaviyoUrl}/__admin/requests?limit=1`, 'the Klaviyo mock')).total;
-  const eventsAtStart = Number((await getJson<{ events?: number }>(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock')).events ?? 0);
-  const status = () => getJson<IntegrationStatus>(`${appUrl}/api/v1/demo/klaviyo-integration`, 'the Dream Flow app');
+  const startSeq = (
+    await getJson<{ total: number }>(`${klaviyoUrl}/__admin/requests?limit=1`, 'the Klaviyo mock')
+  ).total;
+  const eventsAtStart = Number(
+    (await getJson<{ events?: number }>(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock')).events ?? 0,
+  );
+  const status = () =>
+    getJson<IntegrationStatus>(`${appUrl}/api/v1/demo/klaviyo-integration`, 'the Dream Flow app');
   const journal = async () =>
-    (await getJson<{ requests: JournalEntry[] }>(`${klaviyoUrl}/__admin/requests?since=${startSeq}`, 'the Klaviyo mock')).requests;
+    (
+      await getJson<{ requests: JournalEntry[] }>(
+        `${klaviyoUrl}/__admin/requests?since=${startSeq}`,
+        'the Klaviyo mock',
+      )
+    ).requests;
 
   return {
     mode: 'http',

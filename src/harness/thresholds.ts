@@ -32,13 +32,22 @@ export const METRIC_CATALOGUE: Record<string, { unit: 'ms' | 'ratio' | 'count' |
   journey_step_latency: { unit: 'ms', help: 'backend API calls made by the journeys' },
   api_success_rate: { unit: 'ratio', help: 'Klaviyo HTTP attempts that succeeded / all attempts' },
   call_success_rate: { unit: 'ratio', help: 'Klaviyo calls that succeeded in the end / all calls' },
-  retry_success_rate: { unit: 'ratio', help: 'calls that failed at least once and then succeeded / calls that failed at least once' },
-  retry_after_honoured_rate: { unit: 'ratio', help: 'retries after a 429 that waited at least Retry-After / such retries' },
+  retry_success_rate: {
+    unit: 'ratio',
+    help: 'calls that failed at least once and then succeeded / calls that failed at least once',
+  },
+  retry_after_honoured_rate: {
+    unit: 'ratio',
+    help: 'retries after a 429 that waited at least Retry-After / such retries',
+  },
   retries: { unit: 'count', help: 'retry attempts made' },
   throttled_responses: { unit: 'count', help: '429 answers the integration received' },
   cache_hit_rate: { unit: 'ratio', help: 'cache hits / lookups' },
   api_calls_saved: { unit: 'count', help: 'Klaviyo calls the cache avoided' },
-  api_calls_saved_rate: { unit: 'ratio', help: 'calls avoided / calls that would have been made without the cache' },
+  api_calls_saved_rate: {
+    unit: 'ratio',
+    help: 'calls avoided / calls that would have been made without the cache',
+  },
   events_tracked: { unit: 'count', help: 'events the app asked to track' },
   events_delivered: { unit: 'count', help: 'events the outbox delivered' },
   events_stored: { unit: 'count', help: 'events the Klaviyo mock holds' },
@@ -78,7 +87,9 @@ export function parseThreshold(source: string): Threshold {
     );
   }
   if (info.unit === 'ms' && !(LATENCY_AGGREGATES as readonly string[]).includes(aggregate!)) {
-    throw new ThresholdSyntaxError(`unknown aggregate ".${aggregate}" for ${name}; expected one of ${LATENCY_AGGREGATES.join(', ')}`);
+    throw new ThresholdSyntaxError(
+      `unknown aggregate ".${aggregate}" for ${name}; expected one of ${LATENCY_AGGREGATES.join(', ')}`,
+    );
   }
   if (info.unit !== 'ms' && aggregate) {
     throw new ThresholdSyntaxError(`"${name}" is a single figure and takes no ".${aggregate}"`);
@@ -114,7 +125,10 @@ export function compare(actual: number, op: Comparator, expected: number): boole
  * vacuous truth satisfies for rates: it is reported as "n/a" and counted as passed, because "no call
  * needed a retry" must not fail `retry_success_rate > 0.95`.
  */
-export function evaluateThresholds(thresholds: readonly Threshold[], figures: Record<string, number | null>): ThresholdResult[] {
+export function evaluateThresholds(
+  thresholds: readonly Threshold[],
+  figures: Record<string, number | null>,
+): ThresholdResult[] {
   return thresholds.map((t) => {
     const actual = figures[t.metric] ?? null;
     const passed = actual === null ? true : compare(actual, t.op, t.value);

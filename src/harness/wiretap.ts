@@ -59,7 +59,10 @@ export class WireTap {
         const res: MockResponse = await service.handle(req);
         if (!req.path.startsWith('/__admin') && tap.exchanges.length < tap.limit) {
           const status = res.kind === 'network' ? null : res.status;
-          const header = res.kind === 'network' ? undefined : res.headers?.['retry-after'] ?? res.headers?.['Retry-After'];
+          const header =
+            res.kind === 'network'
+              ? undefined
+              : (res.headers?.['retry-after'] ?? res.headers?.['Retry-After']);
           tap.exchanges.push({
             seq: ++tap.seq,
             service: service.name,
@@ -68,7 +71,8 @@ export class WireTap {
             at,
             answeredAt: service.clock.now(),
             status,
-            retryAfterMs: header !== undefined && /^\d+(\.\d+)?$/.test(header) ? Number(header) * 1000 : undefined,
+            retryAfterMs:
+              header !== undefined && /^\d+(\.\d+)?$/.test(header) ? Number(header) * 1000 : undefined,
             key: `${req.method} ${req.path} ${req.body}`,
           });
         }

@@ -41,7 +41,10 @@ const CLAIMS: ClaimSpec[] = [
     value: 80,
     targetValue: 200,
     lower: true,
-    measure: (m) => ({ value: m.latency.event_tracking.p50, label: 'p50 of create_event calls, retries included' }),
+    measure: (m) => ({
+      value: m.latency.event_tracking.p50,
+      label: 'p50 of create_event calls, retries included',
+    }),
   },
   {
     id: 'profile_sync_latency',
@@ -74,7 +77,10 @@ const CLAIMS: ClaimSpec[] = [
     value: 0.98,
     targetValue: 0.95,
     lower: false,
-    measure: (m) => ({ value: m.klaviyo.retrySuccessRate, label: 'recovered calls / calls that failed at least once' }),
+    measure: (m) => ({
+      value: m.klaviyo.retrySuccessRate,
+      label: 'recovered calls / calls that failed at least once',
+    }),
   },
   {
     id: 'cache_hit_rate',
@@ -96,7 +102,10 @@ const CLAIMS: ClaimSpec[] = [
     value: 0.8,
     targetValue: null,
     lower: false,
-    measure: (m) => ({ value: m.cache.callsSavedRate, label: 'calls avoided / calls needed without a cache' }),
+    measure: (m) => ({
+      value: m.cache.callsSavedRate,
+      label: 'calls avoided / calls needed without a cache',
+    }),
   },
 ];
 

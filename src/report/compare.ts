@@ -18,7 +18,14 @@ export interface ComparisonRow {
 }
 
 export interface Comparison {
-  baseline: { scenario: string; seed: number; users: number; faults: string; generatedAt: string; file?: string };
+  baseline: {
+    scenario: string;
+    seed: number;
+    users: number;
+    faults: string;
+    generatedAt: string;
+    file?: string;
+  };
   tolerance: number;
   /** Why exact counts are not gated (runs of different scenario/seed/users/faults), when that is the case. */
   comparableNote: string | null;
@@ -80,7 +87,9 @@ export function compareReports(
     const change = b === null || c === null ? null : b === 0 ? (c === 0 ? 0 : null) : (c - b) / Math.abs(b);
     return { figure, kind, baseline: b, current: c, change, status: judge(figure, kind, b, c, tolerance) };
   });
-  const regressions = rows.filter((r) => r.status === 'regressed' || (r.status === 'changed' && r.kind === 'exact'));
+  const regressions = rows.filter(
+    (r) => r.status === 'regressed' || (r.status === 'changed' && r.kind === 'exact'),
+  );
   return {
     baseline: {
       scenario: baseline.scenario.name,
@@ -98,7 +107,13 @@ export function compareReports(
   };
 }
 
-function judge(figure: string, kind: FigureKind, b: number | null, c: number | null, tol: number): ComparisonRow['status'] {
+function judge(
+  figure: string,
+  kind: FigureKind,
+  b: number | null,
+  c: number | null,
+  tol: number,
+): ComparisonRow['status'] {
   if (kind === 'info') return 'info';
   if (b === c) return 'same';
   if (kind === 'exact') return 'changed';

@@ -2,7 +2,7 @@
  * `report.html`: one self-contained file (inline CSS, inline SVG drawn here, no scripts, no external
  * resources) so it opens offline, from a CI artifact, or attached to an email.
  */
-import { type ReportDocument, fmtFigure, fmtMs, fmtNum, fmtPct } from './model.ts';
+import { fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
 import { barChart, esc, percentileChart, proportionBar } from './svg.ts';
 
 const CSS = `
@@ -81,14 +81,22 @@ export function renderHtml(r: ReportDocument): string {
     { name: 'event tracking', points: m.latency.event_tracking.curve },
     { name: 'profile sync', points: m.latency.profile_sync.curve },
   ]);
-  const bucketLabels = m.latency.event_tracking.buckets.map((b) => (b.le === null ? '> 60 s' : `≤ ${b.le} ms`));
+  const bucketLabels = m.latency.event_tracking.buckets.map((b) =>
+    b.le === null ? '> 60 s' : `≤ ${b.le} ms`,
+  );
   const histGroups = bucketLabels
     .map((label, i) => ({
       label,
-      values: [m.latency.event_tracking.buckets[i]?.count ?? 0, m.latency.profile_sync.buckets[i]?.count ?? 0],
+      values: [
+        m.latency.event_tracking.buckets[i]?.count ?? 0,
+        m.latency.profile_sync.buckets[i]?.count ?? 0,
+      ],
     }))
     .filter((g) => g.values.some((v) => v > 0));
-  const histogram = barChart('Latency histogram (calls per bucket)', histGroups, ['event tracking', 'profile sync']);
+  const histogram = barChart('Latency histogram (calls per bucket)', histGroups, [
+    'event tracking',
+    'profile sync',
+  ]);
 
   const ops = Object.entries(m.klaviyo.byOperation).sort(([a], [b]) => a.localeCompare(b));
   const retryChart = barChart(

@@ -1,11 +1,15 @@
 /** `report.md`: the run in a form that reads well in a pull request. */
-import { type ReportDocument, fmtFigure, fmtMs, fmtNum, fmtPct } from './model.ts';
+import { fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
 
 export function renderMarkdown(r: ReportDocument): string {
   const m = r.metrics;
   const s = r.scenario;
   const out: string[] = [];
-  const verdict = r.partial ? '⚠️ partial run (interrupted)' : r.passed ? '✅ all thresholds passed' : '❌ thresholds failed';
+  const verdict = r.partial
+    ? '⚠️ partial run (interrupted)'
+    : r.passed
+      ? '✅ all thresholds passed'
+      : '❌ thresholds failed';
   out.push(`# dreamflow-sim: \`${s.name}\` — ${verdict}`, '');
   if (s.description) out.push(`> ${s.description.trim().replace(/\n/g, '\n> ')}`, '');
   out.push(
@@ -19,20 +23,33 @@ export function renderMarkdown(r: ReportDocument): string {
   if (r.thresholds.length === 0) out.push('_This scenario sets no thresholds._', '');
   else {
     out.push('| | Threshold | Measured |', '|---|---|---|');
-    for (const t of r.thresholds) out.push(`| ${t.passed ? '✓' : '✗'} | \`${t.source}\` | ${fmtFigure(t.metric, t.actual)} |`);
+    for (const t of r.thresholds)
+      out.push(`| ${t.passed ? '✓' : '✗'} | \`${t.source}\` | ${fmtFigure(t.metric, t.actual)} |`);
     out.push('');
   }
 
-  out.push(`## Seed claims vs. measured (fault profile \`${s.faults}\`)`, '', '| Claim | Seeds say | Target | Measured | Verdict |', '|---|---|---|---|---|');
+  out.push(
+    `## Seed claims vs. measured (fault profile \`${s.faults}\`)`,
+    '',
+    '| Claim | Seeds say | Target | Measured | Verdict |',
+    '|---|---|---|---|---|',
+  );
   for (const c of r.claims) {
     const measured = c.unit === 'ms' ? fmtMs(c.measured) : fmtPct(c.measured);
     out.push(`| ${c.claim} | ${c.claimed} | ${c.target ?? '—'} | ${measured} | ${c.verdict} |`);
   }
   out.push('');
 
-  out.push('## Latency (as the app experiences it)', '', '| Operation | count | p50 | p95 | p99 | max |', '|---|---|---|---|---|---|');
+  out.push(
+    '## Latency (as the app experiences it)',
+    '',
+    '| Operation | count | p50 | p95 | p99 | max |',
+    '|---|---|---|---|---|---|',
+  );
   for (const [name, l] of Object.entries(m.latency)) {
-    out.push(`| ${name.replace(/_/g, ' ')} | ${fmtNum(l.count)} | ${fmtMs(l.p50)} | ${fmtMs(l.p95)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} |`);
+    out.push(
+      `| ${name.replace(/_/g, ' ')} | ${fmtNum(l.count)} | ${fmtMs(l.p50)} | ${fmtMs(l.p95)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} |`,
+    );
   }
   out.push('');
 
@@ -61,10 +78,22 @@ export function renderMarkdown(r: ReportDocument): string {
     '',
   );
   if (Object.keys(r.faults.counts).length) {
-    out.push(`Faults injected: ${Object.entries(r.faults.counts).map(([k2, v]) => `${k2} × ${v}`).join(', ')}.`, '');
+    out.push(
+      `Faults injected: ${Object.entries(r.faults.counts)
+        .map(([k2, v]) => `${k2} × ${v}`)
+        .join(', ')}.`,
+      '',
+    );
   }
   if (m.journeys.failures.length) {
-    out.push('<details><summary>Journey failures (first 10)</summary>', '', ...m.journeys.failures.map((f) => `- ${f}`), '', '</details>', '');
+    out.push(
+      '<details><summary>Journey failures (first 10)</summary>',
+      '',
+      ...m.journeys.failures.map((f) => `- ${f}`),
+      '',
+      '</details>',
+      '',
+    );
   }
 
   if (r.baseline) {
@@ -86,6 +115,9 @@ export function renderMarkdown(r: ReportDocument): string {
       out.push('');
     }
   }
-  out.push(`<sub>report.json schema v${r.schemaVersion} · generated ${r.generatedAt} · re-create with \`npx dreamflow-sim run ${s.source ? s.name : s.name} --seed ${s.seed} --users ${s.users} --faults ${s.faults}\`</sub>`, '');
+  out.push(
+    `<sub>report.json schema v${r.schemaVersion} · generated ${r.generatedAt} · re-create with \`npx dreamflow-sim run ${s.source ? s.name : s.name} --seed ${s.seed} --users ${s.users} --faults ${s.faults}\`</sub>`,
+    '',
+  );
   return out.join('\n');
 }

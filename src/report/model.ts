@@ -4,11 +4,11 @@
  * re-rendered or compared long after the run.
  */
 import { createHash } from 'node:crypto';
-import { cpus, platform, release, totalmem, arch } from 'node:os';
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { formatDuration } from '../harness/duration.ts';
 import type { RunMetrics } from '../harness/metrics.ts';
 import type { RunResult } from '../harness/runner.ts';
 import type { ThresholdResult } from '../harness/thresholds.ts';
-import { formatDuration } from '../harness/duration.ts';
 import { type ClaimRow, judgeClaims } from './claims.ts';
 import type { Comparison } from './compare.ts';
 
@@ -102,7 +102,9 @@ export function parseReport(text: string, file: string): ReportDocument {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected a report.json written by "dreamflow-sim run"`);
+    throw new Error(
+      `${file}: not valid JSON (${(err as Error).message}); expected a report.json written by "dreamflow-sim run"`,
+    );
   }
   const d = doc as Partial<ReportDocument>;
   if (!d || typeof d !== 'object' || d.schemaVersion !== REPORT_SCHEMA_VERSION || !d.figures) {

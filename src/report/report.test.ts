@@ -15,7 +15,13 @@ const scenario = parseScenario({
   users: 4,
   seed: 5,
   duration: '2d',
-  journey: ['signup', 'story', 'recommendations', 'recommendations', { bedtime: { days: 1, steps: ['story'] } }],
+  journey: [
+    'signup',
+    'story',
+    'recommendations',
+    'recommendations',
+    { bedtime: { days: 1, steps: ['story'] } },
+  ],
   thresholds: ['event_tracking_latency.p95 < 200', 'events_lost == 0', 'retry_success_rate > 0.95'],
 });
 
@@ -67,7 +73,9 @@ describe('reports', () => {
   });
 
   it('rejects a file that is not a report, saying what it expected', () => {
-    expect(() => parseReport('{"hello":1}', 'x.json')).toThrow(/x.json: expected a dreamflow-sim report.json with schemaVersion 1/);
+    expect(() => parseReport('{"hello":1}', 'x.json')).toThrow(
+      /x.json: expected a dreamflow-sim report.json with schemaVersion 1/,
+    );
     expect(() => parseReport('nope', 'y.json')).toThrow(/y.json: not valid JSON/);
   });
 });
@@ -89,7 +97,10 @@ describe('baseline comparison', () => {
     expect(byFigure.events_delivered).toBe('changed');
     expect(byFigure['profile_sync_latency.p95']).toBe('within tolerance');
     expect(byFigure.journeys_per_second).toBe('info');
-    expect(c.regressions.map((r) => r.figure).sort()).toEqual(['event_tracking_latency.p95', 'events_delivered']);
+    expect(c.regressions.map((r) => r.figure).sort()).toEqual([
+      'event_tracking_latency.p95',
+      'events_delivered',
+    ]);
   });
 
   it('does not gate counts when the runs differ in scenario, seed, users or faults', async () => {

@@ -1,5 +1,5 @@
 /** The console summary printed at the end of a run (k6-style ✓/✗ per threshold). */
-import { type ReportDocument, fmtFigure, fmtMs, fmtNum, fmtPct } from './model.ts';
+import { fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
 
 export function renderSummary(r: ReportDocument, color = false): string {
   const green = (t: string) => (color ? `\x1b[32m${t}\x1b[0m` : t);
@@ -33,7 +33,9 @@ export function renderSummary(r: ReportDocument, color = false): string {
     );
     if (b.comparableNote) lines.push(`    ${dim(b.comparableNote)}`);
     for (const row of b.regressions) {
-      lines.push(`    ${red('✗')} ${row.figure}: ${fmtFigure(row.figure, row.baseline)} → ${fmtFigure(row.figure, row.current)}`);
+      lines.push(
+        `    ${red('✗')} ${row.figure}: ${fmtFigure(row.figure, row.baseline)} → ${fmtFigure(row.figure, row.current)}`,
+      );
     }
     lines.push('');
   }

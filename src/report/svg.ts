@@ -60,7 +60,12 @@ function legend(series: { name: string; color: string }[]): string {
 export function percentileChart(title: string, series: Series[], unit = 'ms'): string {
   const xOf = (p: number) => Math.min(4, -Math.log10(Math.max(1e-4, 1 - p / 100)));
   const all = series.flatMap((s) => s.points);
-  if (all.length === 0) return frame(title, `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="tick">no data</text>`, `${title}: no data`);
+  if (all.length === 0)
+    return frame(
+      title,
+      `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="tick">no data</text>`,
+      `${title}: no data`,
+    );
   const ymax = niceMax(Math.max(...all.map(([, v]) => v)));
   const xmax = 3.2;
   const px = (p: number) => PAD.l + ((W - PAD.l - PAD.r) * Math.min(xOf(p), xmax)) / xmax;
@@ -72,8 +77,11 @@ export function percentileChart(title: string, series: Series[], unit = 'ms'): s
   body += `<text x="${(W + PAD.l) / 2}" y="${H - 6}" text-anchor="middle" class="axis">percentile</text><text x="14" y="${(H - PAD.b + PAD.t) / 2}" transform="rotate(-90 14 ${(H - PAD.b + PAD.t) / 2})" text-anchor="middle" class="axis">${esc(unit)}</text>`;
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
-    const pts = s.points.filter(([p]) => xOf(p) <= xmax).map(([p, v]) => `${px(p).toFixed(1)},${py(v).toFixed(1)}`);
-    if (pts.length) body += `<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2" class="series"/>`;
+    const pts = s.points
+      .filter(([p]) => xOf(p) <= xmax)
+      .map(([p, v]) => `${px(p).toFixed(1)},${py(v).toFixed(1)}`);
+    if (pts.length)
+      body += `<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2" class="series"/>`;
     for (const pt of pts) {
       const [x, y] = pt.split(',');
       body += `<circle cx="${x}" cy="${y}" r="2.5" fill="${color}"/>`;
@@ -96,8 +104,15 @@ export function barChart(
   options: { stacked?: boolean; unit?: string; colors?: string[] } = {},
 ): string {
   const colors = options.colors ?? PALETTE;
-  if (groups.length === 0) return frame(title, `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="tick">no data</text>`, `${title}: no data`);
-  const totals = groups.map((g) => (options.stacked ? g.values.reduce((a, b) => a + b, 0) : Math.max(...g.values)));
+  if (groups.length === 0)
+    return frame(
+      title,
+      `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="tick">no data</text>`,
+      `${title}: no data`,
+    );
+  const totals = groups.map((g) =>
+    options.stacked ? g.values.reduce((a, b) => a + b, 0) : Math.max(...g.values),
+  );
   const ymax = niceMax(Math.max(...totals, 0));
   const plotW = W - PAD.l - PAD.r;
   const slot = plotW / groups.length;
@@ -125,12 +140,16 @@ export function barChart(
     const lx = x0 + width / 2;
     body += `<text x="${lx.toFixed(1)}" y="${H - PAD.b + 14}" text-anchor="end" transform="rotate(-30 ${lx.toFixed(1)} ${H - PAD.b + 14})" class="tick">${esc(g.label)}</text>`;
   });
-  if (seriesNames.length > 1) body += legend(seriesNames.map((n, i) => ({ name: n, color: colors[i % colors.length]! })));
+  if (seriesNames.length > 1)
+    body += legend(seriesNames.map((n, i) => ({ name: n, color: colors[i % colors.length]! })));
   return frame(title, body, `${title}: ${groups.length} groups of ${seriesNames.join(', ')}`);
 }
 
 /** A single horizontal 100 % bar split into labelled parts (cache hits vs misses, event fates). */
-export function proportionBar(title: string, parts: { label: string; value: number; color?: string }[]): string {
+export function proportionBar(
+  title: string,
+  parts: { label: string; value: number; color?: string }[],
+): string {
   const total = parts.reduce((s, p) => s + p.value, 0);
   const h = 96;
   const x0 = 16;
@@ -141,7 +160,8 @@ export function proportionBar(title: string, parts: { label: string; value: numb
   parts.forEach((p, i) => {
     const color = p.color ?? PALETTE[i % PALETTE.length]!;
     const w = total ? (width * p.value) / total : 0;
-    if (w > 0) body += `<rect x="${x.toFixed(1)}" y="30" width="${w.toFixed(1)}" height="26" fill="${color}" class="bar"><title>${esc(`${p.label}: ${p.value}`)}</title></rect>`;
+    if (w > 0)
+      body += `<rect x="${x.toFixed(1)}" y="30" width="${w.toFixed(1)}" height="26" fill="${color}" class="bar"><title>${esc(`${p.label}: ${p.value}`)}</title></rect>`;
     x += w;
     body += `<rect x="${x0 + i * 140}" y="70" width="10" height="10" fill="${color}"/><text x="${x0 + 14 + i * 140}" y="79" class="tick">${esc(`${p.label}: ${p.value}`)}</text>`;
   });

@@ -14,7 +14,11 @@ export interface WrittenReports {
 export function writeReports(report: ReportDocument, outDir: string): WrittenReports {
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
-  const files = { json: join(dir, 'report.json'), markdown: join(dir, 'report.md'), html: join(dir, 'report.html') };
+  const files = {
+    json: join(dir, 'report.json'),
+    markdown: join(dir, 'report.md'),
+    html: join(dir, 'report.html'),
+  };
   writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files.markdown, renderMarkdown(report));
   writeFileSync(files.html, renderHtml(report));

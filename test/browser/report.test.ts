@@ -72,7 +72,7 @@ describe('report.html in headless Chromium', () => {
     await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
 
     expect(await page.title()).toContain('dreamflow-sim report: default');
-    await expect.poll(() => page.locator('h1').innerText()).toContain('default');
+    await expect.poll(() => page.locator('h1').textContent()).toContain('default');
 
     const charts = page.locator('svg.chart');
     expect(await charts.count()).toBeGreaterThanOrEqual(5);
@@ -83,9 +83,15 @@ describe('report.html in headless Chromium', () => {
 
     const thresholdRows = page.locator('table#thresholds tbody tr');
     expect(await thresholdRows.count()).toBe(loadScenario('default').thresholds.length);
-    expect(await page.locator('table#thresholds').innerText()).toContain('events_lost == 0');
-    const claims = await page.locator('table#claims').innerText();
-    for (const claim of ['Event tracking latency', 'Profile sync latency', 'API success rate', 'Retry success rate', 'Cache hit rate']) {
+    expect(await page.locator('table#thresholds').textContent()).toContain('events_lost == 0');
+    const claims = await page.locator('table#claims').textContent();
+    for (const claim of [
+      'Event tracking latency',
+      'Profile sync latency',
+      'API success rate',
+      'Retry success rate',
+      'Cache hit rate',
+    ]) {
       expect(claims).toContain(claim);
     }
     expect(claims).toContain('~80 ms');

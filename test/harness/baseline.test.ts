@@ -6,14 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runScenario } from '../../src/harness/runner.ts';
 import { loadScenario } from '../../src/harness/scenario-loader.ts';
 import { createInProcessStack } from '../../src/harness/stack-inprocess.ts';
 import { compareReports } from '../../src/report/compare.ts';
 import { buildReport, parseReport } from '../../src/report/model.ts';
 
-const REFERENCE = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'reports/reference/report.json');
+// Real runs through both mocks: generous per-test time on a loaded 2-core CI machine (not a speed check).
+vi.setConfig({ testTimeout: 90_000 });
+
+const REFERENCE = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), '../..'),
+  'reports/reference/report.json',
+);
 
 describe('reference baseline', () => {
   it('the default scenario shows no regression against reports/reference', async () => {

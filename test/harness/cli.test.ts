@@ -19,7 +19,10 @@ interface Run {
 }
 
 /** Run the CLI; `onStderr` may send signals. Killed after 60 s so a hang fails instead of blocking. */
-function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+function cli(
+  args: string[],
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<Run> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
     let stdout = '';
@@ -62,15 +65,16 @@ describe('dreamflow-sim run', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ event_tracking_latency\.p50 < 1/);
     expect(r.stdout).toMatch(/✓ events_lost == 0/);
-    for (const f of ['report.json', 'report.md', 'report.html']) expect(existsSync(join(dir, 'out', f))).toBe(true);
+    for (const f of ['report.json', 'report.md', 'report.html'])
+      expect(existsSync(join(dir, 'out', f))).toBe(true);
   });
 
   it('stops cleanly on Ctrl-C and still writes a partial report (exit 130)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'cli-'));
     let sent = false;
-    const r = await cli(['run', 'bedtime-streaks', '--out', out], (text, child) => {
+    const r = await cli(['run', 'signup-to-subscription', '--out', out], (text, child) => {
       // Interrupt once the first journeys have finished (plain progress lines: stderr is not a TTY).
-      if (!sent && /\d+\/25 journeys/.test(text)) {
+      if (!sent && /\d+\/60 journeys/.test(text)) {
         sent = true;
         child.kill('SIGINT');
       }
@@ -82,5 +86,5 @@ describe('dreamflow-sim run', () => {
     expect(report.partial).toBe(true);
     expect(report.metrics.events.lost).toBe(0);
     expect(r.stdout).toMatch(/PARTIAL/);
-  });
+  }, 60_000);
 });

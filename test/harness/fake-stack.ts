@@ -9,7 +9,9 @@ import type { SimulationStack, StackOptions } from '../../src/harness/stack.ts';
 import { VirtualClock } from '../../src/lib/clock.ts';
 import { createRng } from '../../src/lib/prng.ts';
 
-export function createFakeStack(options: StackOptions & { failEvery?: number }): SimulationStack & { events: string[] } {
+export function createFakeStack(
+  options: StackOptions & { failEvery?: number },
+): SimulationStack & { events: string[] } {
   const clock = new VirtualClock();
   const rng = createRng(options.seed).fork('fake-stack');
   const calls: KlaviyoCallRecord[] = [];
@@ -49,7 +51,12 @@ export function createFakeStack(options: StackOptions & { failEvery?: number }):
     },
     async generateStory(input) {
       await track('Story Generated');
-      return { story_id: `s-${n}`, story_text: `A story about ${input.theme}`, num_scenes: input.num_scenes, generation_time_ms: 1 };
+      return {
+        story_id: `s-${n}`,
+        story_text: `A story about ${input.theme}`,
+        num_scenes: input.num_scenes,
+        generation_time_ms: 1,
+      };
     },
     async subscribe(input) {
       await track('Subscription Created');

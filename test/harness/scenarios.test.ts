@@ -3,10 +3,13 @@
  * integration and both mocks, judged by the scenario's own thresholds. Plus the properties the harness
  * promises: same seed → same run, nothing lost in an outage, Retry-After honoured in a 429 storm.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type RunResult, runScenario } from '../../src/harness/runner.ts';
 import { listScenarios, loadScenario } from '../../src/harness/scenario-loader.ts';
 import { createInProcessStack } from '../../src/harness/stack-inprocess.ts';
+
+// Real runs through both mocks: generous per-test time on a loaded 2-core CI machine (not a speed check).
+vi.setConfig({ testTimeout: 90_000 });
 
 /** Families per scenario in CI: enough to exercise every step and fault, small enough for ~60 s in all. */
 const SMALL: Record<string, number> = {
@@ -59,7 +62,9 @@ describe('determinism', () => {
     const b = await runScenario(loadScenario('default'), createInProcessStack, { users: 5, seed: 1234 });
     const shape = (r: RunResult) => ({
       journeys: { ...r.metrics.journeys, perSecond: 0 },
-      steps: Object.fromEntries(Object.entries(r.metrics.steps).map(([k, v]) => [k, [v.ok, v.failed, v.skipped]])),
+      steps: Object.fromEntries(
+        Object.entries(r.metrics.steps).map(([k, v]) => [k, [v.ok, v.failed, v.skipped]]),
+      ),
       events: r.metrics.events,
       calls: r.metrics.klaviyo.calls,
       attempts: r.metrics.klaviyo.attempts,
@@ -120,10 +125,18 @@ describe('demo data export', () => {
     const events = JSON.parse(readFileSync(join(dir, 'events.json'), 'utf8')) as unknown[];
     const profiles = JSON.parse(readFileSync(join(dir, 'profiles.json'), 'utf8')) as { email?: string }[];
     expect(events.length).toBe(r.metrics.events.stored);
-    expect(profiles.map((p) => p.email).sort()).toEqual(createPersonas(scenario.seed, 2).map((p) => p.parent.email).sort());
+    expect(profiles.map((p) => p.email).sort()).toEqual(
+      createPersonas(scenario.seed, 2)
+        .map((p) => p.parent.email)
+        .sort(),
+    );
     expect(readFileSync(join(dir, 'events.csv'), 'utf8').trim().split('\n').length).toBe(events.length + 1);
-    const everything = ['events.json', 'profiles.json'].map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
-    for (const child of createPersonas(scenario.seed, 2, { children: scenario.children }).flatMap((p) => p.children)) {
+    const everything = ['events.json', 'profiles.json']
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    for (const child of createPersonas(scenario.seed, 2, { children: scenario.children }).flatMap(
+      (p) => p.children,
+    )) {
       expect(everything).not.toContain(`"${child.name}"`);
     }
   });

@@ -15,17 +15,23 @@ function read(file: string): ReportDocument {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(
+      `${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   return parseReport(text, file);
 }
 
 export function register(program: Command): void {
-  const report = program.command('report').description('Work with report.json files: compare against a baseline, re-render');
+  const report = program
+    .command('report')
+    .description('Work with report.json files: compare against a baseline, re-render');
 
   report
     .command('compare')
-    .description('Compare a report with a baseline; counts must match exactly, timings and rates within --tolerance')
+    .description(
+      'Compare a report with a baseline; counts must match exactly, timings and rates within --tolerance',
+    )
     .argument('<baseline>', 'baseline report.json (e.g. reports/reference/report.json)')
     .argument('<current>', 'report.json to check')
     .option('--tolerance <ratio>', 'allowed relative drift in the bad direction for timings and rates', '0.1')
@@ -34,16 +40,20 @@ export function register(program: Command): void {
       let code: number;
       try {
         const tolerance = Number(opts.tolerance);
-        if (!(tolerance >= 0)) throw new Error(`--tolerance expects a ratio such as 0.1, got "${opts.tolerance}"`);
+        if (!(tolerance >= 0))
+          throw new Error(`--tolerance expects a ratio such as 0.1, got "${opts.tolerance}"`);
         const c = compareReports(read(baselineFile), read(currentFile), { tolerance, baselineFile });
         if (opts.json) process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
         else {
-          process.stdout.write(`baseline ${baselineFile} (${c.baseline.scenario}, seed ${c.baseline.seed}) vs ${currentFile}, tolerance ${tolerance}\n`);
+          process.stdout.write(
+            `baseline ${baselineFile} (${c.baseline.scenario}, seed ${c.baseline.seed}) vs ${currentFile}, tolerance ${tolerance}\n`,
+          );
           if (c.comparableNote) process.stdout.write(`note: ${c.comparableNote}\n`);
           for (const row of c.rows) {
             if (row.status === 'same' || row.status === 'info') continue;
             const mark = row.status === 'regressed' || row.status === 'changed' ? '✗' : '·';
-            const change = row.change === null ? '' : ` (${row.change >= 0 ? '+' : ''}${(row.change * 100).toFixed(1)} %)`;
+            const change =
+              row.change === null ? '' : ` (${row.change >= 0 ? '+' : ''}${(row.change * 100).toFixed(1)} %)`;
             process.stdout.write(
               `  ${mark} ${row.figure.padEnd(36)} ${fmtFigure(row.figure, row.baseline)} → ${fmtFigure(row.figure, row.current)}${change} ${row.status}\n`,
             );

@@ -37,27 +37,46 @@ class InputError extends Error {}
 function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} expects an integer >= ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new InputError(`--${name} expects an integer >= ${min}, got "${value}"`);
   return n;
 }
 
 export function register(program: Command): void {
   program
     .command('run')
-    .description('Replay a scenario (a name in scenarios/ or a path) through the integration and write reports')
+    .description(
+      'Replay a scenario (a name in scenarios/ or a path) through the integration and write reports',
+    )
     .argument('<scenario>', 'scenario name (default, bedtime-streaks, …) or path to a .yaml file')
     .option('--users <n>', "override the scenario's number of families")
     .option('--seed <n>', "override the scenario's seed")
-    .option('--faults <profile>', 'fault profile name or file (ideal, klaviyo-realistic, flaky, throttled, outage, slow-network)')
+    .option(
+      '--faults <profile>',
+      'fault profile name or file (ideal, klaviyo-realistic, flaky, throttled, outage, slow-network)',
+    )
     .option('--out <dir>', 'directory for report.json, report.md and report.html', 'reports/latest')
-    .option('--mode <mode>', 'inprocess (msw + virtual clock) or http (running servers, real time)', 'inprocess')
+    .option(
+      '--mode <mode>',
+      'inprocess (msw + virtual clock) or http (running servers, real time)',
+      'inprocess',
+    )
     .option('--baseline <file>', 'compare with a baseline report.json; regressions fail the run')
     .option('--tolerance <ratio>', 'allowed relative drift for timings and rates against the baseline', '0.1')
     .option('--export-data', "also write the Klaviyo mock's profiles, events and metrics as JSON and CSV")
     .option('--no-progress', 'no progress bar or progress lines')
-    .option('--app-url <url>', 'http mode: Dream Flow backend URL (env DREAMFLOW_APP_URL, default http://127.0.0.1:8000)')
-    .option('--klaviyo-url <url>', 'http mode: Klaviyo mock URL (env KLAVIYO_BASE_URL, default http://127.0.0.1:4100)')
-    .option('--supabase-url <url>', 'http mode: fake Supabase URL (env SUPABASE_URL, default http://127.0.0.1:54321)')
+    .option(
+      '--app-url <url>',
+      'http mode: Dream Flow backend URL (env DREAMFLOW_APP_URL, default http://127.0.0.1:8000)',
+    )
+    .option(
+      '--klaviyo-url <url>',
+      'http mode: Klaviyo mock URL (env KLAVIYO_BASE_URL, default http://127.0.0.1:4100)',
+    )
+    .option(
+      '--supabase-url <url>',
+      'http mode: fake Supabase URL (env SUPABASE_URL, default http://127.0.0.1:54321)',
+    )
     .action(async (scenarioArg: string, opts: RunCommandOptions) => {
       const code = await runCommand(scenarioArg, opts);
       // Exit now: supabase-js's realtime disconnect leaves a 10 s wall-clock timer behind, and nothing
@@ -77,7 +96,8 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     users = positiveInt('users', opts.users);
     seed = positiveInt('seed', opts.seed, 0);
     tolerance = Number(opts.tolerance);
-    if (!(tolerance >= 0)) throw new InputError(`--tolerance expects a ratio such as 0.1, got "${opts.tolerance}"`);
+    if (!(tolerance >= 0))
+      throw new InputError(`--tolerance expects a ratio such as 0.1, got "${opts.tolerance}"`);
     if (opts.mode !== 'inprocess' && opts.mode !== 'http') {
       throw new InputError(`--mode expects "inprocess" or "http", got "${opts.mode}"`);
     }
@@ -86,7 +106,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       try {
         text = readFileSync(opts.baseline, 'utf8');
       } catch (err) {
-        throw new InputError(`--baseline ${opts.baseline}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        throw new InputError(
+          `--baseline ${opts.baseline}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
       }
       baseline = parseReport(text, opts.baseline);
     }
@@ -103,7 +125,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   const onSigint = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write('\nInterrupted: stopping journeys, flushing the outbox and writing a partial report (Ctrl-C again to quit now)…\n');
+    process.stderr.write(
+      '\nInterrupted: stopping journeys, flushing the outbox and writing a partial report (Ctrl-C again to quit now)…\n',
+    );
     controller.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSigint);
@@ -132,11 +156,15 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     );
     progress.stop();
     const report = buildReport(result, packageVersion());
-    if (baseline) report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
+    if (baseline)
+      report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
     const files = writeReports(report, opts.out);
     process.stdout.write(`\n${renderSummary(report, Boolean(process.stdout.isTTY))}\n`);
     process.stdout.write(`reports: ${files.json}\n         ${files.markdown}\n         ${files.html}\n`);
-    if (result.exportedFiles?.length) process.stdout.write(`data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}\n`);
+    if (result.exportedFiles?.length)
+      process.stdout.write(
+        `data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}\n`,
+      );
     if (result.partial) return 130;
     const failed = report.thresholds.some((t) => !t.passed) || (report.baseline && !report.baseline.passed);
     return failed ? 1 : 0;
@@ -151,11 +179,18 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   }
 }
 
-function createProgress(enabled: boolean, total: number): { update: (p: Progress) => void; stop: () => void } {
+function createProgress(
+  enabled: boolean,
+  total: number,
+): { update: (p: Progress) => void; stop: () => void } {
   if (!enabled) return { update: () => {}, stop: () => {} };
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
-      { format: '  {bar} {value}/{total} journeys · {sim} simulated · {failed} failed', stream: process.stderr, hideCursor: true },
+      {
+        format: '  {bar} {value}/{total} journeys · {sim} simulated · {failed} failed',
+        stream: process.stderr,
+        hideCursor: true,
+      },
       Presets.shades_classic,
     );
     bar.start(total, 0, { sim: '0s', failed: 0 });
@@ -171,7 +206,9 @@ function createProgress(enabled: boolean, total: number): { update: (p: Progress
       const decile = Math.floor((p.done / Math.max(1, p.total)) * 10);
       if (decile !== lastDecile) {
         lastDecile = decile;
-        process.stderr.write(`  ${p.done}/${p.total} journeys · ${formatDuration(p.simulatedMs)} simulated · ${p.failed} failed\n`);
+        process.stderr.write(
+          `  ${p.done}/${p.total} journeys · ${formatDuration(p.simulatedMs)} simulated · ${p.failed} failed\n`,
+        );
       }
     },
     stop: () => {},
@@ -180,7 +217,9 @@ function createProgress(enabled: boolean, total: number): { update: (p: Progress
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
