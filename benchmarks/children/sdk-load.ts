@@ -2,9 +2,10 @@
  * Child-process probe: official `klaviyo-api` SDK calls per second, with a bounded number in flight.
  *
  * Modes:
- *  - `msw`       in-process: alternates the SDK through msw + the Klaviyo mock's handlers and the same
- *                SDK calls through msw answered by a no-op handler (same status, canned body), so both
- *                share one warmed-up process and drift hits both alike; reports both.
+ *  - `msw`       in-process: alternates the SDK through msw + the Klaviyo mock's handlers, the same
+ *                SDK calls answered by a no-op handler (same status, canned body), and by a no-op
+ *                handler that reads the request body as the mock's adapter must; one warmed-up process,
+ *                so drift hits all alike.
  *  - `msw-mock`  only the mock side (used under --cpu-prof to see where the time goes).
  *  - `http URL`  the SDK over real HTTP to a server started by the parent (the mock or bare node:http).
  *
@@ -105,12 +106,18 @@ async function main(): Promise<void> {
     }>('mocks/klaviyo/index.ts');
     const service = createKlaviyoMock({ rateLimits: false });
     const mockServer = setupServer(...klaviyoHandlers({ service }));
-    const noopServer = setupServer(
-      http.all(`${BASE}/*`, ({ request }) => {
-        const out = answer(request.method, new URL(request.url).pathname, null);
-        return new HttpResponse(out.body, { status: out.status, headers: { 'content-type': 'application/vnd.api+json' } });
-      }),
-    );
+    const noop = (readBody: boolean) =>
+      setupServer(
+        http.all(`${BASE}/*`, async ({ request }) => {
+          // The mock's msw adapter must read the body (request.text()); a variant that does the same and
+          // nothing else separates the cost of that read from the mock's own work.
+          if (readBody && request.method !== 'GET') await request.text();
+          const out = answer(request.method, new URL(request.url).pathname, null);
+          return new HttpResponse(out.body, { status: out.status, headers: { 'content-type': 'application/vnd.api+json' } });
+        }),
+      );
+    const noopServer = noop(false);
+    const readServer = noop(true);
     const call = makeCall(op, undefined, 1);
     const run = async (server: typeof mockServer, secs: number) => {
       server.listen({ onUnhandledRequest: 'error' });
@@ -129,14 +136,18 @@ async function main(): Promise<void> {
       await run(mockServer, warm);
       out.mock = await run(mockServer, seconds);
     } else {
-      // Warm both up, then measure in ABBA order (no-op, mock, mock, no-op) so linear drift (JIT,
-      // a neighbour's load) cancels out of the ratio.
+      // Warm all up, then measure in ABCCBA order so linear drift (JIT, a neighbour's load) cancels out
+      // of the ratios.
       await run(noopServer, warm);
+      await run(readServer, warm);
       await run(mockServer, warm);
-      const parts = { noop: [] as Awaited<ReturnType<typeof drive>>[], mock: [] as Awaited<ReturnType<typeof drive>>[] };
+      type D = Awaited<ReturnType<typeof drive>>;
+      const parts = { noop: [] as D[], read: [] as D[], mock: [] as D[] };
       parts.noop.push(await run(noopServer, seconds / 2));
+      parts.read.push(await run(readServer, seconds / 2));
       parts.mock.push(await run(mockServer, seconds / 2));
       parts.mock.push(await run(mockServer, seconds / 2));
+      parts.read.push(await run(readServer, seconds / 2));
       parts.noop.push(await run(noopServer, seconds / 2));
       const merge = (xs: Awaited<ReturnType<typeof drive>>[]) => ({
         calls: xs.reduce((s, x) => s + x.calls, 0),
@@ -145,6 +156,7 @@ async function main(): Promise<void> {
         callsPerSec: xs.reduce((s, x) => s + x.callsPerSec, 0) / xs.length,
       });
       out.noop = merge(parts.noop);
+      out.noopReadBody = merge(parts.read);
       out.mock = merge(parts.mock);
     }
   }

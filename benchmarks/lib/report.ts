@@ -65,13 +65,21 @@ function renderSuite(suite: SuiteResult): string[] {
       const key = c.group ?? '';
       groups.set(key, [...(groups.get(key) ?? []), c]);
     }
-    for (const [group, cases] of groups) {
+    for (const [group, all] of groups) {
       if (group) out.push(`### ${group}`, '');
+      // Cases that could not run have no figures: list them instead of an empty table row.
+      for (const c of all.filter((x) => x.error)) out.push(`- **${escape(c.name)}**: ${escape(c.error!)}`);
+      const cases = all.filter((x) => !x.error);
+      if (cases.length === 0) {
+        out.push('');
+        continue;
+      }
+      if (cases.length < all.length) out.push('');
       const keys = [...new Set(cases.flatMap((c) => Object.keys(c.metrics)))];
       out.push(`| Case | ${keys.join(' | ')} |`, `| --- | ${keys.map(() => '---:').join(' | ')} |`);
       for (const c of cases) {
         const cells = keys.map((k) => (k in c.metrics ? fmt(c.metrics[k]!) : ''));
-        out.push(`| ${escape(c.name)}${c.error ? ` (error: ${escape(c.error)})` : ''} | ${cells.join(' | ')} |`);
+        out.push(`| ${escape(c.name)} | ${cells.join(' | ')} |`);
       }
       const notes = cases.flatMap((c) => (c.notes ?? []).map((n) => `- ${c.name}: ${n}`));
       out.push('', ...(notes.length ? [...notes, ''] : []));

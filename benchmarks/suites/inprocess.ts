@@ -45,7 +45,7 @@ export const inprocessSuite: Suite = async (ctx) => {
   const cases: CaseResult[] = [];
   const targets: TargetResult[] = [];
   const findings: string[] = [
-    `SDK calls with ${CONCURRENCY} in flight; msw cases run no-op, mock, mock, no-op (ABBA) in one warmed-up process (${seconds} s each in total).`,
+    `SDK calls with ${CONCURRENCY} in flight; msw cases run no-op, no-op reading the body, mock, then the reverse (ABCCBA) in one warmed-up process (${seconds} s each in total).`,
   ];
   const ops = ctx.quick ? (['create-event'] as const) : (['create-event', 'profile-import', 'get-profiles'] as const);
   let createRatio: number | null = null;
@@ -56,6 +56,9 @@ export const inprocessSuite: Suite = async (ctx) => {
     const ratio = r.noop && r.mock ? r.mock.callsPerSec / r.noop.callsPerSec : Number.NaN;
     if (op === 'create-event') createRatio = ratio;
     cases.push(row('SDK → msw → no-op handler', `msw ${op}`, r.noop));
+    if (r.noopReadBody && r.noop) {
+      cases.push(row('SDK → msw → no-op handler that reads the body', `msw ${op}`, r.noopReadBody, { xNoop: r.noopReadBody.callsPerSec / r.noop.callsPerSec }));
+    }
     cases.push(row('SDK → msw → Klaviyo mock', `msw ${op}`, r.mock, { xNoop: ratio }));
   }
 
