@@ -5,14 +5,23 @@
  *
  * Hot paths (create event, profile import, filtered profile reads) run on statements prepared once.
  * Dynamic list queries (filter + sort + cursor) are prepared once per distinct SQL text and cached.
- * Event dedup is a unique index on (account, profile, metric, dedup key), so a duplicate costs one
- * index probe (`INSERT OR IGNORE`), never a scan. Aggregates run in SQL over (account, metric, datetime).
+ * Event dedup is a unique index on (profile, metric, dedup key), so a duplicate costs one index probe
+ * (`INSERT OR IGNORE`), never a scan. Aggregates run in SQL over (account, metric, datetime).
+ *
+ * Memory (target: 100k profiles + 1M events in <= 512 MB RSS) shapes the layout:
+ * - in memory, the database is SQLite's `memdb` (one growable buffer, capped at 1 GB by SQLite) rather
+ *   than `:memory:` (one malloc per page), which costs about 1.1x the page bytes instead of about 1.6x;
+ * - rows carry a small account number (table `accounts`) instead of the 16-character key hash, and
+ *   events point at their profile by `profiles.seq` instead of repeating its 26-character id, which
+ *   takes ~100 bytes each off an event row and its index entries. Event reads join the id back.
  */
 import Database from 'better-sqlite3';
 import type { Cursor } from './jsonapi/pagination.ts';
+import { DistinctCounter } from './unique.ts';
 
 export interface ProfileRow {
   seq: number;
+  /** The account label when writing; rows read back carry the store's internal account number. */
   account: string;
   id: string;
   email: string | null;
@@ -29,6 +38,7 @@ export interface ProfileRow {
 
 export interface MetricRow {
   seq: number;
+  /** The account label when writing; rows read back carry the store's internal account number. */
   account: string;
   id: string;
   name: string;
@@ -39,10 +49,13 @@ export interface MetricRow {
 
 export interface EventRow {
   seq: number;
+  /** The account label when writing; rows read back carry the store's internal account number. */
   account: string;
   id: string;
   metric_id: string;
   profile_id: string;
+  /** `profiles.seq` of the event's profile: pass it when known to skip a lookup by `profile_id`. */
+  profile_seq?: number;
   /** ms since epoch, truncated to the second as Klaviyo does. */
   datetime: number;
   value: number | null;
@@ -79,11 +92,16 @@ export interface AggregateRow {
   unique: number;
 }
 
+/** Bumped whenever a table or index changes shape; a file written under another version is refused. */
+const SCHEMA_VERSION = 2;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Account labels (hashes of API keys) numbered once, so rows and index entries carry 1-2 bytes, not 17.
+CREATE TABLE IF NOT EXISTS accounts (n INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS profiles (
   seq INTEGER PRIMARY KEY,
-  account TEXT NOT NULL,
+  account INTEGER NOT NULL,
   id TEXT NOT NULL,
   email TEXT,
   phone_number TEXT,
@@ -100,7 +118,7 @@ CREATE INDEX IF NOT EXISTS profiles_phone ON profiles(account, phone_number);
 CREATE INDEX IF NOT EXISTS profiles_external ON profiles(account, external_id);
 CREATE TABLE IF NOT EXISTS metrics (
   seq INTEGER PRIMARY KEY,
-  account TEXT NOT NULL,
+  account INTEGER NOT NULL,
   id TEXT NOT NULL,
   name TEXT NOT NULL,
   service TEXT NOT NULL,
@@ -111,10 +129,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS metrics_id ON metrics(account, id);
 CREATE UNIQUE INDEX IF NOT EXISTS metrics_name ON metrics(account, name);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
-  account TEXT NOT NULL,
+  account INTEGER NOT NULL,
   id TEXT NOT NULL,
   metric_id TEXT NOT NULL,
-  profile_id TEXT NOT NULL,
+  -- profiles.seq (which also fixes the account)
+  profile INTEGER NOT NULL,
   datetime INTEGER NOT NULL,
   value REAL,
   dedup TEXT NOT NULL,
@@ -122,13 +141,18 @@ CREATE TABLE IF NOT EXISTS events (
   properties TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(account, id);
-CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events(account, profile_id, metric_id, dedup);
--- Covering (value, profile_id) so count / sum / unique aggregates never touch the table rows.
-CREATE INDEX IF NOT EXISTS events_metric_time ON events(account, metric_id, datetime, value, profile_id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events(profile, metric_id, dedup);
+-- One index for a metric's events in (datetime, seq) order -- get_events' equals(metric_id, …) pages
+-- straight off it -- that also covers (value, profile), so aggregates never touch the table rows.
+CREATE INDEX IF NOT EXISTS events_metric_time ON events(account, metric_id, datetime, seq, value, profile);
 CREATE INDEX IF NOT EXISTS events_time ON events(account, datetime);
 -- A profile's timeline (equals(profile_id, …) sorted by datetime) without scanning the account's events.
-CREATE INDEX IF NOT EXISTS events_profile_time ON events(account, profile_id, datetime);
+CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
 `;
+
+/** Event columns as the API layer reads them: the profile's id joined back from its seq. */
+const EVENT_COLUMNS =
+  'events.*, (SELECT profiles.id FROM profiles WHERE profiles.seq = events.profile) AS profile_id';
 
 const MAX_CACHED_STATEMENTS = 500;
 
@@ -137,10 +161,17 @@ export class KlaviyoStore {
   /** Bumped on every open; id generation forks its PRNG by it so restarts never repeat ids. */
   readonly generation: number;
   private readonly cache = new Map<string, Database.Statement>();
+  /** Account label → number; bounded like the core's key map (accounts are few). */
+  private readonly accountNumbers = new Map<string, number>();
+  private readonly distinct: DistinctCounter;
   /** Built once: better-sqlite3's `db.transaction()` wrapper is too costly to create per request. */
   private readonly tx: (fn: () => unknown) => unknown;
 
   private readonly s: {
+    accountNumber: Database.Statement;
+    insertAccount: Database.Statement;
+    profileSeq: Database.Statement;
+    maxProfileSeq: Database.Statement;
     profileById: Database.Statement;
     profileByEmail: Database.Statement;
     profileByPhone: Database.Statement;
@@ -156,13 +187,18 @@ export class KlaviyoStore {
   };
 
   constructor(file?: string) {
-    this.db = new Database(file ?? ':memory:');
-    if (file && file !== ':memory:') {
+    const onDisk = file !== undefined && file !== ':memory:';
+    // An empty buffer opens a fresh memdb database (see the header for why not ':memory:').
+    this.db = onDisk ? new Database(file) : new Database(Buffer.alloc(0));
+    if (onDisk) {
       this.db.pragma('journal_mode = WAL');
       // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commits.
       this.db.pragma('synchronous = NORMAL');
     }
+    checkSchemaVersion(this.db, file);
     this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.distinct = new DistinctCounter(this.db);
     const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as
       | { value: string }
       | undefined;
@@ -176,6 +212,10 @@ export class KlaviyoStore {
     const db = this.db;
     this.tx = db.transaction((fn: () => unknown) => fn());
     this.s = {
+      accountNumber: db.prepare('SELECT n FROM accounts WHERE label = ?').pluck(),
+      insertAccount: db.prepare('INSERT INTO accounts (label) VALUES (?)'),
+      profileSeq: db.prepare('SELECT seq FROM profiles WHERE account = ? AND id = ?').pluck(),
+      maxProfileSeq: db.prepare('SELECT MAX(seq) FROM profiles').pluck(),
       profileById: db.prepare('SELECT * FROM profiles WHERE account = ? AND id = ?'),
       profileByEmail: db.prepare('SELECT * FROM profiles WHERE account = ? AND email = ? LIMIT 1'),
       profileByPhone: db.prepare('SELECT * FROM profiles WHERE account = ? AND phone_number = ? LIMIT 1'),
@@ -197,10 +237,10 @@ export class KlaviyoStore {
         'INSERT INTO metrics (account, id, name, service, created, updated) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       insertEvent: db.prepare(
-        `INSERT OR IGNORE INTO events (account, id, metric_id, profile_id, datetime, value, dedup, uuid, properties)
+        `INSERT OR IGNORE INTO events (account, id, metric_id, profile, datetime, value, dedup, uuid, properties)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      eventById: db.prepare('SELECT * FROM events WHERE account = ? AND id = ?'),
+      eventById: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE account = ? AND id = ?`),
     };
   }
 
@@ -208,10 +248,34 @@ export class KlaviyoStore {
     return this.tx(fn) as T;
   }
 
+  // --- accounts -------------------------------------------------------------------------------
+
+  /**
+   * The internal number of an account label. Reads of an unknown account get -1 (matches no row)
+   * rather than creating one; writes (`create`) number it on first use.
+   */
+  private acct(label: string, create = false): number {
+    let n = this.accountNumbers.get(label);
+    if (n !== undefined) return n;
+    n = this.s.accountNumber.get(label) as number | undefined;
+    if (n === undefined) {
+      if (!create) return -1;
+      n = Number(this.s.insertAccount.run(label).lastInsertRowid);
+    }
+    if (this.accountNumbers.size >= 10_000) this.accountNumbers.clear();
+    this.accountNumbers.set(label, n);
+    return n;
+  }
+
   // --- profiles -------------------------------------------------------------------------------
 
   profileById(account: string, id: string): ProfileRow | undefined {
-    return this.s.profileById.get(account, id) as ProfileRow | undefined;
+    return this.s.profileById.get(this.acct(account), id) as ProfileRow | undefined;
+  }
+
+  /** `profiles.seq` of a profile id in an account (what event rows store), or undefined. */
+  profileSeq(account: string, id: string): number | undefined {
+    return this.s.profileSeq.get(this.acct(account), id) as number | undefined;
   }
 
   profileBy(
@@ -225,16 +289,25 @@ export class KlaviyoStore {
         : field === 'phone_number'
           ? this.s.profileByPhone
           : this.s.profileByExternal;
-    return st.get(account, value) as ProfileRow | undefined;
+    return st.get(this.acct(account), value) as ProfileRow | undefined;
   }
 
   insertProfile(row: Omit<ProfileRow, 'seq'>): ProfileRow {
-    const info = this.s.insertProfile.run(row);
+    const info = this.s.insertProfile.run({ ...row, account: this.acct(row.account, true) });
     return { ...row, seq: Number(info.lastInsertRowid) };
   }
 
   updateProfile(row: ProfileRow): void {
-    this.s.updateProfile.run(row);
+    this.s.updateProfile.run({
+      seq: row.seq,
+      email: row.email,
+      phone_number: row.phone_number,
+      external_id: row.external_id,
+      attrs: row.attrs,
+      properties: row.properties,
+      updated: row.updated,
+      last_event_date: row.last_event_date,
+    });
   }
 
   touchLastEvent(seq: number, datetime: number): void {
@@ -244,16 +317,16 @@ export class KlaviyoStore {
   // --- metrics --------------------------------------------------------------------------------
 
   metricById(account: string, id: string): MetricRow | undefined {
-    return this.s.metricById.get(account, id) as MetricRow | undefined;
+    return this.s.metricById.get(this.acct(account), id) as MetricRow | undefined;
   }
 
   metricByName(account: string, name: string): MetricRow | undefined {
-    return this.s.metricByName.get(account, name) as MetricRow | undefined;
+    return this.s.metricByName.get(this.acct(account), name) as MetricRow | undefined;
   }
 
   insertMetric(row: Omit<MetricRow, 'seq'>): MetricRow {
     const info = this.s.insertMetric.run(
-      row.account,
+      this.acct(row.account, true),
       row.id,
       row.name,
       row.service,
@@ -265,13 +338,20 @@ export class KlaviyoStore {
 
   // --- events ---------------------------------------------------------------------------------
 
-  /** Insert unless (account, profile, metric, dedup) exists; returns false for a duplicate. */
+  /** Insert unless (profile, metric, dedup) exists; returns false for a duplicate. */
   insertEvent(row: Omit<EventRow, 'seq'>): boolean {
+    const account = this.acct(row.account, true);
+    const profile = row.profile_seq ?? (this.s.profileSeq.get(account, row.profile_id) as number | undefined);
+    if (profile === undefined) {
+      throw new Error(
+        `insertEvent: profile ${row.profile_id} does not exist in this account; insert it first.`,
+      );
+    }
     const info = this.s.insertEvent.run(
-      row.account,
+      account,
       row.id,
       row.metric_id,
-      row.profile_id,
+      profile,
       row.datetime,
       row.value,
       row.dedup,
@@ -282,26 +362,14 @@ export class KlaviyoStore {
   }
 
   eventById(account: string, id: string): EventRow | undefined {
-    return this.s.eventById.get(account, id) as EventRow | undefined;
+    return this.s.eventById.get(this.acct(account), id) as EventRow | undefined;
   }
 
   // --- generic lists --------------------------------------------------------------------------
 
   /** One page of a keyset-paginated list, plus whether there are rows beyond it either way. */
   list<T>(q: ListQuery): ListResult<T> {
-    const backward = q.cursor?.dir === 'p';
-    // Walking backwards means reading in the opposite order, then reversing the page.
-    const readDesc = backward ? !q.desc : q.desc;
-    const where = ['account = ?', ...q.where];
-    const params: unknown[] = [q.account, ...q.params];
-    if (q.cursor) {
-      const cmp = readDesc ? '<' : '>';
-      where.push(`(${q.sortExpr} ${cmp} ? OR (${q.sortExpr} = ? AND seq ${cmp} ?))`);
-      params.push(q.cursor.key, q.cursor.key, q.cursor.seq);
-    }
-    const dir = readDesc ? 'DESC' : 'ASC';
-    const sql = `SELECT *, ${q.sortExpr} AS _k FROM ${q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, seq ${dir} LIMIT ?`;
-    params.push(q.limit + 1);
+    const { sql, params, backward } = this.listQuery(q);
     const rows = this.statement(sql).all(...params) as (T & { _k: string | number })[];
     const more = rows.length > q.limit;
     if (more) rows.pop();
@@ -312,19 +380,51 @@ export class KlaviyoStore {
     return { rows, hasNext: more, hasPrev: q.cursor !== null };
   }
 
+  /** SQLite's plan for a list query (`EXPLAIN QUERY PLAN` details), to check which index serves it. */
+  explainList(q: ListQuery): string[] {
+    const { sql, params } = this.listQuery(q);
+    const plan = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    return plan.map((r) => r.detail);
+  }
+
+  private listQuery(q: ListQuery): { sql: string; params: unknown[]; backward: boolean } {
+    const backward = q.cursor?.dir === 'p';
+    // Walking backwards means reading in the opposite order, then reversing the page.
+    const readDesc = backward ? !q.desc : q.desc;
+    const where = ['account = ?', ...q.where];
+    const params: unknown[] = [this.acct(q.account), ...q.params];
+    if (q.cursor) {
+      const cmp = readDesc ? '<' : '>';
+      where.push(`(${q.sortExpr} ${cmp} ? OR (${q.sortExpr} = ? AND seq ${cmp} ?))`);
+      params.push(q.cursor.key, q.cursor.key, q.cursor.seq);
+      if (q.cursor.key !== null) {
+        // Implied by the condition above, but a plain range lets SQLite seek to the page instead of
+        // walking every earlier row of the index.
+        where.push(`${q.sortExpr} ${cmp}= ?`);
+        params.push(q.cursor.key);
+      }
+    }
+    const dir = readDesc ? 'DESC' : 'ASC';
+    const columns = q.table === 'events' ? EVENT_COLUMNS : '*';
+    const sql = `SELECT ${columns}, ${q.sortExpr} AS _k FROM ${q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, seq ${dir} LIMIT ?`;
+    params.push(q.limit + 1);
+    return { sql, params, backward };
+  }
+
   /** Rows by id for `include` (one query per type per page). */
   byIds<T>(table: 'profiles' | 'metrics', account: string, ids: string[]): T[] {
     if (ids.length === 0) return [];
     const sql = `SELECT * FROM ${table} WHERE account = ? AND id IN (${ids.map(() => '?').join(',')})`;
-    return this.statement(sql).all(account, ...ids) as T[];
+    return this.statement(sql).all(this.acct(account), ...ids) as T[];
   }
 
   // --- aggregates -----------------------------------------------------------------------------
 
   /**
-   * count / sum(value) / count(distinct profile) per time bucket (and per `by` property values).
+   * count / sum(value) / distinct profiles per time bucket (and per `by` property values).
    * Buckets are `[start, end)` ms pairs. One indexed range query per bucket over the covering
-   * (account, metric, datetime, value, profile) index: no table reads, no GROUP BY sorter over all rows.
+   * (account, metric, datetime, seq, value, profile) index: no table reads without `by`, and no GROUP BY
+   * sorter over all rows. Distinct profiles come from `kl_unique` (see unique.ts) in the same pass.
    */
   aggregate(
     account: string,
@@ -336,26 +436,34 @@ export class KlaviyoStore {
     // JSON paths go in as parameters, so any property name (quotes included) is safe.
     const dims = by.map(() => 'json_extract(properties, ?)');
     const paths = by.map((name) => `$."${name.replace(/["\\]/g, '')}"`);
-    const unique = wantUnique ? 'COUNT(DISTINCT profile_id)' : '0';
+    const maxSeq = wantUnique ? ((this.s.maxProfileSeq.get() as number | null) ?? 0) : 0;
+    const marks = wantUnique && this.distinct.fits(maxSeq);
+    const unique = !wantUnique ? '0' : marks ? 'kl_unique(profile)' : 'COUNT(DISTINCT profile)';
     const dimSelect = dims.map((d, i) => `, ${d} AS d${i}`).join('');
     const group = dims.length ? ` GROUP BY ${dims.map((_, i) => `d${i}`).join(', ')}` : '';
     const sql = `SELECT COUNT(*) AS count, TOTAL(value) AS sum, ${unique} AS uniq${dimSelect} FROM events
       WHERE account = ? AND metric_id = ? AND datetime >= ? AND datetime < ?${group}`;
     const st = this.statement(sql);
-    const out: AggregateRow[] = [];
-    buckets.forEach(([lo, hi], bucket) => {
-      for (const r of st.all(...paths, account, metricId, lo, hi) as Record<string, unknown>[]) {
-        if (r.count === 0) continue;
-        out.push({
-          bucket,
-          dims: by.map((_, i) => (r[`d${i}`] === null || r[`d${i}`] === undefined ? '' : String(r[`d${i}`]))),
-          count: r.count as number,
-          sum: r.sum as number,
-          unique: r.uniq as number,
-        });
-      }
-    });
-    return out;
+    const acct = this.acct(account);
+    const run = (): AggregateRow[] => {
+      const out: AggregateRow[] = [];
+      buckets.forEach(([lo, hi], bucket) => {
+        for (const r of st.all(...paths, acct, metricId, lo, hi) as Record<string, unknown>[]) {
+          if (r.count === 0) continue;
+          out.push({
+            bucket,
+            dims: by.map((_, i) =>
+              r[`d${i}`] === null || r[`d${i}`] === undefined ? '' : String(r[`d${i}`]),
+            ),
+            count: r.count as number,
+            sum: r.sum as number,
+            unique: r.uniq as number,
+          });
+        }
+      });
+      return out;
+    };
+    return marks ? this.distinct.run(maxSeq, run) : run();
   }
 
   // --- admin ----------------------------------------------------------------------------------
@@ -373,7 +481,8 @@ export class KlaviyoStore {
   }
 
   reset(): void {
-    this.db.exec('DELETE FROM events; DELETE FROM profiles; DELETE FROM metrics;');
+    this.db.exec('DELETE FROM events; DELETE FROM profiles; DELETE FROM metrics; DELETE FROM accounts;');
+    this.accountNumbers.clear();
   }
 
   close(): void {
@@ -388,5 +497,18 @@ export class KlaviyoStore {
       this.cache.set(sql, st);
     }
     return st;
+  }
+}
+
+/** A database file from another schema version would fail in confusing ways later: refuse it now. */
+function checkSchemaVersion(db: Database.Database, file: string | undefined): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  const hasTables = db.prepare(`SELECT 1 FROM sqlite_schema WHERE name = 'events'`).get() !== undefined;
+  if (hasTables && version !== SCHEMA_VERSION) {
+    db.close();
+    throw new Error(
+      `${file} holds Klaviyo mock data in an older layout (schema ${version}, this version uses ${SCHEMA_VERSION}). ` +
+        'Delete the file or pass another --db path to start afresh.',
+    );
   }
 }

@@ -112,6 +112,7 @@ function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): vo
     id: ctx.ids.ulid(),
     metric_id: metricId,
     profile_id: profile.id,
+    profile_seq: profile.seq,
     datetime: time,
     value: a.value ?? null,
     dedup: a.unique_id ? `u:${a.unique_id}` : `t:${time / 1000}`,
@@ -166,12 +167,26 @@ const EVENT_FIELDS = ['timestamp', 'event_properties', 'datetime', 'uuid'] as co
 const RANGE = ['greater-or-equal', 'greater-than', 'less-or-equal', 'less-than'];
 const FILTERS: Record<string, FieldSpec> = {
   metric_id: { column: 'metric_id', type: 'string', ops: ['equals'] },
-  profile_id: { column: 'profile_id', type: 'string', ops: ['equals'] },
-  profile: { column: 'profile_id', type: 'string', ops: ['has'] },
+  // Replaced per request by filtersFor() (its value maps to a profile seq).
+  profile_id: { column: 'profile', type: 'string', ops: ['equals'] },
+  profile: { column: 'profile', type: 'string', ops: ['has'] },
   metric: { column: 'metric_id', type: 'string', ops: ['has'] },
   datetime: { column: 'datetime', type: 'datetime', ops: RANGE },
   timestamp: { column: 'datetime', type: 'datetime', ops: RANGE },
 };
+
+/** Events store their profile as `profiles.seq`; an id that names no profile matches nothing (-1). */
+function filtersFor(ctx: Ctx): Record<string, FieldSpec> {
+  return {
+    ...FILTERS,
+    profile_id: {
+      column: 'profile',
+      type: 'string',
+      ops: ['equals'],
+      normalise: (id) => ctx.store.profileSeq(ctx.account, String(id)) ?? -1,
+    },
+  };
+}
 
 interface EventView {
   fields: string[] | null;
@@ -250,7 +265,7 @@ export const getEvents: Handler = (ctx) => {
   const v = readView(ctx);
   const filterText = ctx.req.query.get('filter');
   const filter = filterText
-    ? compileFilter(parseFilter(filterText), FILTERS, 'event')
+    ? compileFilter(parseFilter(filterText), filtersFor(ctx), 'event')
     : { where: [], params: [] };
   const sort = sortParam(ctx.req, ['datetime', 'timestamp']);
   const page = ctx.store.list<EventRow>({

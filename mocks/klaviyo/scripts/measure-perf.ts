@@ -102,12 +102,12 @@ for (let lo = 0; lo < EVENTS; lo += CHUNK) {
 }
 const buildMs = performance.now() - t;
 global.gc?.();
-const rss = process.memoryUsage().rss;
+const { rss, heapTotal } = process.memoryUsage();
 const pages = Number(store.db.pragma('page_count', { simple: true }));
 const pageSize = Number(store.db.pragma('page_size', { simple: true }));
 console.log(`store: ${PROFILES} profiles + ${EVENTS} events built in ${(buildMs / 1000).toFixed(1)} s`);
 console.log(
-  `RSS: ${mb(rss)} (before build ${mb(rssBefore)}, SQLite pages ${mb(pages * pageSize)})${global.gc ? '' : ' [run with --expose-gc for a settled figure]'}`,
+  `RSS: ${mb(rss)} (before build ${mb(rssBefore)}, SQLite pages ${mb(pages * pageSize)}, V8 heap ${mb(heapTotal)})${global.gc ? '' : ' [run with --expose-gc for a settled figure]'}`,
 );
 
 function aggregate(timezone: string, measurements: string[], interval = 'day'): () => void {
