@@ -5,6 +5,8 @@
  * SDKs and a VirtualClock drives every wait: all time comes from `clock`, all randomness from `seed`/`rng`.
  */
 
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { AxiosAdapter } from 'axios';
 import { Cache } from '../integration/cache.ts';
 import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-breaker.ts';
 import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
@@ -40,6 +42,10 @@ export interface DreamFlowStackOptions {
   logger?: Logger;
   /** Injected clients (tests). */
   supabase?: SupabaseClients;
+  /** axios adapter for the Klaviyo SDK (the harness's direct in-process transport); default HTTP. */
+  klaviyoAdapter?: AxiosAdapter;
+  /** fetch for supabase-js (the harness's direct in-process transport); default the global fetch. */
+  supabaseFetch?: typeof fetch;
 }
 
 export interface DreamFlowStack {
@@ -64,7 +70,12 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
   const rng = options.rng ?? createRng(options.seed ?? 1);
   const supabase =
     options.supabase ??
-    createSupabaseClients(config.supabaseUrl, config.supabaseAnonKey, config.supabaseServiceRoleKey);
+    createSupabaseClients(
+      config.supabaseUrl,
+      config.supabaseAnonKey,
+      config.supabaseServiceRoleKey,
+      options.supabaseFetch,
+    );
   const instrumentation = new Instrumentation();
   const cache = new Cache({ clock, defaultTtlMs: options.cacheTtlMs, instrumentation });
   const breaker = new CircuitBreaker(clock, options.breaker);
@@ -80,6 +91,7 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     supabase: supabase.db,
     logger: options.logger,
     requestTimeoutMs: options.requestTimeoutMs,
+    adapter: options.klaviyoAdapter,
   });
   let outbox: Outbox | null = null;
   if ((options.nonBlocking ?? true) && klaviyo.enabled) {
@@ -126,10 +138,20 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
         const stats = outbox ? await outbox.close(deadlineMs) : null;
-        await Promise.allSettled([supabase.auth.removeAllChannels(), supabase.db.removeAllChannels()]);
+        await Promise.allSettled([closeRealtime(supabase.auth), closeRealtime(supabase.db)]);
         return stats;
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Tear down realtime only if it was ever used: supabase-js's disconnect arms a 10 s wall-clock timer it
+ * never clears, which would keep the process alive after a run when realtime never connected at all.
+ */
+async function closeRealtime(client: SupabaseClient): Promise<void> {
+  const rt = client.realtime;
+  if (rt.getChannels().length === 0 && !rt.isConnected() && !rt.isConnecting()) return;
+  await client.removeAllChannels();
 }

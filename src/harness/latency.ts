@@ -25,6 +25,14 @@ const BUCKET_BOUNDS = [
   60_000,
 ];
 
+/** A recorder in a form that crosses worker threads (structured-clone safe), for merging shards. */
+export interface LatencySnapshot {
+  /** The HDR histogram, `encodeIntoCompressedBase64`. */
+  histogram: string;
+  min: number | null;
+  buckets: number[];
+}
+
 export class LatencyRecorder {
   private readonly histogram = hdr.build({
     lowestDiscernibleValue: 1,
@@ -40,13 +48,32 @@ export class LatencyRecorder {
     // Zero is a real answer on a virtual clock with no injected latency; HDR records it fine.
     this.histogram.recordValue(Math.round(ms * 1000));
     this.min = Math.min(this.min, ms);
-    let i = BUCKET_BOUNDS.findIndex((b) => ms <= b);
-    if (i < 0) i = BUCKET_BOUNDS.length;
+    let i = 0;
+    while (i < BUCKET_BOUNDS.length && ms > BUCKET_BOUNDS[i]!) i++;
     this.bucketCounts[i]!++;
   }
 
   get count(): number {
     return this.histogram.totalCount;
+  }
+
+  snapshot(): LatencySnapshot {
+    return {
+      histogram: hdr.encodeIntoCompressedBase64(this.histogram),
+      min: Number.isFinite(this.min) ? this.min : null,
+      buckets: this.bucketCounts.slice(),
+    };
+  }
+
+  /** Add another recorder's values (HDR histograms add exactly: merged percentiles are the true ones). */
+  absorb(snapshot: LatencySnapshot): void {
+    const other = hdr.decodeFromCompressedBase64(snapshot.histogram);
+    if (other.totalCount > 0) this.histogram.add(other);
+    other.destroy();
+    if (snapshot.min !== null) this.min = Math.min(this.min, snapshot.min);
+    snapshot.buckets.forEach((n, i) => {
+      this.bucketCounts[i] = (this.bucketCounts[i] ?? 0) + n;
+    });
   }
 
   summary(): LatencySummary {

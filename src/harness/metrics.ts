@@ -5,7 +5,7 @@
  */
 
 import type { JourneyRecorder, JourneyResult, StepObservation } from './journey.ts';
-import { LatencyRecorder, type LatencySummary } from './latency.ts';
+import { LatencyRecorder, type LatencySnapshot, type LatencySummary } from './latency.ts';
 import type { StepKind } from './scenario-schema.ts';
 
 /** One Klaviyo call as the integration made it (normalised from its instrumentation). */
@@ -94,6 +94,15 @@ export interface RunMetrics {
   };
 }
 
+/** A collector in a form that crosses worker threads, for merging shards. */
+export interface CollectorSnapshot {
+  started: number;
+  stepCount: number;
+  results: JourneyResult[];
+  stepLatency: LatencySnapshot;
+  byKind: [string, { ok: number; failed: number; skipped: number; latency: LatencySnapshot }][];
+}
+
 /** Collects what journeys see while they run. */
 export class JourneyCollector implements JourneyRecorder {
   readonly stepLatency = new LatencyRecorder();
@@ -129,6 +138,42 @@ export class JourneyCollector implements JourneyRecorder {
 
   journey(result: JourneyResult): void {
     this.results.push(result);
+  }
+
+  snapshot(): CollectorSnapshot {
+    return {
+      started: this.started,
+      stepCount: this.stepCount,
+      results: this.results,
+      stepLatency: this.stepLatency.snapshot(),
+      byKind: [...this.byKind].map(([k, v]) => [
+        k,
+        { ok: v.ok, failed: v.failed, skipped: v.skipped, latency: v.latency.snapshot() },
+      ]),
+    };
+  }
+
+  /**
+   * One collector from several shards' snapshots. Results are ordered by user index, so the merged run
+   * reads the same whatever the number of shards and whichever finished first.
+   */
+  static merge(snapshots: readonly CollectorSnapshot[]): JourneyCollector {
+    const merged = new JourneyCollector();
+    for (const s of snapshots) {
+      merged.started += s.started;
+      merged.stepCount += s.stepCount;
+      merged.results.push(...s.results);
+      merged.stepLatency.absorb(s.stepLatency);
+      for (const [kind, v] of s.byKind) {
+        const entry = merged.kind(kind);
+        entry.ok += v.ok;
+        entry.failed += v.failed;
+        entry.skipped += v.skipped;
+        entry.latency.absorb(v.latency);
+      }
+    }
+    merged.results.sort((a, b) => a.user - b.user);
+    return merged;
   }
 }
 

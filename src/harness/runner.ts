@@ -4,12 +4,23 @@
  * where they are; the flush and the measurements still happen, and the result says it is partial.
  */
 import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../lib/prng.ts';
 import { arrivalOffsets } from './arrival.ts';
 import { abortableSleep, runJourney } from './journey.ts';
-import { computeMetrics, flattenMetrics, JourneyCollector, type RunMetrics } from './metrics.ts';
-import { createPersonas } from './personas.ts';
+import {
+  type CacheFigures,
+  type CollectorSnapshot,
+  computeMetrics,
+  flattenMetrics,
+  JourneyCollector,
+  type KlaviyoCallRecord,
+  type OutboxFigures,
+  type RunMetrics,
+  type WireFigures,
+} from './metrics.ts';
+import { createPersona } from './personas.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { evaluateThresholds, parseThreshold, type ThresholdResult } from './thresholds.ts';
@@ -26,6 +37,8 @@ export interface RunOptions {
   exportDataDir?: string;
   /** Simulated ms allowed for the final outbox flush (default 1 h: long enough to outlast any outage window). */
   flushDeadlineMs?: number;
+  /** In-process transport from the SDKs to the mocks (default `direct`). */
+  transport?: 'direct' | 'msw';
 }
 
 export interface Progress {
@@ -55,30 +68,113 @@ export interface RunResult {
 
 export type StackFactory = (options: StackOptions) => Promise<SimulationStack>;
 
+/** Which families a run (or one worker of a sharded run) replays: those with `index % count === shard`. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+/** Everything one shard measured, in a form that crosses worker threads; `finishRun` merges shards. */
+export interface ShardOutcome {
+  shard: ShardSpec;
+  mode: SimulationStack['mode'];
+  journeys: CollectorSnapshot;
+  calls: KlaviyoCallRecord[];
+  cache: CacheFigures;
+  outbox: OutboxFigures;
+  eventsStored: number | null;
+  wire?: WireFigures;
+  faultSequence: string[];
+  simulatedMs: number;
+  /** Wall-clock span of the replay (epoch ms, fractional): from the stack being ready to the flush. */
+  wallStartedAt: number;
+  wallEndedAt: number;
+  partial: boolean;
+  exportedFiles?: string[];
+}
+
+/** The settings every shard of a run shares, resolved from the scenario and the overrides. */
+export interface ResolvedRun {
+  seed: number;
+  users: number;
+  faults: string;
+  startedAt: string;
+}
+
+export function resolveRun(scenario: Scenario, options: RunOptions): ResolvedRun {
+  return {
+    seed: options.seed ?? scenario.seed,
+    users: options.users ?? scenario.users,
+    faults: options.faults ?? scenario.faults,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+/** The concurrency a shard gets: the scenario's, split as evenly as possible across shards. */
+export function shardConcurrency(scenario: Scenario, users: number, shard: ShardSpec): number {
+  const total = Math.min(scenario.concurrency ?? users, users);
+  return Math.max(1, Math.floor(total / shard.count) + (shard.index < total % shard.count ? 1 : 0));
+}
+
+/**
+ * The seed of one shard's stack (mocks, fault draws, ids, retry jitter). Shard 0 keeps the run's seed,
+ * so a one-shard run is the unsharded run; the others get their own stream, so their fault draws are
+ * independent rather than copies of shard 0's. Families are seeded by index, never by shard.
+ */
+export function shardSeed(seed: number, shard: ShardSpec): number {
+  return shard.index === 0
+    ? seed
+    : createRng(seed)
+        .fork(`shard:${shard.index}`)
+        .int(1, 2 ** 31 - 1);
+}
+
+const wallNow = () => performance.timeOrigin + performance.now();
+
 export async function runScenario(
   scenario: Scenario,
   createStack: StackFactory,
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const seed = options.seed ?? scenario.seed;
-  const users = options.users ?? scenario.users;
-  const faults = options.faults ?? scenario.faults;
+  const run = resolveRun(scenario, options);
+  const outcome = await runShard(scenario, createStack, run, { index: 0, count: 1 }, options);
+  return finishRun(scenario, run, [outcome], options.signal?.aborted ?? false);
+}
+
+/**
+ * Replay one shard's families on one stack: release them on the arrival schedule with the shard's
+ * share of the concurrency, walk each journey, flush the outbox, read out the measurements.
+ */
+export async function runShard(
+  scenario: Scenario,
+  createStack: StackFactory,
+  run: ResolvedRun,
+  shard: ShardSpec,
+  options: RunOptions = {},
+): Promise<ShardOutcome> {
+  const { seed, users } = run;
   const signal = options.signal ?? new AbortController().signal;
-  const startedAt = new Date().toISOString();
-  const stack = await createStack({ seed, faults, rateLimits: scenario.rate_limits });
+  const stack = await createStack({
+    seed: shardSeed(seed, shard),
+    faults: run.faults,
+    rateLimits: scenario.rate_limits,
+    transport: options.transport,
+  });
   try {
     const clock = stack.clock;
-    const wallStart = performance.now();
+    const wallStartedAt = wallNow();
     const simStart = clock.now();
     const endsAt = simStart + scenario.duration;
-    const personas = createPersonas(seed, users, {
+    const personaOptions = {
       earliest: scenario.bedtimes.earliest,
       latest: scenario.bedtimes.latest,
       children: scenario.children,
-    });
+    };
     const offsets = arrivalOffsets(scenario.arrival, users);
+    const families: number[] = [];
+    for (let i = shard.index; i < users; i += shard.count) families.push(i);
     const collector = new JourneyCollector();
-    const concurrency = Math.min(scenario.concurrency ?? users, users);
+    const concurrency = Math.min(shardConcurrency(scenario, users, shard), Math.max(1, families.length));
     // Every running journey listens on the run's signal while it sleeps: bounded by concurrency.
     setMaxListeners(concurrency * 2 + 10, signal);
     const root = createRng(seed);
@@ -87,8 +183,8 @@ export async function runScenario(
 
     // Workers take families in arrival order, so who runs when is fixed by the seed, not by timing.
     const worker = async () => {
-      while (next < users && !signal.aborted) {
-        const i = next++;
+      while (next < families.length && !signal.aborted) {
+        const i = families[next++]!;
         const at = simStart + offsets[i]!;
         if (at >= endsAt) break;
         const wait = at - clock.now();
@@ -103,8 +199,9 @@ export async function runScenario(
         const result = await runJourney(scenario.journey, {
           api: stack.api,
           clock,
+          // Seeded by family index, never by shard: family i makes the same choices in any shard.
           rng: root.fork(`journey:${i}`),
-          persona: personas[i]!,
+          persona: createPersona(seed, i, personaOptions),
           endsAt,
           signal,
           recorder: collector,
@@ -113,7 +210,7 @@ export async function runScenario(
         if (result.outcome === 'failed') failed++;
         options.onProgress?.({
           done: collector.results.length,
-          total: users,
+          total: families.length,
           simulatedMs: clock.now() - simStart,
           failed,
         });
@@ -123,7 +220,7 @@ export async function runScenario(
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
-    const wallMs = performance.now() - wallStart;
+    const wallEndedAt = wallNow();
 
     const [calls, cache, outbox, eventsStored, faultSequence, wire] = await Promise.all([
       stack.calls(),
@@ -133,38 +230,83 @@ export async function runScenario(
       stack.faultSequence(),
       stack.wire(),
     ]);
-    const metrics = computeMetrics({
-      journeys: collector,
+    const exportedFiles =
+      options.exportDataDir && stack.exportData
+        ? await stack.exportData(
+            shard.count > 1 ? join(options.exportDataDir, `shard-${shard.index}`) : options.exportDataDir,
+          )
+        : undefined;
+    return {
+      shard,
+      mode: stack.mode,
+      journeys: collector.snapshot(),
       calls,
       cache,
       outbox,
       eventsStored,
       wire,
-      wallMs,
-      simulatedMs: clock.now() - simStart,
-    });
-    const figures = flattenMetrics(metrics);
-    const thresholds = evaluateThresholds(scenario.thresholds.map(parseThreshold), figures);
-    const exportedFiles =
-      options.exportDataDir && stack.exportData ? await stack.exportData(options.exportDataDir) : undefined;
-    const faultCounts: Record<string, number> = {};
-    for (const label of faultSequence) faultCounts[label] = (faultCounts[label] ?? 0) + 1;
-    return {
-      scenario,
-      seed,
-      users,
-      faults,
-      mode: stack.mode,
-      partial: signal.aborted,
-      startedAt,
-      metrics,
-      figures,
-      thresholds,
-      faultCounts,
       faultSequence,
+      simulatedMs: clock.now() - simStart,
+      wallStartedAt,
+      wallEndedAt,
+      partial: signal.aborted,
       exportedFiles,
     };
   } finally {
     await stack.close();
   }
+}
+
+/** Merge shards (one, for an unsharded run) into the run's result: metrics, figures, thresholds. */
+export function finishRun(
+  scenario: Scenario,
+  run: ResolvedRun,
+  outcomes: readonly ShardOutcome[],
+  aborted: boolean,
+): RunResult {
+  const shards = [...outcomes].sort((a, b) => a.shard.index - b.shard.index);
+  const sum = <T>(pick: (o: ShardOutcome) => T, keys: (keyof T)[]): T => {
+    const out = {} as T;
+    for (const k of keys) (out[k] as number) = shards.reduce((s, o) => s + (pick(o)[k] as number), 0);
+    return out;
+  };
+  const wires = shards.map((o) => o.wire);
+  const wire: WireFigures | undefined = wires.every((w) => w !== undefined)
+    ? {
+        throttled: wires.reduce((s, w) => s + w!.throttled, 0),
+        retryAfterPairs: wires.flatMap((w) => w!.retryAfterPairs),
+      }
+    : undefined;
+  const stored = shards.map((o) => o.eventsStored);
+  const faultSequence = shards.flatMap((o) => o.faultSequence);
+  const metrics = computeMetrics({
+    journeys: JourneyCollector.merge(shards.map((o) => o.journeys)),
+    calls: shards.length === 1 ? shards[0]!.calls : shards.flatMap((o) => o.calls),
+    cache: sum((o) => o.cache, ['hits', 'misses', 'savedCalls']),
+    outbox: sum((o) => o.outbox, ['tracked', 'delivered', 'pending', 'deadLettered']),
+    eventsStored: stored.some((n) => n === null) ? null : stored.reduce((s, n) => s! + n!, 0),
+    wire,
+    wallMs: Math.max(...shards.map((o) => o.wallEndedAt)) - Math.min(...shards.map((o) => o.wallStartedAt)),
+    simulatedMs: Math.max(...shards.map((o) => o.simulatedMs)),
+  });
+  const figures = flattenMetrics(metrics);
+  const thresholds = evaluateThresholds(scenario.thresholds.map(parseThreshold), figures);
+  const faultCounts: Record<string, number> = {};
+  for (const label of faultSequence) faultCounts[label] = (faultCounts[label] ?? 0) + 1;
+  const exported = shards.flatMap((o) => o.exportedFiles ?? []);
+  return {
+    scenario,
+    seed: run.seed,
+    users: run.users,
+    faults: run.faults,
+    mode: shards[0]!.mode,
+    partial: aborted || shards.some((o) => o.partial),
+    startedAt: run.startedAt,
+    metrics,
+    figures,
+    thresholds,
+    faultCounts,
+    faultSequence,
+    exportedFiles: shards.some((o) => o.exportedFiles) ? exported : undefined,
+  };
 }

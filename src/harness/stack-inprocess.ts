@@ -1,19 +1,24 @@
 /**
- * The in-process stack: the Klaviyo mock and the fake Supabase served to the official SDKs through msw
- * in this process, the real integration (createDreamFlowStack) on top, and one VirtualClock under all of
- * it, so think times, injected latency and retry backoff cost no wall time.
+ * The in-process stack: the Klaviyo mock and the fake Supabase served to the official SDKs in this
+ * process, the real integration (createDreamFlowStack) on top, and one VirtualClock under all of it, so
+ * think times, injected latency and retry backoff cost no wall time.
  *
- * Known limitations: msw patches this process's HTTP stack, so one in-process run at a time per
+ * Two transports carry the SDKs' requests to the mocks (same journeys, events and fault sequence):
+ * - `direct` (default): an axios adapter for the Klaviyo SDK and a `fetch` for supabase-js hand each
+ *   request straight to `service.handle` (mocks/shared/direct-transport.ts) — several times faster;
+ * - `msw`: msw's `setupServer` intercepts the process's HTTP stack, as a test suite would.
+ *
+ * Known limitations: the msw transport patches this process's HTTP stack, so one msw run at a time per
  * process; unhandled requests are errors (nothing leaves the machine).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setupServer } from 'msw/node';
 import { createFaultInjector } from '../../mocks/faults/index.ts';
 import { createKlaviyoMock, klaviyoHandlers } from '../../mocks/klaviyo/index.ts';
+import { createDirectAxiosAdapter, createDirectFetch } from '../../mocks/shared/direct-transport.ts';
 import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
-import { createDreamFlowStack } from '../app/stack.ts';
+import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
 import { VirtualClock } from '../lib/clock.ts';
 import { createRng, type Rng } from '../lib/prng.ts';
 import { exportKlaviyoData } from './export-data.ts';
@@ -36,7 +41,11 @@ export function categorise(operation: string): KlaviyoCallRecord['category'] {
   return 'other';
 }
 
-/** Record every fault decision (label or `none`) in arrival order: the run's fault sequence. */
+/**
+ * Record every fault decision (label or `none`) in arrival order, one sequence per mock. How requests
+ * to the two mocks interleave depends on the transport's event-loop hops, not on the scenario, so the
+ * run's fault sequence is the Klaviyo mock's then the fake Supabase's: identical on msw and direct.
+ */
 function recordingInjector(inner: FaultInjector, sequence: string[], service: string): FaultInjector {
   return {
     decide(req, operation, now) {
@@ -62,17 +71,18 @@ function seededUuid(rng: Rng): () => string {
 export async function createInProcessStack(options: StackOptions): Promise<SimulationStack> {
   const clock = new VirtualClock(SIMULATION_EPOCH);
   const rng = createRng(options.seed).fork('stack');
-  const faultSequence: string[] = [];
+  const klaviyoSequence: string[] = [];
+  const supabaseSequence: string[] = [];
   const tap = new WireTap();
 
   const klaviyoFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed, clock, service: 'klaviyo' }),
-    faultSequence,
+    klaviyoSequence,
     'klaviyo',
   );
   const supabaseFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed + 1, clock, service: 'supabase' }),
-    faultSequence,
+    supabaseSequence,
     'supabase',
   );
   const klaviyo: MockService = createKlaviyoMock({
@@ -89,11 +99,25 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     journalSize: 1000,
   });
 
-  const server = setupServer(
-    ...klaviyoHandlers({ service: tap.wrap(klaviyo), baseUrls: [KLAVIYO_BASE] }),
-    ...supabaseHandlers({ service: tap.wrap(supabase), baseUrls: [SUPABASE_BASE] }),
-  );
-  server.listen({ onUnhandledRequest: 'error' });
+  const tappedKlaviyo = tap.wrap(klaviyo);
+  const tappedSupabase = tap.wrap(supabase);
+  const transport = options.transport ?? 'direct';
+  let server: { close(): void } | undefined;
+  let direct: Pick<DreamFlowStackOptions, 'klaviyoAdapter' | 'supabaseFetch'> = {};
+  if (transport === 'msw') {
+    const { setupServer } = await import('msw/node');
+    const msw = setupServer(
+      ...klaviyoHandlers({ service: tappedKlaviyo, baseUrls: [KLAVIYO_BASE] }),
+      ...supabaseHandlers({ service: tappedSupabase, baseUrls: [SUPABASE_BASE] }),
+    );
+    msw.listen({ onUnhandledRequest: 'error' });
+    server = msw;
+  } else {
+    direct = {
+      klaviyoAdapter: createDirectAxiosAdapter({ [KLAVIYO_BASE]: tappedKlaviyo }),
+      supabaseFetch: createDirectFetch({ [SUPABASE_BASE]: tappedSupabase }),
+    };
+  }
 
   const keys = supabaseKeys();
   let app: ReturnType<typeof createDreamFlowStack>;
@@ -111,9 +135,10 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       clock,
       seed: options.seed,
       logger: quietLogger,
+      ...direct,
     });
   } catch (err) {
-    server.close();
+    server?.close();
     klaviyo.close();
     supabase.close();
     throw err;
@@ -147,7 +172,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       await app.outbox?.flush(Math.max(0, deadline - clock.now()));
     },
     eventsStored: async () => Number((klaviyo.core.state() as { events?: number }).events ?? 0),
-    faultSequence: async () => faultSequence.slice(),
+    faultSequence: async () => [...klaviyoSequence, ...supabaseSequence],
     wire: () => {
       const ra = tap.retryAfter('klaviyo');
       return { throttled: ra.throttled, retryAfterPairs: ra.pairs };
@@ -165,7 +190,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       try {
         await app.close(0);
       } finally {
-        server.close();
+        server?.close();
         klaviyo.close();
         supabase.close();
       }

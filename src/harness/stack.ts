@@ -34,4 +34,6 @@ export interface StackOptions {
   faults: string;
   /** Klaviyo rate limits on (the default, as the real API). */
   rateLimits: boolean;
+  /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */
+  transport?: 'direct' | 'msw';
 }

@@ -6,23 +6,14 @@
  * attempt of the *same request* (same method, path and body — events carry a `unique_id`, so a retry is
  * byte-identical) must arrive at least R seconds after the 429 was answered.
  */
-import type { MockResponse } from '../../mocks/shared/http.ts';
+import type { MockRequest, MockResponse } from '../../mocks/shared/http.ts';
 import type { MockService } from '../../mocks/shared/service.ts';
 
-export interface WireExchange {
-  seq: number;
-  service: string;
-  method: string;
-  path: string;
-  /** Clock time the request arrived and the answer left (ms). */
-  at: number;
+/** One 429 with Retry-After, waiting for the retry of the same request. */
+interface PendingRetry {
+  /** Clock time the 429 was answered (ms). */
   answeredAt: number;
-  /** null for a network fault. */
-  status: number | null;
-  /** Retry-After the answer carried, ms. */
-  retryAfterMs?: number;
-  /** Identity of the request for matching retries. */
-  key: string;
+  retryAfterMs: number;
 }
 
 export interface RetryAfterCheck {
@@ -36,15 +27,38 @@ export interface RetryAfterCheck {
   throttled: number;
 }
 
-export class WireTap {
-  readonly exchanges: WireExchange[] = [];
-  private seq = 0;
+interface ServiceWire {
+  check: RetryAfterCheck;
+  /** Requests whose last answer was a 429 with Retry-After, by identity (method, path, body). */
+  pending: Map<string, PendingRetry>;
+  total: number;
+  ok: number;
+}
 
-  constructor(private readonly limit = 2_000_000) {}
+/**
+ * Folds exchanges as they happen (nothing per request is kept once its retry, if any, has arrived), so a
+ * 10,000-family run does not hold every request body in memory.
+ */
+export class WireTap {
+  private readonly services = new Map<string, ServiceWire>();
+
+  private wire(service: string): ServiceWire {
+    let w = this.services.get(service);
+    if (!w) {
+      w = {
+        check: { observed: 0, honoured: 0, pairs: [], throttled: 0 },
+        pending: new Map(),
+        total: 0,
+        ok: 0,
+      };
+      this.services.set(service, w);
+    }
+    return w;
+  }
 
   /** A MockService that records every emulated-API exchange of `service`, then behaves exactly like it. */
   wrap(service: MockService): MockService {
-    const tap = this;
+    const w = this.wire(service.name);
     return {
       ...service,
       name: service.name,
@@ -57,25 +71,7 @@ export class WireTap {
       async handle(req) {
         const at = service.clock.now();
         const res: MockResponse = await service.handle(req);
-        if (!req.path.startsWith('/__admin') && tap.exchanges.length < tap.limit) {
-          const status = res.kind === 'network' ? null : res.status;
-          const header =
-            res.kind === 'network'
-              ? undefined
-              : (res.headers?.['retry-after'] ?? res.headers?.['Retry-After']);
-          tap.exchanges.push({
-            seq: ++tap.seq,
-            service: service.name,
-            method: req.method,
-            path: req.path,
-            at,
-            answeredAt: service.clock.now(),
-            status,
-            retryAfterMs:
-              header !== undefined && /^\d+(\.\d+)?$/.test(header) ? Number(header) * 1000 : undefined,
-            key: `${req.method} ${req.path} ${req.body}`,
-          });
-        }
+        if (!req.path.startsWith('/__admin')) record(w, req, res, at, service.clock.now());
         return res;
       },
       close: () => service.close(),
@@ -83,33 +79,40 @@ export class WireTap {
   }
 
   retryAfter(service = 'klaviyo'): RetryAfterCheck {
-    const mine = this.exchanges.filter((e) => e.service === service);
-    const lastByKey = new Map<string, WireExchange>();
-    const out: RetryAfterCheck = { observed: 0, honoured: 0, pairs: [], throttled: 0 };
-    for (const e of mine) {
-      const previous = lastByKey.get(e.key);
-      if (previous && previous.status === 429 && previous.retryAfterMs !== undefined) {
-        const waited = e.at - previous.answeredAt;
-        out.observed++;
-        // 1 ms of slack for rounding of Retry-After dates and the clock.
-        if (waited + 1 >= previous.retryAfterMs) out.honoured++;
-        out.pairs.push([previous.retryAfterMs, waited]);
-      }
-      if (e.status === 429) out.throttled++;
-      lastByKey.set(e.key, e);
-    }
-    return out;
+    const { check } = this.wire(service);
+    return { ...check, pairs: check.pairs.slice() };
   }
 
   /** HTTP attempts to a service and how many got a 2xx answer. */
   attempts(service = 'klaviyo'): { total: number; ok: number } {
-    let total = 0;
-    let ok = 0;
-    for (const e of this.exchanges) {
-      if (e.service !== service) continue;
-      total++;
-      if (e.status !== null && e.status >= 200 && e.status < 300) ok++;
-    }
-    return { total, ok };
+    const w = this.wire(service);
+    return { total: w.total, ok: w.ok };
   }
+}
+
+function record(w: ServiceWire, req: MockRequest, res: MockResponse, at: number, answeredAt: number): void {
+  const status = res.kind === 'network' ? null : res.status;
+  w.total++;
+  if (status !== null && status >= 200 && status < 300) w.ok++;
+  if (status === 429) w.check.throttled++;
+  const header =
+    res.kind === 'network' ? undefined : (res.headers?.['retry-after'] ?? res.headers?.['Retry-After']);
+  const retryAfterMs =
+    status === 429 && header !== undefined && /^\d+(\.\d+)?$/.test(header)
+      ? Number(header) * 1000
+      : undefined;
+  // Only requests that follow a 429 need their identity: skip building it on the common path.
+  if (w.pending.size === 0 && retryAfterMs === undefined) return;
+  // Events carry a unique_id, so a retry is byte-identical to the attempt it repeats.
+  const key = `${req.method} ${req.path} ${req.body}`;
+  const previous = w.pending.get(key);
+  if (previous) {
+    const waited = at - previous.answeredAt;
+    w.check.observed++;
+    // 1 ms of slack for rounding of Retry-After dates and the clock.
+    if (waited + 1 >= previous.retryAfterMs) w.check.honoured++;
+    w.check.pairs.push([previous.retryAfterMs, waited]);
+  }
+  if (retryAfterMs !== undefined) w.pending.set(key, { answeredAt, retryAfterMs });
+  else if (previous) w.pending.delete(key);
 }

@@ -12,11 +12,18 @@ export interface SupabaseClients {
   db: SupabaseClient;
 }
 
-export function createSupabaseClients(url: string, anonKey: string, serviceRoleKey: string): SupabaseClients {
+export function createSupabaseClients(
+  url: string,
+  anonKey: string,
+  serviceRoleKey: string,
+  /** A custom fetch (the harness's direct in-process transport); default the global fetch. */
+  fetch?: typeof globalThis.fetch,
+): SupabaseClients {
   const make = (key: string) =>
     createClient(url, key, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       realtime: { transport: WebSocket as unknown as never },
+      ...(fetch ? { global: { fetch } } : {}),
     });
   return { auth: make(anonKey), db: make(serviceRoleKey) };
 }

@@ -11,6 +11,7 @@ import { formatDuration } from '../../harness/duration.ts';
 import type { Progress } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
 import { loadScenario, ScenarioError } from '../../harness/scenario-loader.ts';
+import { planWorkers, runScenarioSharded, SHARD_THRESHOLD_USERS } from '../../harness/shard.ts';
 import { stackFactory } from '../../harness/stacks.ts';
 import { compareReports } from '../../report/compare.ts';
 import { buildReport, parseReport } from '../../report/model.ts';
@@ -30,6 +31,8 @@ export interface RunCommandOptions {
   appUrl?: string;
   klaviyoUrl?: string;
   supabaseUrl?: string;
+  transport?: string;
+  workers?: string;
 }
 
 class InputError extends Error {}
@@ -61,6 +64,15 @@ export function register(program: Command): void {
       'inprocess (msw + virtual clock) or http (running servers, real time)',
       'inprocess',
     )
+    .option(
+      '--transport <transport>',
+      'inprocess: how the SDKs reach the mocks, direct (fast, default) or msw (HTTP interception)',
+      'direct',
+    )
+    .option(
+      '--workers <n>',
+      `inprocess: worker threads to shard families across (default: up to 2 from ${SHARD_THRESHOLD_USERS} families, else 1)`,
+    )
     .option('--baseline <file>', 'compare with a baseline report.json; regressions fail the run')
     .option('--tolerance <ratio>', 'allowed relative drift for timings and rates against the baseline', '0.1')
     .option('--export-data', "also write the Klaviyo mock's profiles, events and metrics as JSON and CSV")
@@ -78,10 +90,8 @@ export function register(program: Command): void {
       'http mode: fake Supabase URL (env SUPABASE_URL, default http://127.0.0.1:54321)',
     )
     .action(async (scenarioArg: string, opts: RunCommandOptions) => {
-      const code = await runCommand(scenarioArg, opts);
-      // Exit now: supabase-js's realtime disconnect leaves a 10 s wall-clock timer behind, and nothing
-      // is left to do once the reports are written.
-      process.stdout.write('', () => process.exit(code));
+      // Nothing is left running once the reports are written, so the process ends by itself.
+      process.exitCode = await runCommand(scenarioArg, opts);
     });
 }
 
@@ -90,6 +100,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   let users: number | undefined;
   let seed: number | undefined;
   let tolerance: number;
+  let workers: number | undefined;
   let baseline: ReturnType<typeof parseReport> | undefined;
   try {
     scenario = loadScenario(scenarioArg);
@@ -101,6 +112,11 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     if (opts.mode !== 'inprocess' && opts.mode !== 'http') {
       throw new InputError(`--mode expects "inprocess" or "http", got "${opts.mode}"`);
     }
+    const transport = opts.transport ?? 'direct';
+    if (transport !== 'direct' && transport !== 'msw') {
+      throw new InputError(`--transport expects "direct" or "msw", got "${opts.transport}"`);
+    }
+    workers = positiveInt('workers', opts.workers);
     if (opts.baseline) {
       let text: string;
       try {
@@ -133,27 +149,34 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   process.on('SIGINT', onSigint);
 
   const total = users ?? scenario.users;
+  const mode = opts.mode as 'inprocess' | 'http';
+  const shards = planWorkers(scenario, total, mode, workers);
   const progress = createProgress(opts.progress, total);
   process.stderr.write(
-    `Running ${scenario.name}: ${total} families, ${formatDuration(scenario.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}\n`,
+    `Running ${scenario.name}: ${total} families, ${formatDuration(scenario.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}\n`,
   );
   try {
-    const result = await runScenario(
-      scenario,
-      stackFactory(opts.mode as 'inprocess' | 'http', {
-        appUrl: opts.appUrl ?? process.env.DREAMFLOW_APP_URL,
-        klaviyoUrl: opts.klaviyoUrl ?? process.env.KLAVIYO_BASE_URL,
-        supabaseUrl: opts.supabaseUrl ?? process.env.SUPABASE_URL,
-      }),
-      {
-        users,
-        seed,
-        faults: opts.faults,
-        signal: controller.signal,
-        onProgress: progress.update,
-        exportDataDir: opts.exportData ? join(resolve(opts.out), 'data') : undefined,
-      },
-    );
+    const runOptions = {
+      users,
+      seed,
+      faults: opts.faults,
+      signal: controller.signal,
+      onProgress: progress.update,
+      exportDataDir: opts.exportData ? join(resolve(opts.out), 'data') : undefined,
+      transport: opts.transport as 'direct' | 'msw' | undefined,
+    };
+    const result =
+      shards > 1
+        ? await runScenarioSharded(scenario, { ...runOptions, workers: shards })
+        : await runScenario(
+            scenario,
+            stackFactory(mode, {
+              appUrl: opts.appUrl ?? process.env.DREAMFLOW_APP_URL,
+              klaviyoUrl: opts.klaviyoUrl ?? process.env.KLAVIYO_BASE_URL,
+              supabaseUrl: opts.supabaseUrl ?? process.env.SUPABASE_URL,
+            }),
+            runOptions,
+          );
     progress.stop();
     const report = buildReport(result, packageVersion());
     if (baseline)

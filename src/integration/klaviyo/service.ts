@@ -10,6 +10,7 @@
  * identify the profile by email + external_id, never by Klaviyo id.
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
+import type { AxiosAdapter } from 'axios';
 import type { Clock } from '../../lib/clock.ts';
 import type { Rng } from '../../lib/prng.ts';
 import { type Cache, cacheKeys } from '../cache.ts';
@@ -54,6 +55,8 @@ export interface KlaviyoServiceOptions {
   requestTimeoutMs?: number;
   /** Injected APIs (tests); default: the official SDK pointed at `baseUrl`. */
   apis?: KlaviyoApis;
+  /** axios adapter for the SDK's requests (the harness's direct in-process transport); default HTTP. */
+  adapter?: AxiosAdapter;
 }
 
 export type DeliveryResult =
@@ -121,7 +124,9 @@ export class KlaviyoService {
     this.logger = options.logger ?? consoleLogger;
     this.baseUrl = (options.baseUrl ?? 'https://a.klaviyo.com').replace(/\/+$/, '');
     if (options.apiKey)
-      this.apis = options.apis ?? createKlaviyoApis(options.apiKey, this.baseUrl, options.requestTimeoutMs);
+      this.apis =
+        options.apis ??
+        createKlaviyoApis(options.apiKey, this.baseUrl, options.requestTimeoutMs, options.adapter);
   }
 
   get enabled(): boolean {

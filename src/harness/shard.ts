@@ -1,0 +1,144 @@
+/**
+ * Sharded runs: the scenario's families split across worker threads, each with its own mocks, virtual
+ * clock and integration stack, then merged (HDR histograms add exactly, counters sum, fault sequences
+ * concatenate in shard order) into one RunResult, as if one process had run them.
+ *
+ * Determinism: family i is seeded by its index (persona, journey choices), never by its shard, and goes
+ * to shard `i % N`; shard 0's stack keeps the run's seed, the others derive theirs (shardSeed). So the
+ * same seed and the same worker count give the same journeys, events, fault sequence and conservation
+ * figures. A different worker count gives the same families making the same choices, but each shard is
+ * its own Klaviyo account and Supabase project: fault draws (in arrival order per mock), rate-limit
+ * buckets, the circuit breaker and the cache are per shard, and the scenario's concurrency is split
+ * across shards, so counts can move slightly between N = 1 and N = 2. Use `--workers 1` for figures
+ * that depend on one account-wide rate limit (rate-limit-storm), or to compare with an unsharded run.
+ *
+ * Known limitations: in-process mode only (an HTTP run drives shared servers); `--export-data` writes
+ * one directory per shard.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  finishRun,
+  type Progress,
+  type ResolvedRun,
+  type RunOptions,
+  type RunResult,
+  resolveRun,
+  type ShardOutcome,
+  type ShardSpec,
+} from './runner.ts';
+import type { Scenario } from './scenario-schema.ts';
+
+/** Below this many families a worker's start-up (≈1 s: loading the SDKs and mocks) is not worth it. */
+export const SHARD_THRESHOLD_USERS = 500;
+
+/** What a shard worker is started with (structured-clone safe). */
+export interface ShardJob {
+  scenario: Scenario;
+  run: ResolvedRun;
+  shard: ShardSpec;
+  transport?: 'direct' | 'msw';
+  flushDeadlineMs?: number;
+  exportDataDir?: string;
+}
+
+export type ShardMessage =
+  | { type: 'progress'; progress: Progress }
+  | { type: 'done'; outcome: ShardOutcome }
+  | { type: 'error'; message: string; field?: string };
+
+/**
+ * How many worker threads a run uses: the request if given, else both cores (at most 2) for in-process
+ * runs of SHARD_THRESHOLD_USERS families or more, else 1. Never more than the families or the
+ * scenario's concurrency (each shard needs at least one concurrent journey).
+ */
+export function planWorkers(
+  scenario: Scenario,
+  users: number,
+  mode: 'inprocess' | 'http',
+  requested?: number,
+): number {
+  if (mode === 'http') return 1;
+  const wanted = requested ?? (users >= SHARD_THRESHOLD_USERS ? Math.min(2, availableParallelism()) : 1);
+  return Math.max(1, Math.min(wanted, users, scenario.concurrency ?? users));
+}
+
+const WORKER_ENTRY = new URL('./shard-worker.mjs', import.meta.url);
+
+/** Run a scenario in-process across `workers` worker threads and merge the shards. */
+export async function runScenarioSharded(
+  scenario: Scenario,
+  options: RunOptions & { workers: number },
+): Promise<RunResult> {
+  const run = resolveRun(scenario, options);
+  const count = Math.max(1, Math.floor(options.workers));
+  const signal = options.signal;
+  const progress: Progress[] = Array.from({ length: count }, (_, index) => ({
+    done: 0,
+    total: Math.ceil((run.users - index) / count),
+    simulatedMs: 0,
+    failed: 0,
+  }));
+  const report = () => {
+    options.onProgress?.({
+      done: progress.reduce((s, p) => s + p.done, 0),
+      total: run.users,
+      simulatedMs: Math.min(...progress.map((p) => p.simulatedMs)),
+      failed: progress.reduce((s, p) => s + p.failed, 0),
+    });
+  };
+
+  const workers: Worker[] = [];
+  const stopAll = () => {
+    for (const w of workers) w.postMessage({ type: 'abort' });
+  };
+  signal?.addEventListener('abort', stopAll, { once: true });
+  try {
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, (_, index) => {
+        const job: ShardJob = {
+          scenario,
+          run,
+          shard: { index, count },
+          transport: options.transport,
+          flushDeadlineMs: options.flushDeadlineMs,
+          exportDataDir: options.exportDataDir,
+        };
+        return new Promise<ShardOutcome>((resolve, reject) => {
+          const worker = new Worker(WORKER_ENTRY, { workerData: job });
+          workers.push(worker);
+          let settled = false;
+          worker.on('message', (msg: ShardMessage) => {
+            if (msg.type === 'progress') {
+              progress[index] = msg.progress;
+              report();
+            } else if (msg.type === 'done') {
+              settled = true;
+              resolve(msg.outcome);
+            } else {
+              settled = true;
+              const err = new Error(msg.message) as Error & { field?: string };
+              if (msg.field) err.field = msg.field;
+              // One shard failing makes the merged figures meaningless: stop the others.
+              stopAll();
+              reject(err);
+            }
+          });
+          worker.on('error', (err) => {
+            settled = true;
+            stopAll();
+            reject(err);
+          });
+          worker.on('exit', (code) => {
+            if (!settled)
+              reject(new Error(`shard ${index} worker exited with code ${code} before reporting`));
+          });
+        });
+      }),
+    );
+    return finishRun(scenario, run, outcomes, signal?.aborted ?? false);
+  } finally {
+    signal?.removeEventListener('abort', stopAll);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
