@@ -19,6 +19,9 @@
  * - Event writes are synchronous: an accepted event is readable at once (Klaviyo is eventually consistent).
  * - Event dedup without `unique_id` keys on the second, as Klaviyo documents: one event per profile,
  *   metric and second.
+ * - An event's `uuid` is derived from its id (stable, unique), not an independent identifier.
+ * - In memory (no `--db`), SQLite caps the store at 1 GB (about 3M events with small properties); writes
+ *   beyond that answer 500 `store_full`. Use `--db FILE` for more.
  */
 
 import { createHash } from 'node:crypto';
@@ -192,6 +195,14 @@ export class KlaviyoCore implements MockCore {
           meta: err.extra.meta,
           headers: { ...rateHeaders, ...err.extra.headers },
         });
+      }
+      if ((err as { code?: string }).code === 'SQLITE_FULL') {
+        return this.error(
+          500,
+          'store_full',
+          'The mock store is full (an in-memory store holds at most 1 GB). Restart the mock with --db FILE to keep more data.',
+          { headers: rateHeaders },
+        );
       }
       throw err;
     }

@@ -38,7 +38,6 @@ function event(account: string, i: number, metric: string, profile: number, date
     datetime,
     value: (i % 5) + 0.5,
     dedup: `u:${i}`,
-    uuid: `uuid-${i}`,
     properties: JSON.stringify({ theme }),
   };
 }

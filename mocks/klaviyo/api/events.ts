@@ -8,6 +8,7 @@
  * event per profile, metric and second is kept (exactly as Klaviyo documents it).
  */
 import { z } from 'zod';
+import { eventUuid } from '../ids.ts';
 import { invalidBody, notFound } from '../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseDatetime, parseFilter } from '../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../jsonapi/pagination.ts';
@@ -116,7 +117,6 @@ function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): vo
     datetime: time,
     value: a.value ?? null,
     dedup: a.unique_id ? `u:${a.unique_id}` : `t:${time / 1000}`,
-    uuid: ctx.ids.uuid(),
     properties: JSON.stringify(a.unique_id ? { ...a.properties, $event_id: a.unique_id } : a.properties),
   });
   if (inserted) ctx.store.touchLastEvent(profile.seq, time);
@@ -218,7 +218,7 @@ function eventResource(ctx: Ctx, row: EventRow, v: EventView): ResourceObject {
         timestamp: row.datetime / 1000,
         event_properties: props,
         datetime: isoTime(row.datetime),
-        uuid: row.uuid,
+        uuid: eventUuid(row.id),
       },
       v.fields,
     ),

@@ -94,7 +94,6 @@ for (let lo = 0; lo < EVENTS; lo += CHUNK) {
         datetime: START + Math.floor(((i * 104729) % (DAYS * DAY)) / 1000) * 1000,
         value: (i % 7) + 1,
         dedup: `u:evt-${i}`,
-        uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
         properties: `{"theme":"${THEMES[i % THEMES.length]}","num_scenes":${(i % 6) + 3}}`,
       });
     }
