@@ -30,8 +30,8 @@ export interface BenchOptions {
 const BUDGET_MS: Record<SuiteName, { full: number; quick: number }> = {
   micro: { full: 100_000, quick: 25_000 },
   http: { full: 170_000, quick: 30_000 },
-  inprocess: { full: 80_000, quick: 25_000 },
-  harness: { full: 170_000, quick: 35_000 },
+  inprocess: { full: 100_000, quick: 25_000 },
+  harness: { full: 150_000, quick: 35_000 },
 };
 
 async function loadSuite(name: SuiteName): Promise<Suite> {

@@ -8,7 +8,7 @@
  * Usage: big-store.ts <profiles> <events> <aggregateRepeats>
  */
 import { performance } from 'node:perf_hooks';
-import { serveParent } from '../lib/child.ts';
+import { exitWithParent, serveParent } from '../lib/child.ts';
 import { importOptional } from '../lib/optional.ts';
 
 interface StoreLike {
@@ -33,6 +33,7 @@ const METRICS = [
 const THEMES = ['space', 'dragons', 'ocean', 'forest', 'dinosaurs', 'princesses'];
 
 async function main(): Promise<void> {
+  exitWithParent();
   const profiles = Math.min(Number(process.argv[2] ?? 100_000), 1_000_000);
   const events = Math.min(Number(process.argv[3] ?? 1_000_000), 5_000_000);
   const repeats = Math.min(Math.max(1, Number(process.argv[4] ?? 10)), 100);

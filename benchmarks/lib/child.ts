@@ -135,3 +135,8 @@ export function serveParent(handlers: Record<string, (msg: Record<string, unknow
     }
   });
 }
+
+/** Exit as soon as the parent goes away (even mid-measurement), so no child outlives a killed run. */
+export function exitWithParent(): void {
+  process.once('disconnect', () => process.exit(0));
+}

@@ -9,7 +9,7 @@
  */
 import { rmSync } from 'node:fs';
 import { createMockRequest } from '../../mocks/shared/http.ts';
-import { serveParent } from '../lib/child.ts';
+import { exitWithParent, serveParent } from '../lib/child.ts';
 import { profileImportBody, SDK_HEADERS } from '../lib/bodies.ts';
 import { importOptional } from '../lib/optional.ts';
 import { createBareExpressApp, startBareNode } from './baselines.ts';
@@ -41,6 +41,7 @@ async function start(kind: Kind, dbFile?: string): Promise<Running> {
 }
 
 async function main(): Promise<void> {
+  exitWithParent();
   const kind = process.argv[2] as Kind;
   const dbFile = process.argv[3];
   let running: Running;
