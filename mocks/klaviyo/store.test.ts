@@ -97,6 +97,11 @@ describe('KlaviyoStore', () => {
     expect(() => store.insertEvent(event('a', 3, 'MA', 99, T0, 'x'))).toThrow(
       /does not exist in this account/,
     );
+    // last_event_date is the latest event, whatever order events arrive in; null with no events.
+    store.insertEvent(event('a', 4, 'MB', 1, T0 + 5000, 'x'));
+    store.insertEvent(event('a', 5, 'MA', 1, T0 + 2000, 'x'));
+    expect(store.profileById('a', 'Pa1')?.last_event_date).toBe(T0 + 5000);
+    expect(store.profileById('a', 'Pa0')?.last_event_date).toBeNull();
   });
 
   it('counts, sums and counts distinct profiles per bucket and property exactly', () => {

@@ -34,6 +34,7 @@ export interface ProfileRow {
   properties: string;
   created: number;
   updated: number;
+  /** Read-only: the latest event's datetime, computed on read (see PROFILE_COLUMNS); ignored on writes. */
   last_event_date: number | null;
 }
 
@@ -93,7 +94,7 @@ export interface AggregateRow {
 }
 
 /** Bumped whenever a table or index changes shape; a file written under another version is refused. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,8 +110,7 @@ CREATE TABLE IF NOT EXISTS profiles (
   attrs TEXT NOT NULL,
   properties TEXT NOT NULL,
   created INTEGER NOT NULL,
-  updated INTEGER NOT NULL,
-  last_event_date INTEGER
+  updated INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS profiles_id ON profiles(account, id);
 CREATE INDEX IF NOT EXISTS profiles_email ON profiles(account, email);
@@ -149,6 +149,13 @@ CREATE INDEX IF NOT EXISTS events_time ON events(account, datetime);
 CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
 `;
 
+/**
+ * Profile columns as the API layer reads them. `last_event_date` is one seek on events_profile_time
+ * rather than a stored column, so create-event does not pay an UPDATE of the profile per event.
+ */
+const PROFILE_COLUMNS =
+  'profiles.*, (SELECT MAX(events.datetime) FROM events WHERE events.profile = profiles.seq) AS last_event_date';
+
 /** Event columns as the API layer reads them: the profile's id joined back from its seq. */
 const EVENT_COLUMNS =
   'events.*, (SELECT profiles.id FROM profiles WHERE profiles.seq = events.profile) AS profile_id';
@@ -177,7 +184,6 @@ export class KlaviyoStore {
     profileByExternal: Database.Statement;
     insertProfile: Database.Statement;
     updateProfile: Database.Statement;
-    touchLastEvent: Database.Statement;
     metricById: Database.Statement;
     metricByName: Database.Statement;
     insertMetric: Database.Statement;
@@ -219,20 +225,23 @@ export class KlaviyoStore {
       insertAccount: db.prepare('INSERT INTO accounts (label) VALUES (?)'),
       profileSeq: db.prepare('SELECT seq FROM profiles WHERE account = ? AND id = ?').pluck(),
       maxProfileSeq: db.prepare('SELECT MAX(seq) FROM profiles').pluck(),
-      profileById: db.prepare('SELECT * FROM profiles WHERE account = ? AND id = ?'),
-      profileByEmail: db.prepare('SELECT * FROM profiles WHERE account = ? AND email = ? LIMIT 1'),
-      profileByPhone: db.prepare('SELECT * FROM profiles WHERE account = ? AND phone_number = ? LIMIT 1'),
-      profileByExternal: db.prepare('SELECT * FROM profiles WHERE account = ? AND external_id = ? LIMIT 1'),
+      profileById: db.prepare(`SELECT ${PROFILE_COLUMNS} FROM profiles WHERE account = ? AND id = ?`),
+      profileByEmail: db.prepare(
+        `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE account = ? AND email = ? LIMIT 1`,
+      ),
+      profileByPhone: db.prepare(
+        `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE account = ? AND phone_number = ? LIMIT 1`,
+      ),
+      profileByExternal: db.prepare(
+        `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE account = ? AND external_id = ? LIMIT 1`,
+      ),
       insertProfile: db.prepare(
-        `INSERT INTO profiles (account, id, email, phone_number, external_id, attrs, properties, created, updated, last_event_date)
-         VALUES (@account, @id, @email, @phone_number, @external_id, @attrs, @properties, @created, @updated, @last_event_date)`,
+        `INSERT INTO profiles (account, id, email, phone_number, external_id, attrs, properties, created, updated)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       updateProfile: db.prepare(
-        `UPDATE profiles SET email = @email, phone_number = @phone_number, external_id = @external_id, attrs = @attrs,
-         properties = @properties, updated = @updated, last_event_date = @last_event_date WHERE seq = @seq`,
-      ),
-      touchLastEvent: db.prepare(
-        'UPDATE profiles SET last_event_date = ? WHERE seq = ? AND (last_event_date IS NULL OR last_event_date < ?)',
+        `UPDATE profiles SET email = ?, phone_number = ?, external_id = ?, attrs = ?, properties = ?, updated = ?
+         WHERE seq = ?`,
       ),
       metricById: db.prepare('SELECT * FROM metrics WHERE account = ? AND id = ?'),
       metricByName: db.prepare('SELECT * FROM metrics WHERE account = ? AND name = ?'),
@@ -296,25 +305,30 @@ export class KlaviyoStore {
   }
 
   insertProfile(row: Omit<ProfileRow, 'seq'>): ProfileRow {
-    const info = this.s.insertProfile.run({ ...row, account: this.acct(row.account, true) });
-    return { ...row, seq: Number(info.lastInsertRowid) };
+    const info = this.s.insertProfile.run(
+      this.acct(row.account, true),
+      row.id,
+      row.email,
+      row.phone_number,
+      row.external_id,
+      row.attrs,
+      row.properties,
+      row.created,
+      row.updated,
+    );
+    return { ...row, seq: Number(info.lastInsertRowid), last_event_date: null };
   }
 
   updateProfile(row: ProfileRow): void {
-    this.s.updateProfile.run({
-      seq: row.seq,
-      email: row.email,
-      phone_number: row.phone_number,
-      external_id: row.external_id,
-      attrs: row.attrs,
-      properties: row.properties,
-      updated: row.updated,
-      last_event_date: row.last_event_date,
-    });
-  }
-
-  touchLastEvent(seq: number, datetime: number): void {
-    this.s.touchLastEvent.run(datetime, seq, datetime);
+    this.s.updateProfile.run(
+      row.email,
+      row.phone_number,
+      row.external_id,
+      row.attrs,
+      row.properties,
+      row.updated,
+      row.seq,
+    );
   }
 
   // --- metrics --------------------------------------------------------------------------------
@@ -407,7 +421,7 @@ export class KlaviyoStore {
       }
     }
     const dir = readDesc ? 'DESC' : 'ASC';
-    const columns = q.table === 'events' ? EVENT_COLUMNS : '*';
+    const columns = q.table === 'events' ? EVENT_COLUMNS : q.table === 'profiles' ? PROFILE_COLUMNS : '*';
     const sql = `SELECT ${columns}, ${q.sortExpr} AS _k FROM ${q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, seq ${dir} LIMIT ?`;
     params.push(q.limit + 1);
     return { sql, params, backward };
@@ -416,7 +430,8 @@ export class KlaviyoStore {
   /** Rows by id for `include` (one query per type per page). */
   byIds<T>(table: 'profiles' | 'metrics', account: string, ids: string[]): T[] {
     if (ids.length === 0) return [];
-    const sql = `SELECT * FROM ${table} WHERE account = ? AND id IN (${ids.map(() => '?').join(',')})`;
+    const columns = table === 'profiles' ? PROFILE_COLUMNS : '*';
+    const sql = `SELECT ${columns} FROM ${table} WHERE account = ? AND id IN (${ids.map(() => '?').join(',')})`;
     return this.statement(sql).all(this.acct(account), ...ids) as T[];
   }
 

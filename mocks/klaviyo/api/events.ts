@@ -108,7 +108,7 @@ function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): vo
     a.metric.data.attributes.name,
     a.metric.data.attributes.service ?? 'api',
   );
-  const inserted = ctx.store.insertEvent({
+  ctx.store.insertEvent({
     account: ctx.account,
     id: ctx.ids.ulid(),
     metric_id: metricId,
@@ -119,10 +119,6 @@ function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): vo
     dedup: a.unique_id ? `u:${a.unique_id}` : `t:${time / 1000}`,
     properties: JSON.stringify(a.unique_id ? { ...a.properties, $event_id: a.unique_id } : a.properties),
   });
-  // Skip the UPDATE when the row already shows a later event (backfills, out-of-order batches).
-  if (inserted && (profile.last_event_date === null || profile.last_event_date < time)) {
-    ctx.store.touchLastEvent(profile.seq, time);
-  }
 }
 
 /** Find the event's profile, or create it; fill in attributes it did not have yet. */
