@@ -14,7 +14,7 @@ import { importOptional } from '../lib/optional.ts';
 interface StoreLike {
   db: { pragma(source: string, options?: { simple: boolean }): unknown };
   transaction<T>(fn: () => T): T;
-  insertProfile(row: Record<string, unknown>): unknown;
+  insertProfile(row: Record<string, unknown>): { seq: number };
   insertMetric(row: Record<string, unknown>): unknown;
   insertEvent(row: Record<string, unknown>): boolean;
   aggregate(account: string, metricId: string, buckets: [number, number][], by: string[], wantUnique: boolean): unknown[];
@@ -43,11 +43,13 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const CHUNK = 20_000;
+  // profiles.seq by index: passed as `profile_seq` on the events so the bulk path skips the id lookup.
+  const seqs = new Int32Array(profiles);
   // Profiles: attrs/properties JSON as the profile-import endpoint stores them.
   for (let lo = 0; lo < profiles; lo += CHUNK) {
     store.transaction(() => {
       for (let i = lo; i < Math.min(profiles, lo + CHUNK); i++) {
-        store.insertProfile({
+        seqs[i] = store.insertProfile({
           account: ACCOUNT,
           id: `01PROF${String(i).padStart(20, '0')}`,
           email: `parent.${i}@bench.dreamflow.test`,
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
           created: START,
           updated: START,
           last_event_date: null,
-        });
+        }).seq;
       }
     });
   }
@@ -79,10 +81,10 @@ async function main(): Promise<void> {
           id: `01EVT${String(i).padStart(21, '0')}`,
           metric_id: metric.id,
           profile_id: `01PROF${String(profile).padStart(20, '0')}`,
+          profile_seq: seqs[profile],
           datetime,
           value: (i % 7) + 1,
           dedup: `u:evt-${i}`,
-          uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
           properties: `{"theme":"${THEMES[i % THEMES.length]}","num_scenes":${(i % 6) + 3}}`,
         });
       }

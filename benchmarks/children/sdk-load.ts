@@ -18,6 +18,7 @@ import { ApiKeySession, EventsApi, ProfilesApi } from 'klaviyo-api';
 import { exitWithParent, serveParent } from '../lib/child.ts';
 import { BENCH_API_KEY } from '../lib/bodies.ts';
 import { importOptional } from '../lib/optional.ts';
+import { startProfiling } from '../lib/profiler.ts';
 import { answer } from '../servers/baselines.ts';
 
 type Op = 'create-event' | 'profile-import' | 'get-profiles';
@@ -135,7 +136,11 @@ async function main(): Promise<void> {
     }
     if (mode === 'msw-mock') {
       await run(mockServer, warm);
+      // BENCH_PROFILE_FILE: profile only the measured phase (not start-up) and write it there.
+      const profileFile = process.env.BENCH_PROFILE_FILE;
+      const stop = profileFile ? await startProfiling() : null;
       out.mock = await run(mockServer, seconds);
+      if (stop && profileFile) out.profile = await stop(profileFile);
     } else {
       // Warm all up, then measure in ABCCBA order so linear drift (JIT, a neighbour's load) cancels out
       // of the ratios.

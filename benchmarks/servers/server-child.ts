@@ -12,6 +12,7 @@ import { createMockRequest } from '../../mocks/shared/http.ts';
 import { exitWithParent, serveParent } from '../lib/child.ts';
 import { profileImportBody, SDK_HEADERS } from '../lib/bodies.ts';
 import { importOptional } from '../lib/optional.ts';
+import { startProfiling } from '../lib/profiler.ts';
 import { createBareExpressApp, startBareNode } from './baselines.ts';
 
 type Kind = 'klaviyo-mem' | 'klaviyo-file' | 'express' | 'node-http';
@@ -51,8 +52,20 @@ async function main(): Promise<void> {
     process.send?.({ error: `could not start ${kind}: ${(err as Error).message}` });
     return;
   }
+  let stopProfile: ((file: string) => Promise<string>) | null = null;
   serveParent(
     {
+      // Profile only the load phase the parent brackets with these two commands.
+      async 'profile-start'() {
+        stopProfile = await startProfiling();
+        return {};
+      },
+      async 'profile-stop'(msg) {
+        if (!stopProfile) throw new Error('profile-stop without profile-start');
+        const file = await stopProfile(String(msg.file));
+        stopProfile = null;
+        return { file };
+      },
       // Fill the store through the same pipeline the HTTP adapter uses (no sockets: seeding is set-up, not the measurement).
       async seed(msg) {
         const count = Number(msg.count ?? 0);

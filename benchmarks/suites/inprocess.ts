@@ -5,7 +5,7 @@
  *  - over real HTTP to the mock vs. to bare node:http (server in its own child, SDK in another).
  * Then a `--cpu-prof` run of the msw + mock case says where an in-process call's time goes.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Child, startChild } from '../lib/child.ts';
 import { describeHotPath, summariseProfile } from '../lib/cpuprofile.ts';
@@ -23,8 +23,8 @@ interface Drive {
   callsPerSec: number;
 }
 
-async function runLoad(args: string[], execArgv: string[] = []): Promise<Record<string, Drive>> {
-  const child = await startChild<Record<string, Drive>>(LOAD, args, { readyTimeoutMs: 120_000, execArgv });
+async function runLoad(args: string[], env: Record<string, string> = {}): Promise<Record<string, Drive>> {
+  const child = await startChild<Record<string, Drive>>(LOAD, args, { readyTimeoutMs: 120_000, env });
   await child.stop(10_000);
   return child.ready;
 }
@@ -92,14 +92,12 @@ export const inprocessSuite: Suite = async (ctx) => {
 
   // Where does an in-process call's time go? One --cpu-prof run of the msw + mock case.
   if (!ctx.quick && Date.now() < ctx.deadline) {
-    ctx.log('  inprocess: --cpu-prof of SDK → msw → mock');
+    ctx.log('  inprocess: CPU profile of SDK → msw → mock (measured phase only)');
     try {
-      const before = new Set(readdirSync(ctx.outDir));
-      await runLoad(['msw-mock', 'create-event', '4', String(CONCURRENCY)], ['--cpu-prof', `--cpu-prof-dir=${ctx.outDir}`]);
-      const fresh = readdirSync(ctx.outDir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f)).map((f) => path.join(ctx.outDir, f));
-      const main = fresh.sort((a, b) => statSync(b).size - statSync(a).size)[0];
-      for (const f of fresh) if (f !== main) rmSync(f, { force: true });
-      if (main) findings.push(`CPU profile of SDK → msw → mock create-event (${path.basename(main)}): ${describeHotPath(summariseProfile(main, 12), 8)}`);
+      mkdirSync(ctx.outDir, { recursive: true });
+      const file = path.resolve(ctx.outDir, `inprocess-msw-mock-${Date.now()}.cpuprofile`);
+      await runLoad(['msw-mock', 'create-event', '4', String(CONCURRENCY)], { BENCH_PROFILE_FILE: file });
+      findings.push(`CPU profile of SDK → msw → mock create-event (${path.basename(file)}): ${describeHotPath(summariseProfile(file, 12), 8)}`);
     } catch (err) {
       findings.push(`profiling failed: ${(err as Error).message}`);
     }

@@ -115,7 +115,6 @@ const GROUPS: Group[] = [
         datetime: now + i * 1000,
         value: 1,
         dedup,
-        uuid: `uuid-${i}`,
         properties: '{"theme":"space","num_scenes":5}',
       });
       store.insertEvent(event(0, 'u:dup'));
