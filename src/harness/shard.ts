@@ -24,6 +24,7 @@ import {
   type RunOptions,
   type RunResult,
   resolveRun,
+  runShard,
   type ShardOutcome,
   type ShardSpec,
 } from './runner.ts';
@@ -65,14 +66,22 @@ export function planWorkers(
 
 const WORKER_ENTRY = new URL('./shard-worker.mjs', import.meta.url);
 
-/** Run a scenario in-process across `workers` worker threads and merge the shards. */
-export async function runScenarioSharded(
-  scenario: Scenario,
-  options: RunOptions & { workers: number },
-): Promise<RunResult> {
+export interface ShardedRunOptions extends RunOptions {
+  /** Shards (threads) in all. */
+  workers: number;
+  /**
+   * Run shard 0 on this thread and only the others in worker threads (default true): one isolate less
+   * to start and to hold in memory (each loads both SDKs and both mocks). Tests turn it off to check
+   * that a shard in a worker thread gives what the same shard gives in-thread.
+   */
+  mainThreadShard?: boolean;
+}
+
+/** Run a scenario in-process across `workers` threads and merge the shards. */
+export async function runScenarioSharded(scenario: Scenario, options: ShardedRunOptions): Promise<RunResult> {
   const run = resolveRun(scenario, options);
   const count = Math.max(1, Math.floor(options.workers));
-  const signal = options.signal;
+  const inThread = options.mainThreadShard ?? true;
   const progress: Progress[] = Array.from({ length: count }, (_, index) => ({
     done: 0,
     total: Math.ceil((run.users - index) / count),
@@ -88,57 +97,91 @@ export async function runScenarioSharded(
     });
   };
 
+  const track = (index: number) => (p: Progress) => {
+    progress[index] = p;
+    report();
+  };
+
+  // One stop for every shard: Ctrl-C, or a shard failing (the merged figures would be meaningless).
+  const stop = new AbortController();
   const workers: Worker[] = [];
   const stopAll = () => {
+    if (!stop.signal.aborted) stop.abort(options.signal?.reason ?? new Error('stopped'));
     for (const w of workers) w.postMessage({ type: 'abort' });
   };
-  signal?.addEventListener('abort', stopAll, { once: true });
+  options.signal?.addEventListener('abort', stopAll, { once: true });
+  if (options.signal?.aborted) stopAll();
+  const job = (index: number): ShardJob => ({
+    scenario,
+    run,
+    shard: { index, count },
+    transport: options.transport,
+    flushDeadlineMs: options.flushDeadlineMs,
+    exportDataDir: options.exportDataDir,
+  });
   try {
-    const outcomes = await Promise.all(
-      Array.from({ length: count }, (_, index) => {
-        const job: ShardJob = {
-          scenario,
-          run,
-          shard: { index, count },
-          transport: options.transport,
-          flushDeadlineMs: options.flushDeadlineMs,
-          exportDataDir: options.exportDataDir,
-        };
-        return new Promise<ShardOutcome>((resolve, reject) => {
-          const worker = new Worker(WORKER_ENTRY, { workerData: job });
-          workers.push(worker);
-          let settled = false;
-          worker.on('message', (msg: ShardMessage) => {
-            if (msg.type === 'progress') {
-              progress[index] = msg.progress;
-              report();
-            } else if (msg.type === 'done') {
-              settled = true;
-              resolve(msg.outcome);
-            } else {
-              settled = true;
-              const err = new Error(msg.message) as Error & { field?: string };
-              if (msg.field) err.field = msg.field;
-              // One shard failing makes the merged figures meaningless: stop the others.
-              stopAll();
-              reject(err);
-            }
-          });
-          worker.on('error', (err) => {
-            settled = true;
+    // Workers first: they take a moment to load, which the in-thread shard overlaps.
+    const inWorkers = Array.from({ length: count }, (_, index) => index)
+      .filter((index) => !(inThread && index === 0))
+      .map((index) => startWorker(job(index), workers, track(index), stopAll));
+    const local = inThread
+      ? [
+          (async () => {
+            const { createInProcessStack } = await import('./stack-inprocess.ts');
+            const j = job(0);
+            return runShard(scenario, createInProcessStack, j.run, j.shard, {
+              ...options,
+              signal: stop.signal,
+              onProgress: track(0),
+            });
+          })().catch((err) => {
             stopAll();
-            reject(err);
-          });
-          worker.on('exit', (code) => {
-            if (!settled)
-              reject(new Error(`shard ${index} worker exited with code ${code} before reporting`));
-          });
-        });
-      }),
-    );
-    return finishRun(scenario, run, outcomes, signal?.aborted ?? false);
+            throw err;
+          }),
+        ]
+      : [];
+    const settled = await Promise.allSettled([...local, ...inWorkers]);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const outcomes = settled.map((r) => (r as PromiseFulfilledResult<ShardOutcome>).value);
+    return finishRun(scenario, run, outcomes, options.signal?.aborted ?? false);
   } finally {
-    signal?.removeEventListener('abort', stopAll);
+    options.signal?.removeEventListener('abort', stopAll);
     await Promise.all(workers.map((w) => w.terminate()));
   }
+}
+
+/** Start one shard in a worker thread; resolves with its outcome. */
+function startWorker(
+  job: ShardJob,
+  workers: Worker[],
+  onProgress: (p: Progress) => void,
+  stopAll: () => void,
+): Promise<ShardOutcome> {
+  return new Promise<ShardOutcome>((resolve, reject) => {
+    const worker = new Worker(WORKER_ENTRY, { workerData: job });
+    workers.push(worker);
+    let settled = false;
+    const fail = (err: Error) => {
+      settled = true;
+      stopAll();
+      reject(err);
+    };
+    worker.on('message', (msg: ShardMessage) => {
+      if (msg.type === 'progress') onProgress(msg.progress);
+      else if (msg.type === 'done') {
+        settled = true;
+        resolve(msg.outcome);
+      } else {
+        const err = new Error(msg.message) as Error & { field?: string };
+        if (msg.field) err.field = msg.field;
+        fail(err);
+      }
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!settled)
+        fail(new Error(`shard ${job.shard.index} worker exited with code ${code} before reporting`));
+    });
+  });
 }
