@@ -80,6 +80,12 @@ export function writeResponse(res: Response, out: MockResponse): void {
       }
     }
   }
+  if (!out.body) {
+    // An empty body with a length, not chunked encoding: what a real server (and bare Express) sends for 202/204.
+    res.writeHead(out.status, out.status === 204 ? out.headers : { ...out.headers, 'content-length': '0' });
+    res.end();
+    return;
+  }
   res.writeHead(out.status, out.headers);
-  res.end(out.body ?? undefined);
+  res.end(out.body);
 }
