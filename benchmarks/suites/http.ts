@@ -69,11 +69,15 @@ const SCENARIOS: Scenario[] = [
 
 export interface LoadFigures {
   reqPerSec: number;
+  /** All responses (2xx and others) in the measured phase. */
+  responses: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
   errors: number;
   statuses: string;
+  /** Server CPU (user + system) per response, µs. */
+  cpuUsPerReq?: number;
 }
 
 /** One autocannon run: unique body per request via setupRequest, bounded by duration. */
@@ -101,6 +105,7 @@ export async function load(url: string, scenario: Scenario, seconds: number, sal
   const total = result['2xx'] ?? 0;
   return {
     reqPerSec: total / Math.max(0.001, result.duration),
+    responses: total + (result.non2xx ?? 0),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -151,13 +156,16 @@ export const httpSuite: Suite = async (ctx) => {
         ctx.log(`  http ${scenario.name} → ${LABEL[kind]}`);
         try {
           await load(child.ready.url, scenario, warmS, salt++);
+          const cpu0 = await child.request<{ cpuUs: number }>({ cmd: 'cpu' });
           const f = await load(child.ready.url, scenario, measureS, salt++);
-          figures.set(`${scenario.name}/${kind}`, f);
+          const cpu1 = await child.request<{ cpuUs: number }>({ cmd: 'cpu' });
+          const cpuUsPerReq = (cpu1.cpuUs - cpu0.cpuUs) / Math.max(1, f.responses);
+          figures.set(`${scenario.name}/${kind}`, { ...f, cpuUsPerReq });
           const notes = f.non2xx > 0 || f.errors > 0 ? [`non-2xx ${f.non2xx}, socket errors ${f.errors} (${f.statuses})`] : undefined;
           cases.push({
             name: LABEL[kind],
             group: scenario.name,
-            metrics: { reqPerSec: f.reqPerSec, p50Ms: f.p50Ms, p99Ms: f.p99Ms, ...ratios(figures, scenario.name, kind) },
+            metrics: { reqPerSec: f.reqPerSec, p50Ms: f.p50Ms, p99Ms: f.p99Ms, serverCpuUsPerReq: cpuUsPerReq, ...ratios(figures, scenario.name, kind) },
             notes,
           });
         } catch (err) {
@@ -182,6 +190,8 @@ export const httpSuite: Suite = async (ctx) => {
   if (mockAvailable) {
     const ratio = ce && ex ? ce.reqPerSec / ex.reqPerSec : null;
     targets.push(target(`create-event throughput vs. bare Express (${CONNECTIONS} conns, in-memory)`, ratio, '>=', 0.75, 'x'));
+    const byCpu = ce?.cpuUsPerReq && ex?.cpuUsPerReq ? ex.cpuUsPerReq / ce.cpuUsPerReq : null;
+    targets.push(target('create-event server CPU per request, bare Express / mock (noise-robust form of the above)', byCpu, '>=', 0.75, 'x'));
     targets.push(target(`create-event p99 latency (${CONNECTIONS} conns, in-memory)`, ce?.p99Ms ?? null, '<=', 10, 'ms'));
     if (targets.some((t) => t.met === false) && !ctx.quick && Date.now() < ctx.deadline) {
       const hot = await profileMock(ctx.outDir, ctx.log).catch((err: Error) => `profiling failed: ${err.message}`);
@@ -201,6 +211,9 @@ function ratios(figures: Map<string, LoadFigures>, scenario: string, kind: Serve
   const out: Record<string, number> = {};
   if (me && ex && ex.reqPerSec > 0) out.xExpress = me.reqPerSec / ex.reqPerSec;
   if (me && nd && nd.reqPerSec > 0) out.xNodeHttp = me.reqPerSec / nd.reqPerSec;
+  // Express's CPU per request over the mock's: what the throughput ratio would be with a core each
+  // and no neighbours (less noisy than req/s on a shared machine).
+  if (me?.cpuUsPerReq && ex?.cpuUsPerReq) out.xExpressByCpu = ex.cpuUsPerReq / me.cpuUsPerReq;
   return out;
 }
 
