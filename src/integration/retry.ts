@@ -62,6 +62,20 @@ export interface FailureInfo {
   message: string;
 }
 
+/**
+ * A 2xx whose body is not the documented answer (a proxy's garbled page, a truncated body the SDK
+ * parsed into nothing). Retriable: the request may never have been processed, and `unique_id` makes a
+ * second try safe.
+ */
+export class UnexpectedResponseError extends Error {
+  constructor(
+    readonly status: number,
+    what: string,
+  ) {
+    super(`Klaviyo answered ${status} without ${what}; treating it as a failed attempt`);
+  }
+}
+
 /** Classify an error: axios errors (the Klaviyo SDK) and fetch-style errors carrying `status`. */
 export function describeFailure(err: unknown, now = Date.now()): FailureInfo {
   const e = err as {
@@ -73,6 +87,7 @@ export function describeFailure(err: unknown, now = Date.now()): FailureInfo {
     retryAfterMs?: number;
   };
   const message = e?.message ?? String(err);
+  if (err instanceof UnexpectedResponseError) return { status: err.status, retriable: true, message };
   if (e?.isAxiosError) {
     if (!e.response)
       return { retriable: true, message: `network error${e.code ? ` (${e.code})` : ''}: ${message}` };

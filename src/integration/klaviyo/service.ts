@@ -22,6 +22,7 @@ import {
   READ_RETRY_POLICY,
   type RetryPolicy,
   SEED_RETRY_POLICY,
+  UnexpectedResponseError,
   withRetry,
 } from '../retry.ts';
 import { EVENT, type EventJob, type KlaviyoJob, type ProfileJob, stripChildData } from './events.ts';
@@ -328,7 +329,10 @@ export class KlaviyoService {
           filter: `equals(external_id,${JSON.stringify(userId)})`,
           pageSize: 1,
         } as Parameters<ProfilesApi['getProfiles']>[0]);
-        const first = res.body?.data?.[0];
+        // No `data` array is a broken answer, not "no such profile" (which is `data: []`).
+        if (!Array.isArray(res.body?.data))
+          throw new UnexpectedResponseError(res.response.status, 'a `data` array');
+        const first = res.body.data[0];
         found = first ? ((first.attributes?.properties ?? {}) as ProfileMetrics) : null;
       },
       this.options.readRetryPolicy ?? READ_RETRY_POLICY,
@@ -424,7 +428,7 @@ export function profileInputFromRow(row: ProfileRow): ProfileInput {
 }
 
 async function sendEvent(apis: KlaviyoApis, job: EventJob): Promise<void> {
-  await apis.events.createEvent({
+  const { response } = await apis.events.createEvent({
     data: {
       type: 'event',
       attributes: {
@@ -441,10 +445,14 @@ async function sendEvent(apis: KlaviyoApis, job: EventJob): Promise<void> {
       },
     },
   } as Parameters<KlaviyoApis['events']['createEvent']>[0]);
+  // Klaviyo accepts an event with 202 and an empty body; the SDK returns any other 2xx as a success,
+  // including a 200 whose body it could not parse, so check it here.
+  if (response.status !== 202)
+    throw new UnexpectedResponseError(response.status, 'the 202 of an accepted event');
 }
 
 async function sendProfile(apis: KlaviyoApis, job: ProfileJob): Promise<void> {
-  await apis.profiles.createOrUpdateProfile({
+  const res = await apis.profiles.createOrUpdateProfile({
     data: {
       type: 'profile',
       attributes: {
@@ -455,4 +463,5 @@ async function sendProfile(apis: KlaviyoApis, job: ProfileJob): Promise<void> {
       },
     },
   } as Parameters<KlaviyoApis['profiles']['createOrUpdateProfile']>[0]);
+  if (!res.body?.data?.id) throw new UnexpectedResponseError(res.response.status, 'the upserted profile');
 }
