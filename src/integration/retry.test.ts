@@ -108,11 +108,13 @@ describe('withRetry on a virtual clock', () => {
     expect(s.at).toHaveLength(3);
   });
 
-  it('ends the call when Retry-After is longer than the policy allows', async () => {
+  it('ends the call as deferred (with the wait) when Retry-After is longer than the policy allows', async () => {
     const clock = new VirtualClock();
     const s = scripted(clock, [httpError(503, { 'retry-after': '3600' })]);
     const out = await withRetry(s.fn, { clock, rng: createRng(1) });
-    expect(out.ok === false && out.reason).toBe('exhausted');
+    expect(out.ok === false && out.reason).toBe('deferred');
+    expect(out.ok === false && out.failure.retryAfterMs).toBe(3_600_000);
+    expect(clock.now()).toBe(s.at[0]); // it did not sleep on it
     expect(s.at).toHaveLength(1);
   });
 

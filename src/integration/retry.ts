@@ -5,7 +5,8 @@
  *   `[1 - jitterRatio, 1 + jitterRatio]` (default ±20 %), so a fleet of clients that failed together
  *   does not retry together. With the defaults the waits are 0.8–1.2 s, then 1.6–2.4 s.
  * - **Retry-After** (seconds or an HTTP date) is honoured: the wait is never shorter than the server
- *   asked for (capped at `maxRetryAfterMs`; a longer demand ends the call, the outbox will try later).
+ *   asked for (capped at `maxRetryAfterMs`; a longer demand ends the call as `deferred`, and the outbox
+ *   tries again once that time has passed, without spending the job's budget).
  * - **Only transient failures retry**: 429, 5xx and network errors (an axios error without a response).
  *   Any other 4xx is the request's own fault and fails at once.
  * - Time comes from the injected Clock and randomness from the injected Rng: tests and the harness
@@ -164,6 +165,8 @@ export interface AttemptRecord {
   failure?: FailureInfo;
 }
 
+export type StopReason = 'exhausted' | 'non_retriable' | 'blocked' | 'deferred';
+
 export type RetryOutcome<T> =
   | { ok: true; value: T; attempts: AttemptRecord[]; waitedMs: number; realMs: number }
   | {
@@ -173,8 +176,11 @@ export type RetryOutcome<T> =
       attempts: AttemptRecord[];
       waitedMs: number;
       realMs: number;
-      /** Why we stopped: the policy ran out, the error was permanent, or `canAttempt` said no. */
-      reason: 'exhausted' | 'non_retriable' | 'blocked';
+      /**
+       * Why we stopped: the policy ran out, the error was permanent, `canAttempt` said no, or the server
+       * asked for a longer wait than `maxRetryAfterMs` (`failure.retryAfterMs` says how long).
+       */
+      reason: StopReason;
     };
 
 export interface RetryOptions {
@@ -211,7 +217,7 @@ export async function withRetry<T>(
       attempts.push({ durationMs: clock.now() - started, failure });
       options.onFailure?.(failure);
       const delay = delayBeforeRetry(policy, n, failure, rng);
-      const stop = (reason: 'exhausted' | 'non_retriable' | 'blocked') => ({
+      const stop = (reason: StopReason) => ({
         ok: false as const,
         error,
         failure,
@@ -223,7 +229,10 @@ export async function withRetry<T>(
       if (!failure.retriable) return stop('non_retriable');
       // Checked before "exhausted": a failure that tripped the breaker is an outage, not this call's fault.
       if (options.canAttempt && !options.canAttempt()) return stop('blocked');
-      if (delay === undefined) return stop('exhausted');
+      if (delay === undefined) {
+        const tooLong = n < policy.maxAttempts && (failure.retryAfterMs ?? 0) > policy.maxRetryAfterMs;
+        return stop(tooLong ? 'deferred' : 'exhausted');
+      }
       await clock.sleep(delay);
       waitedMs += delay;
       if (options.canAttempt && !options.canAttempt()) return stop('blocked');

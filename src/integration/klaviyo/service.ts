@@ -22,6 +22,7 @@ import {
   READ_RETRY_POLICY,
   type RetryPolicy,
   SEED_RETRY_POLICY,
+  type StopReason,
   UnexpectedResponseError,
   withRetry,
 } from '../retry.ts';
@@ -65,7 +66,7 @@ export type DeliveryResult =
   | {
       ok: false;
       attempts: number;
-      reason: 'exhausted' | 'non_retriable' | 'blocked' | 'disabled';
+      reason: StopReason | 'disabled';
       failure?: FailureInfo;
     };
 

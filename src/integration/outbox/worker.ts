@@ -6,6 +6,8 @@
  * - If the breaker is open (or opens while a job is retrying) the job goes back to the queue without
  *   using up its budget and waits; the worker sleeps on the Clock until the breaker allows a probe,
  *   so delivery resumes on its own when Klaviyo answers again.
+ * - A call that Klaviyo defers with a Retry-After longer than one call may wait is rescheduled for
+ *   then, budget untouched.
  * - A job that exhausts its retries while Klaviyo is otherwise healthy, or that Klaviyo rejects as
  *   invalid (4xx), goes to the dead-letter table; `replayDeadLetters()` (CLI: `outbox
  *   replay-dead-letters`) puts it back.
@@ -201,6 +203,9 @@ export class Outbox implements JobSink {
     } else if (result.reason === 'blocked' || result.reason === 'disabled') {
       // Klaviyo is down (the breaker opened): wait without spending the job's budget.
       this.store.reschedule(row.id, row.attempts, now, error);
+    } else if (result.reason === 'deferred') {
+      // Klaviyo said when to come back (a long Retry-After): throttling is not the job's fault.
+      this.store.reschedule(row.id, row.attempts, now + (result.failure?.retryAfterMs ?? 0), error);
     } else {
       const rounds = row.attempts + 1;
       if (rounds >= this.rounds) this.store.markDead(row.id, rounds, now, 'retries exhausted', error);
