@@ -18,8 +18,19 @@ export interface MockCore {
   handle(req: MockRequest): MockResponse | Promise<MockResponse>;
   /** Name the operation a request targets (an OpenAPI operation id for Klaviyo), for fault rules and the journal. */
   operationOf?(req: MockRequest): string | undefined;
-  /** Answer an error in the emulated API's own format (JSON:API for Klaviyo, PostgREST/GoTrue for Supabase). */
-  formatError(status: number, code: string, detail: string, headers?: Record<string, string>): HttpReply;
+  /**
+   * Answer an error in the emulated API's own format (JSON:API for Klaviyo, PostgREST/GoTrue for Supabase).
+   * Used for errors decided outside the core (injected faults, internal errors, unreadable bodies); `code`
+   * is then one of the fault layer's generic codes (`throttled`, `error`, `invalid`) unless a rule set its
+   * own, and `req`, when known, lets a core with several APIs pick the right one.
+   */
+  formatError(
+    status: number,
+    code: string,
+    detail: string,
+    headers?: Record<string, string>,
+    req?: MockRequest,
+  ): HttpReply;
   /** Drop all state (`POST /__admin/reset`). */
   reset(): void;
   /** Counts per resource (`GET /__admin/state`). */
@@ -114,13 +125,14 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
           o.code ?? defaultCode(o.status),
           o.detail ?? 'Injected fault.',
           headers,
+          req,
         );
       } else {
         try {
           res = await core.handle(req);
         } catch (err) {
           // A bug in a core must still answer in the API's own format, never crash the server.
-          res = core.formatError(500, 'error', `Internal mock error: ${(err as Error).message}`);
+          res = core.formatError(500, 'error', `Internal mock error: ${(err as Error).message}`, {}, req);
         }
       }
       const latencyMs = performance.now() - started;

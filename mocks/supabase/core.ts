@@ -26,6 +26,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse } from '../shared/http.ts';
 import { jsonReply } from '../shared/http.ts';
 import type { MockCore } from '../shared/service.ts';
+import { AuthError, authErrorReply } from './gotrue/errors.ts';
 import { authOperation, handleAuth } from './gotrue/handler.ts';
 import { AuthStore } from './gotrue/users.ts';
 import type { JwtClaims } from './jwt.ts';
@@ -62,6 +63,13 @@ const CORS: Record<string, string> = {
     'authorization, apikey, content-type, prefer, range, accept, accept-profile, content-profile, x-client-info, x-supabase-api-version, x-retry-count',
   'access-control-expose-headers':
     'content-range, content-location, location, preference-applied, x-supabase-api-version',
+};
+
+/** The fault layer's generic error codes, as GoTrue names the same failures. */
+const GOTRUE_CODES: Record<string, string> = {
+  throttled: 'over_request_rate_limit',
+  error: 'unexpected_failure',
+  invalid: 'validation_failed',
 };
 
 type Caller = { role: 'anon' | 'service_role' | 'authenticated' | string; claims: JwtClaims };
@@ -199,7 +207,18 @@ export class SupabaseCore implements MockCore {
     return result.ok ? String(result.claims.role ?? 'unknown') : 'invalid-key';
   }
 
-  formatError(status: number, code: string, detail: string, headers: Record<string, string> = {}): HttpReply {
+  formatError(
+    status: number,
+    code: string,
+    detail: string,
+    headers: Record<string, string> = {},
+    req?: MockRequest,
+  ): HttpReply {
+    if (req && this.areaOf(req)?.kind === 'auth') {
+      // auth-js reads GoTrue's body (error_code / msg), not PostgREST's, to fill error.code.
+      const reply = authErrorReply(req, new AuthError(status, GOTRUE_CODES[code] ?? code, detail));
+      return withCors({ ...reply, headers: { ...reply.headers, ...headers } });
+    }
     return withCors({
       status,
       headers: { 'content-type': 'application/json; charset=utf-8', ...headers },

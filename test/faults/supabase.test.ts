@@ -46,6 +46,27 @@ describe('faults on the fake Supabase (supabase-js)', () => {
     expect(journal.map((e) => e.fault)).toEqual(['error:500', null]);
   });
 
+  it('an injected error on /auth/v1 arrives in GoTrue\'s format, with an auth-js error code', async () => {
+    faults.replace({
+      rules: [
+        { match: { service: 'supabase', path: '/auth/v1/signup' }, errors: [{ status: 429, probability: 1 }] },
+        { match: { service: 'supabase', path: '/auth/v1/token' }, errors: [{ status: 500, probability: 1 }] },
+      ],
+    });
+    const signUp = await sb.auth.signUp({ email: 'fault@example.com', password: 'password123' });
+    expect(signUp.error).toMatchObject({ status: 429, code: 'over_request_rate_limit' });
+    // auth-js reports any 5xx as a retryable fetch error without reading it; the raw body is GoTrue's.
+    const raw = await fetch(`${server.url}/auth/v1/token?grant_type=password`, {
+      method: 'POST',
+      headers: { apikey: supabaseKeys().anon_key, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(raw.status).toBe(500);
+    const body = await raw.json();
+    expect(body).toMatchObject({ code: 500, error_code: 'unexpected_failure', msg: expect.any(String) });
+    expect(body).not.toHaveProperty('hint');
+  });
+
   it('a connection reset is an error result, not a crash', async () => {
     faults.replace({ profile: 'supabase-flaky' }); // exercise the shipped file, then force a reset
     faults.replace({
