@@ -22,8 +22,16 @@ describe('bench framework (quick, one tiny suite)', () => {
       log: () => {},
       suites: {
         tiny: async () => {
-          const cases = await runTasks('json', { 'JSON.stringify small object': () => JSON.stringify({ a: 1, b: [1, 2] }) }, true);
-          return { status: 'ok', cases, targets: [target('tiny ops/s', cases[0]!.metrics.opsPerSec, '>=', 1, 'ops/s')] };
+          const cases = await runTasks(
+            'json',
+            { 'JSON.stringify small object': () => JSON.stringify({ a: 1, b: [1, 2] }) },
+            true,
+          );
+          return {
+            status: 'ok',
+            cases,
+            targets: [target('tiny ops/s', cases[0]!.metrics.opsPerSec, '>=', 1, 'ops/s')],
+          };
         },
         missing: async () => {
           const { importOptional } = await import('./lib/optional.ts');
@@ -45,9 +53,15 @@ describe('bench framework (quick, one tiny suite)', () => {
     expect(tiny.status).toBe('ok');
     expect(tiny.cases[0]!.name).toBe('JSON.stringify small object');
     expect(tiny.cases[0]!.metrics).toEqual(
-      expect.objectContaining({ opsPerSec: expect.any(Number), meanUs: expect.any(Number), p99Us: expect.any(Number) }),
+      expect.objectContaining({
+        opsPerSec: expect.any(Number),
+        meanUs: expect.any(Number),
+        p99Us: expect.any(Number),
+      }),
     );
-    expect(tiny.targets[0]).toEqual(expect.objectContaining({ name: 'tiny ops/s', goal: '>= 1 ops/s', met: expect.any(Boolean) }));
+    expect(tiny.targets[0]).toEqual(
+      expect.objectContaining({ name: 'tiny ops/s', goal: '>= 1 ops/s', met: expect.any(Boolean) }),
+    );
 
     // A suite whose module has not landed is reported as skipped, not failed.
     const missing = json.suites.find((s) => s.suite === 'missing')!;

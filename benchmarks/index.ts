@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { describeMachine, loadAverage } from './lib/machine.ts';
 import { ModuleUnavailable } from './lib/optional.ts';
 import { type WrittenReport, writeReports } from './lib/report.ts';
-import { type BenchReport, type Suite, type SuiteName, type SuiteResult, SUITE_NAMES } from './lib/types.ts';
+import { type BenchReport, SUITE_NAMES, type Suite, type SuiteName, type SuiteResult } from './lib/types.ts';
 
 export type { BenchReport, SuiteResult } from './lib/types.ts';
 
@@ -47,7 +47,9 @@ async function loadSuite(name: SuiteName): Promise<Suite> {
   }
 }
 
-export async function runBench(options: BenchOptions = {}): Promise<{ report: BenchReport; files: WrittenReport }> {
+export async function runBench(
+  options: BenchOptions = {},
+): Promise<{ report: BenchReport; files: WrittenReport }> {
   const quick = options.quick ?? false;
   const outDir = options.outDir ?? 'reports/bench';
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -62,7 +64,13 @@ export async function runBench(options: BenchOptions = {}): Promise<{ report: Be
     log(`▶ ${name}${quick ? ' (quick)' : ''}`);
     try {
       const suite = options.suites?.[name] ?? (await loadSuite(name as SuiteName));
-      const out = await suite({ quick, outDir, cpuProfile: options.cpuProfile ?? false, log, deadline: Date.now() + budget });
+      const out = await suite({
+        quick,
+        outDir,
+        cpuProfile: options.cpuProfile ?? false,
+        log,
+        deadline: Date.now() + budget,
+      });
       suites.push({ suite: name, durationMs: performance.now() - s0, ...out });
     } catch (err) {
       const unavailable = err instanceof ModuleUnavailable;
@@ -76,7 +84,9 @@ export async function runBench(options: BenchOptions = {}): Promise<{ report: Be
       });
     }
     const last = suites[suites.length - 1]!;
-    log(`  ${name}: ${last.status}${last.reason ? ` (${last.reason.split('\n')[0]})` : ''} in ${(last.durationMs / 1000).toFixed(1)} s`);
+    log(
+      `  ${name}: ${last.status}${last.reason ? ` (${last.reason.split('\n')[0]})` : ''} in ${(last.durationMs / 1000).toFixed(1)} s`,
+    );
   }
   const report: BenchReport = {
     schema: 'dreamflow-sim/bench@1',

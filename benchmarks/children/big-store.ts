@@ -17,7 +17,13 @@ interface StoreLike {
   insertProfile(row: Record<string, unknown>): { seq: number };
   insertMetric(row: Record<string, unknown>): unknown;
   insertEvent(row: Record<string, unknown>): boolean;
-  aggregate(account: string, metricId: string, buckets: [number, number][], by: string[], wantUnique: boolean): unknown[];
+  aggregate(
+    account: string,
+    metricId: string,
+    buckets: [number, number][],
+    by: string[],
+    wantUnique: boolean,
+  ): unknown[];
   close(): void;
 }
 
@@ -37,7 +43,9 @@ async function main(): Promise<void> {
   const profiles = Math.min(Number(process.argv[2] ?? 100_000), 1_000_000);
   const events = Math.min(Number(process.argv[3] ?? 1_000_000), 5_000_000);
   const repeats = Math.min(Math.max(1, Number(process.argv[4] ?? 10)), 100);
-  const { KlaviyoStore } = await importOptional<{ KlaviyoStore: new (file?: string) => StoreLike }>('mocks/klaviyo/store.ts');
+  const { KlaviyoStore } = await importOptional<{ KlaviyoStore: new (file?: string) => StoreLike }>(
+    'mocks/klaviyo/store.ts',
+  );
   const store = new KlaviyoStore();
   const rssBefore = process.memoryUsage().rss;
 
@@ -66,7 +74,15 @@ async function main(): Promise<void> {
   }
   const tProfiles = performance.now();
   store.transaction(() => {
-    for (const m of METRICS) store.insertMetric({ account: ACCOUNT, id: m.id, name: m.name, service: 'api', created: START, updated: START });
+    for (const m of METRICS)
+      store.insertMetric({
+        account: ACCOUNT,
+        id: m.id,
+        name: m.name,
+        service: 'api',
+        created: START,
+        updated: START,
+      });
   });
   for (let lo = 0; lo < events; lo += CHUNK) {
     store.transaction(() => {
@@ -99,7 +115,10 @@ async function main(): Promise<void> {
 
   // The aggregate Dream Flow's dashboards ask for: count, sum_value and unique profiles per day over the
   // whole 30-day range for the busiest metric (800k of the 1M events).
-  const daily: [number, number][] = Array.from({ length: DAYS }, (_, d) => [START + d * DAY, START + (d + 1) * DAY]);
+  const daily: [number, number][] = Array.from({ length: DAYS }, (_, d) => [
+    START + d * DAY,
+    START + (d + 1) * DAY,
+  ]);
   const timings: number[] = [];
   let rows = 0;
   // CPU time next to wall time: on a shared machine the wall figure includes waiting for a core.

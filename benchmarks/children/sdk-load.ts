@@ -12,11 +12,11 @@
  * Usage: sdk-load.ts <mode> <op> <seconds> <concurrency> [url]
  */
 import { performance } from 'node:perf_hooks';
-import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
 import { ApiKeySession, EventsApi, ProfilesApi } from 'klaviyo-api';
-import { exitWithParent, serveParent } from '../lib/child.ts';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
 import { BENCH_API_KEY } from '../lib/bodies.ts';
+import { exitWithParent, serveParent } from '../lib/child.ts';
 import { importOptional } from '../lib/optional.ts';
 import { startProfiling } from '../lib/profiler.ts';
 import { answer } from '../servers/baselines.ts';
@@ -40,10 +40,24 @@ function makeCall(op: Op, basePath: string | undefined, salt: number): (n: numbe
           data: {
             type: 'event',
             attributes: {
-              properties: { theme: 'space', story_length: 1800, generation_time_seconds: 2.4, num_scenes: 5, user_mood: 'calm' },
+              properties: {
+                theme: 'space',
+                story_length: 1800,
+                generation_time_seconds: 2.4,
+                num_scenes: 5,
+                user_mood: 'calm',
+              },
               uniqueId: `sdk-${salt}-${n}`,
               metric: { data: { type: 'metric', attributes: { name: 'Story Generated' } } },
-              profile: { data: { type: 'profile', attributes: { email: `sdk.${salt}.${n}@bench.dreamflow.test`, externalId: `u-${salt}-${n}` } } },
+              profile: {
+                data: {
+                  type: 'profile',
+                  attributes: {
+                    email: `sdk.${salt}.${n}@bench.dreamflow.test`,
+                    externalId: `u-${salt}-${n}`,
+                  },
+                },
+              },
             },
           },
         } as never);
@@ -115,7 +129,10 @@ async function main(): Promise<void> {
           // nothing else separates the cost of that read from the mock's own work.
           if (readBody && request.method !== 'GET') await request.text();
           const out = answer(request.method, new URL(request.url).pathname, null);
-          return new HttpResponse(out.body, { status: out.status, headers: { 'content-type': 'application/vnd.api+json' } });
+          return new HttpResponse(out.body, {
+            status: out.status,
+            headers: { 'content-type': 'application/vnd.api+json' },
+          });
         }),
       );
     const noopServer = noop(false);

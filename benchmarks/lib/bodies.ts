@@ -89,7 +89,12 @@ const MARK = '\u0000N\u0000';
  * spliced in, so that autocannon's `setupRequest` costs a string join rather than a JSON.stringify
  * (on two cores the load generator's CPU is CPU the server does not get).
  */
-export function bodyFactory(build: (n: number | string, salt: number, variant: number) => string, salt: number): (n: number) => string {
-  const templates = Array.from({ length: 64 }, (_, v) => build(MARK, salt, v).split(JSON.stringify(MARK).slice(1, -1)));
+export function bodyFactory(
+  build: (n: number | string, salt: number, variant: number) => string,
+  salt: number,
+): (n: number) => string {
+  const templates = Array.from({ length: 64 }, (_, v) =>
+    build(MARK, salt, v).split(JSON.stringify(MARK).slice(1, -1)),
+  );
   return (n) => templates[n & 63]!.join(String(n));
 }

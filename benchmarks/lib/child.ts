@@ -26,7 +26,11 @@ export interface Child<Ready> {
 }
 
 /** Fork `relScript` (repo-relative TypeScript) and wait for its first IPC message. */
-export function startChild<Ready>(relScript: string, args: string[], options: ChildOptions = {}): Promise<Child<Ready>> {
+export function startChild<Ready>(
+  relScript: string,
+  args: string[],
+  options: ChildOptions = {},
+): Promise<Child<Ready>> {
   const script = path.join(ROOT, relScript);
   const proc = fork(script, args, {
     cwd: ROOT,
@@ -42,11 +46,19 @@ export function startChild<Ready>(relScript: string, args: string[], options: Ch
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killPid(proc);
-      reject(new Error(`${relScript} did not report ready within ${timeoutMs} ms. stderr: ${errText.slice(-2000)}`));
+      reject(
+        new Error(
+          `${relScript} did not report ready within ${timeoutMs} ms. stderr: ${errText.slice(-2000)}`,
+        ),
+      );
     }, timeoutMs);
     proc.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${relScript} exited (${code ?? signal}) before it was ready. stderr: ${errText.slice(-2000)}`));
+      reject(
+        new Error(
+          `${relScript} exited (${code ?? signal}) before it was ready. stderr: ${errText.slice(-2000)}`,
+        ),
+      );
     });
     proc.once('message', (msg: unknown) => {
       clearTimeout(timer);
@@ -113,7 +125,10 @@ function killPid(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
 }
 
 /** The helper the child side uses: answer `{cmd}` messages, exit on `{cmd:'exit'}` or parent loss. */
-export function serveParent(handlers: Record<string, (msg: Record<string, unknown>) => unknown>, onExit?: () => unknown): void {
+export function serveParent(
+  handlers: Record<string, (msg: Record<string, unknown>) => unknown>,
+  onExit?: () => unknown,
+): void {
   const exit = async () => {
     try {
       await onExit?.();

@@ -14,7 +14,13 @@ const pkgFile = pathToFileURL(path.join(ROOT, 'node_modules/zod/index.js')).href
 
 /** root → handle (repo) → [insertEvent (repo), parse (zod)]; plus an idle node. */
 function profile(): object {
-  const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, scriptId: '0', columnNumber: 0 });
+  const frame = (functionName: string, url = '', lineNumber = 0) => ({
+    functionName,
+    url,
+    lineNumber,
+    scriptId: '0',
+    columnNumber: 0,
+  });
   return {
     nodes: [
       { id: 1, callFrame: frame('(root)'), children: [2, 5] },

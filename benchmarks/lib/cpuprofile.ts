@@ -145,8 +145,17 @@ function round1(n: number): number {
 
 /** One line for a report: the top few hot spots. */
 export function describeHotPath(s: ProfileSummary, n = 5): string {
-  const fns = s.topFunctions.slice(0, n).map((h) => `${h.where} ${h.selfPct}%`).join('; ');
-  const mods = s.byModule.slice(0, n).map((h) => `${h.where} ${h.selfPct}%`).join('; ');
-  const incl = s.repoInclusive.slice(0, n + 3).map((h) => `${h.where} ${h.selfPct}%`).join('; ');
+  const fns = s.topFunctions
+    .slice(0, n)
+    .map((h) => `${h.where} ${h.selfPct}%`)
+    .join('; ');
+  const mods = s.byModule
+    .slice(0, n)
+    .map((h) => `${h.where} ${h.selfPct}%`)
+    .join('; ');
+  const incl = s.repoInclusive
+    .slice(0, n + 3)
+    .map((h) => `${h.where} ${h.selfPct}%`)
+    .join('; ');
   return `busy ${round1(100 - s.idlePct)}% of ${s.totalMs} ms. Top self time: ${fns}. By module: ${mods}. Repo functions incl. callees: ${incl}.`;
 }

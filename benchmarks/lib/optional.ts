@@ -10,7 +10,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export class ModuleUnavailable extends Error {
-  constructor(readonly relPath: string, detail?: string) {
+  constructor(
+    readonly relPath: string,
+    detail?: string,
+  ) {
     super(`module not available (${relPath}${detail ? `: ${detail}` : ''})`);
   }
 }
@@ -27,7 +30,10 @@ export async function importOptional<T = Record<string, unknown>>(relPath: strin
 }
 
 /** First export among `names` that is a function, or undefined. Lets suites follow an API that is still settling. */
-export function pickFn<F extends (...args: never[]) => unknown>(mod: Record<string, unknown>, names: string[]): F | undefined {
+export function pickFn<F extends (...args: never[]) => unknown>(
+  mod: Record<string, unknown>,
+  names: string[],
+): F | undefined {
   for (const n of names) if (typeof mod[n] === 'function') return mod[n] as F;
   return undefined;
 }

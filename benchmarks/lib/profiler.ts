@@ -2,8 +2,9 @@
  * In-process CPU profiling of just the measured phase (node:inspector), so a profile shows the work
  * under load rather than start-up (module loading and transpiling dominate a whole-process --cpu-prof).
  */
-import { Session } from 'node:inspector/promises';
+
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 
 /** Start the V8 profiler; the returned function stops it and writes a `.cpuprofile` to `file`. */
 export async function startProfiling(): Promise<(file: string) => Promise<string>> {

@@ -39,7 +39,12 @@ export function renderMarkdown(report: BenchReport): string {
   ];
   const targets = report.suites.flatMap((s) => s.targets.map((t) => ({ suite: s.suite, ...t })));
   if (targets.length > 0) {
-    lines.push('## Targets', '', '| Suite | Target | Goal | Measured | Met | What bounds the gap |', '| --- | --- | --- | ---: | :---: | --- |');
+    lines.push(
+      '## Targets',
+      '',
+      '| Suite | Target | Goal | Measured | Met | What bounds the gap |',
+      '| --- | --- | --- | ---: | :---: | --- |',
+    );
     for (const t of targets) lines.push(targetRow(t.suite, t));
     lines.push('');
   }
@@ -50,13 +55,13 @@ export function renderMarkdown(report: BenchReport): string {
 function targetRow(suite: string, t: TargetResult): string {
   const met = t.met === null ? '–' : t.met ? '✓' : '✗';
   const actual = t.actual === null ? 'n/a' : `${fmt(t.actual)}${t.unit ? ` ${t.unit}` : ''}`;
-  return `| ${suite} | ${t.name} | ${t.goal} | ${actual} | ${met} | ${escape(t.bound ?? '')} |`;
+  return `| ${suite} | ${t.name} | ${t.goal} | ${actual} | ${met} | ${escapeCell(t.bound ?? '')} |`;
 }
 
 function renderSuite(suite: SuiteResult): string[] {
   const out = [`## ${suite.suite}`, ''];
   if (suite.status !== 'ok') {
-    out.push(`**${suite.status}**: ${escape(suite.reason ?? '')}`, '');
+    out.push(`**${suite.status}**: ${escapeCell(suite.reason ?? '')}`, '');
   }
   if (suite.cases.length > 0) {
     // One table per group so that side-by-side comparisons (mock vs. Express vs. node:http) line up.
@@ -68,7 +73,8 @@ function renderSuite(suite: SuiteResult): string[] {
     for (const [group, all] of groups) {
       if (group) out.push(`### ${group}`, '');
       // Cases that could not run have no figures: list them instead of an empty table row.
-      for (const c of all.filter((x) => x.error)) out.push(`- **${escape(c.name)}**: ${escape(c.error!)}`);
+      for (const c of all.filter((x) => x.error))
+        out.push(`- **${escapeCell(c.name)}**: ${escapeCell(c.error!)}`);
       const cases = all.filter((x) => !x.error);
       if (cases.length === 0) {
         out.push('');
@@ -79,7 +85,7 @@ function renderSuite(suite: SuiteResult): string[] {
       out.push(`| Case | ${keys.join(' | ')} |`, `| --- | ${keys.map(() => '---:').join(' | ')} |`);
       for (const c of cases) {
         const cells = keys.map((k) => (k in c.metrics ? fmt(c.metrics[k]!) : ''));
-        out.push(`| ${escape(c.name)} | ${cells.join(' | ')} |`);
+        out.push(`| ${escapeCell(c.name)} | ${cells.join(' | ')} |`);
       }
       const notes = cases.flatMap((c) => (c.notes ?? []).map((n) => `- ${c.name}: ${n}`));
       out.push('', ...(notes.length ? [...notes, ''] : []));
@@ -102,6 +108,6 @@ export function fmt(n: number): string {
   return n.toPrecision(3);
 }
 
-function escape(text: string): string {
+function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

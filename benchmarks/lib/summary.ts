@@ -4,7 +4,9 @@ import type { BenchReport } from './types.ts';
 
 export function renderTargets(report: BenchReport): string {
   const m = report.machine;
-  const lines = [`Machine: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ${m.os}, load average ${m.loadAvgStart ?? '?'} → ${m.loadAvgEnd ?? '?'}`];
+  const lines = [
+    `Machine: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ${m.os}, load average ${m.loadAvgStart ?? '?'} → ${m.loadAvgEnd ?? '?'}`,
+  ];
   for (const s of report.suites) {
     lines.push(`\n${s.suite}: ${s.status}${s.reason ? ` — ${s.reason.split('\n')[0]}` : ''}`);
     for (const c of s.cases) {
@@ -16,7 +18,9 @@ export function renderTargets(report: BenchReport): string {
     for (const t of s.targets) {
       const mark = t.met === null ? '–' : t.met ? '✓' : '✗';
       const actual = t.actual === null ? 'n/a' : `${fmt(t.actual)}${t.unit ? ` ${t.unit}` : ''}`;
-      lines.push(`  ${mark} ${t.name}: ${actual} (goal ${t.goal})${t.met === false && t.bound ? ` — ${t.bound.slice(0, 200)}` : ''}`);
+      lines.push(
+        `  ${mark} ${t.name}: ${actual} (goal ${t.goal})${t.met === false && t.bound ? ` — ${t.bound.slice(0, 200)}` : ''}`,
+      );
     }
   }
   return lines.join('\n');

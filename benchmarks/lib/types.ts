@@ -90,5 +90,12 @@ export function target(
 ): TargetResult {
   const value = actual === undefined || actual === null || Number.isNaN(actual) ? null : actual;
   const met = value === null ? null : op === '>=' ? value >= goal : value <= goal;
-  return { name, goal: `${op} ${goal}${unit ? ` ${unit}` : ''}`, actual: value, unit, met, bound: met ? undefined : bound };
+  return {
+    name,
+    goal: `${op} ${goal}${unit ? ` ${unit}` : ''}`,
+    actual: value,
+    unit,
+    met,
+    bound: met ? undefined : bound,
+  };
 }

@@ -11,7 +11,11 @@ import express from 'express';
 const JSONAPI = { 'content-type': 'application/vnd.api+json' };
 
 /** What both baselines answer for a route, given the parsed body. */
-export function answer(method: string, pathname: string, body: unknown): { status: number; body: string | null } {
+export function answer(
+  method: string,
+  pathname: string,
+  body: unknown,
+): { status: number; body: string | null } {
   if (method === 'POST' && pathname.startsWith('/api/events')) return { status: 202, body: null };
   if (method === 'POST' && pathname.startsWith('/api/profile-import')) {
     const attrs = (body as { data?: { attributes?: Record<string, unknown> } })?.data?.attributes ?? {};
@@ -21,7 +25,11 @@ export function answer(method: string, pathname: string, body: unknown): { statu
         data: {
           type: 'profile',
           id: '01BASELINE0000000000000000',
-          attributes: { ...attrs, created: '2026-01-01T00:00:00+00:00', updated: '2026-01-01T00:00:00+00:00' },
+          attributes: {
+            ...attrs,
+            created: '2026-01-01T00:00:00+00:00',
+            updated: '2026-01-01T00:00:00+00:00',
+          },
           links: { self: 'http://127.0.0.1/api/profiles/01BASELINE0000000000000000/' },
         },
       }),

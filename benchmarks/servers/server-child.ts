@@ -9,8 +9,8 @@
  */
 import { rmSync } from 'node:fs';
 import { createMockRequest } from '../../mocks/shared/http.ts';
-import { exitWithParent, serveParent } from '../lib/child.ts';
 import { profileImportBody, SDK_HEADERS } from '../lib/bodies.ts';
+import { exitWithParent, serveParent } from '../lib/child.ts';
 import { importOptional } from '../lib/optional.ts';
 import { startProfiling } from '../lib/profiler.ts';
 import { createBareExpressApp, startBareNode } from './baselines.ts';
@@ -34,9 +34,16 @@ async function start(kind: Kind, dbFile?: string): Promise<Running> {
     }
     case 'klaviyo-mem':
     case 'klaviyo-file': {
-      const mod = await importOptional<{ startKlaviyoServer: (o: object) => Promise<Running> }>('mocks/klaviyo/index.ts');
-      if (typeof mod.startKlaviyoServer !== 'function') throw new Error('mocks/klaviyo/index.ts has no startKlaviyoServer');
-      return mod.startKlaviyoServer({ port: 0, rateLimits: false, ...(kind === 'klaviyo-file' ? { dbFile } : {}) });
+      const mod = await importOptional<{ startKlaviyoServer: (o: object) => Promise<Running> }>(
+        'mocks/klaviyo/index.ts',
+      );
+      if (typeof mod.startKlaviyoServer !== 'function')
+        throw new Error('mocks/klaviyo/index.ts has no startKlaviyoServer');
+      return mod.startKlaviyoServer({
+        port: 0,
+        rateLimits: false,
+        ...(kind === 'klaviyo-file' ? { dbFile } : {}),
+      });
     }
   }
 }

@@ -35,12 +35,25 @@ export interface HarnessRun {
 }
 
 /** Run the CLI once, bounded by `timeoutMs`. */
-export async function runHarness(users: number, timeoutMs: number, scenario = 'default'): Promise<HarnessRun> {
+export async function runHarness(
+  users: number,
+  timeoutMs: number,
+  scenario = 'default',
+): Promise<HarnessRun> {
   const out = mkdtempSync(path.join(os.tmpdir(), 'dreamflow-bench-harness-'));
   const t0 = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/dreamflow-sim.js'), 'run', scenario, '--users', String(users), '--out', out, '--no-progress'],
+    [
+      path.join(ROOT, 'bin/dreamflow-sim.js'),
+      'run',
+      scenario,
+      '--users',
+      String(users),
+      '--out',
+      out,
+      '--no-progress',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } },
   );
   let stderr = '';
@@ -71,7 +84,15 @@ export async function runHarness(users: number, timeoutMs: number, scenario = 'd
     report = null;
   }
   rmSync(out, { recursive: true, force: true });
-  return { users, exitCode, timedOut, wallMs, peakRssMb: peakKb / 1024, report, stderrTail: stderr.slice(-600) };
+  return {
+    users,
+    exitCode,
+    timedOut,
+    wallMs,
+    peakRssMb: peakKb / 1024,
+    report,
+    stderrTail: stderr.slice(-600),
+  };
 }
 
 function signal(child: ChildProcess, sig: NodeJS.Signals): void {
@@ -102,7 +123,10 @@ function toCase(run: HarnessRun): CaseResult {
   const completed = j?.completed ?? 0;
   const calls = run.report?.metrics?.klaviyo?.calls ?? 0;
   const notes: string[] = [];
-  if (run.timedOut) notes.push(`stopped at the time limit (SIGINT): partial run, ${completed} of ${run.users} journeys completed`);
+  if (run.timedOut)
+    notes.push(
+      `stopped at the time limit (SIGINT): partial run, ${completed} of ${run.users} journeys completed`,
+    );
   if (!run.report) notes.push(`no report.json (exit ${run.exitCode}); stderr: ${run.stderrTail}`);
   if (run.exitCode === 1) notes.push('exit code 1: a scenario threshold failed (not a benchmark failure)');
   return {
@@ -133,7 +157,10 @@ export const harnessSuite: Suite = async (ctx) => {
   for (const users of plan) {
     // The last run gets whatever the budget still allows (less a few seconds for the partial-report
     // flush); an earlier one at most 45 % of it.
-    const limit = Math.max(5_000, users === plan[plan.length - 1] ? budget() - 8_000 : Math.min(budget() * 0.45, 150_000));
+    const limit = Math.max(
+      5_000,
+      users === plan[plan.length - 1] ? budget() - 8_000 : Math.min(budget() * 0.45, 150_000),
+    );
     if (budget() < 10_000) {
       findings.push(`${users} users: not run (time budget reached).`);
       continue;
@@ -153,7 +180,9 @@ export const harnessSuite: Suite = async (ctx) => {
       else if (oneK > 0) tenK = { seconds: users / oneK, projected: true };
     }
     if (users === 1_000 && !ctx.quick && c.metrics.journeysPerSec) {
-      findings.push(`At the 1k-user rate, 10k journeys would take about ${(10_000 / c.metrics.journeysPerSec).toFixed(0)} s.`);
+      findings.push(
+        `At the 1k-user rate, 10k journeys would take about ${(10_000 / c.metrics.journeysPerSec).toFixed(0)} s.`,
+      );
     }
   }
   if (!ctx.quick) {

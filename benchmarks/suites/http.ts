@@ -11,9 +11,15 @@ import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
+import {
+  bodyFactory,
+  eventBody,
+  profileImportBody,
+  profilesByEmailPath,
+  SDK_HEADERS,
+} from '../lib/bodies.ts';
 import { type Child, startChild } from '../lib/child.ts';
 import { describeHotPath, summariseProfile } from '../lib/cpuprofile.ts';
-import { bodyFactory, eventBody, profileImportBody, profilesByEmailPath, SDK_HEADERS } from '../lib/bodies.ts';
 import { moduleExists } from '../lib/optional.ts';
 import { type CaseResult, type Suite, type TargetResult, target } from '../lib/types.ts';
 
@@ -81,7 +87,12 @@ export interface LoadFigures {
 }
 
 /** One autocannon run: unique body per request via setupRequest, bounded by duration. */
-export async function load(url: string, scenario: Scenario, seconds: number, salt: number): Promise<LoadFigures> {
+export async function load(
+  url: string,
+  scenario: Scenario,
+  seconds: number,
+  salt: number,
+): Promise<LoadFigures> {
   let n = 0;
   const build = scenario.factory(salt);
   const { 'content-type': contentType, ...getHeaders } = SDK_HEADERS;
@@ -129,7 +140,8 @@ export const httpSuite: Suite = async (ctx) => {
   const findings: string[] = [
     `Servers run in child processes (one per server), autocannon in the parent: on ${os.availableParallelism()} cores the load generator and the server do not share a core. ${CONNECTIONS} connections, ${warmS} s warm-up then ${measureS} s measured per case; every POST carries a unique email / unique_id.`,
   ];
-  if (!mockAvailable) findings.push('Klaviyo mock: skipped: module not available (mocks/klaviyo/index.ts); baselines only.');
+  if (!mockAvailable)
+    findings.push('Klaviyo mock: skipped: module not available (mocks/klaviyo/index.ts); baselines only.');
   const figures = new Map<string, LoadFigures>();
   try {
     for (const kind of kinds) {
@@ -137,8 +149,15 @@ export const httpSuite: Suite = async (ctx) => {
         const child = await startChild<{ url: string }>(SERVER_SCRIPT, [kind, path.join(tmp, `${kind}.db`)]);
         servers.set(kind, child);
         if (kind.startsWith('klaviyo')) {
-          const seeded = await child.request<{ seeded: number }>({ cmd: 'seed', count: ctx.quick ? 1000 : SEEDED_PROFILES, salt: SEED_SALT });
-          if (seeded.seeded === 0) findings.push(`${LABEL[kind]}: seeding profiles for get-profiles stored none (profile-import not answering 200/201).`);
+          const seeded = await child.request<{ seeded: number }>({
+            cmd: 'seed',
+            count: ctx.quick ? 1000 : SEEDED_PROFILES,
+            salt: SEED_SALT,
+          });
+          if (seeded.seeded === 0)
+            findings.push(
+              `${LABEL[kind]}: seeding profiles for get-profiles stored none (profile-import not answering 200/201).`,
+            );
         }
       } catch (err) {
         cases.push({ name: LABEL[kind], metrics: {}, error: (err as Error).message.slice(0, 300) });
@@ -161,15 +180,29 @@ export const httpSuite: Suite = async (ctx) => {
           const cpu1 = await child.request<{ cpuUs: number }>({ cmd: 'cpu' });
           const cpuUsPerReq = (cpu1.cpuUs - cpu0.cpuUs) / Math.max(1, f.responses);
           figures.set(`${scenario.name}/${kind}`, { ...f, cpuUsPerReq });
-          const notes = f.non2xx > 0 || f.errors > 0 ? [`non-2xx ${f.non2xx}, socket errors ${f.errors} (${f.statuses})`] : undefined;
+          const notes =
+            f.non2xx > 0 || f.errors > 0
+              ? [`non-2xx ${f.non2xx}, socket errors ${f.errors} (${f.statuses})`]
+              : undefined;
           cases.push({
             name: LABEL[kind],
             group: scenario.name,
-            metrics: { reqPerSec: f.reqPerSec, p50Ms: f.p50Ms, p99Ms: f.p99Ms, serverCpuUsPerReq: cpuUsPerReq, ...ratios(figures, scenario.name, kind) },
+            metrics: {
+              reqPerSec: f.reqPerSec,
+              p50Ms: f.p50Ms,
+              p99Ms: f.p99Ms,
+              serverCpuUsPerReq: cpuUsPerReq,
+              ...ratios(figures, scenario.name, kind),
+            },
             notes,
           });
         } catch (err) {
-          cases.push({ name: LABEL[kind], group: scenario.name, metrics: {}, error: (err as Error).message.slice(0, 300) });
+          cases.push({
+            name: LABEL[kind],
+            group: scenario.name,
+            metrics: {},
+            error: (err as Error).message.slice(0, 300),
+          });
         }
       }
     }
@@ -189,21 +222,46 @@ export const httpSuite: Suite = async (ctx) => {
   const ex = figures.get('create-event/express');
   if (mockAvailable) {
     const ratio = ce && ex ? ce.reqPerSec / ex.reqPerSec : null;
-    targets.push(target(`create-event throughput vs. bare Express (${CONNECTIONS} conns, in-memory)`, ratio, '>=', 0.75, 'x'));
+    targets.push(
+      target(
+        `create-event throughput vs. bare Express (${CONNECTIONS} conns, in-memory)`,
+        ratio,
+        '>=',
+        0.75,
+        'x',
+      ),
+    );
     const byCpu = ce?.cpuUsPerReq && ex?.cpuUsPerReq ? ex.cpuUsPerReq / ce.cpuUsPerReq : null;
-    targets.push(target('create-event server CPU per request, bare Express / mock (noise-robust form of the above)', byCpu, '>=', 0.75, 'x'));
-    targets.push(target(`create-event p99 latency (${CONNECTIONS} conns, in-memory)`, ce?.p99Ms ?? null, '<=', 10, 'ms'));
+    targets.push(
+      target(
+        'create-event server CPU per request, bare Express / mock (noise-robust form of the above)',
+        byCpu,
+        '>=',
+        0.75,
+        'x',
+      ),
+    );
+    targets.push(
+      target(`create-event p99 latency (${CONNECTIONS} conns, in-memory)`, ce?.p99Ms ?? null, '<=', 10, 'ms'),
+    );
     if (targets.some((t) => t.met === false) && !ctx.quick && Date.now() < ctx.deadline) {
-      const hot = await profileMock(ctx.outDir, ctx.log).catch((err: Error) => `profiling failed: ${err.message}`);
+      const hot = await profileMock(ctx.outDir, ctx.log).catch(
+        (err: Error) => `profiling failed: ${err.message}`,
+      );
       findings.push(`Klaviyo mock CPU profile under create-event load (load phase only): ${hot}`);
-      for (const t of targets) if (t.met === false) t.bound = `mock CPU time per request; hot path: ${hot.slice(0, 400)}`;
+      for (const t of targets)
+        if (t.met === false) t.bound = `mock CPU time per request; hot path: ${hot.slice(0, 400)}`;
     }
   }
   return { status: 'ok', cases, targets, findings };
 };
 
 /** Ratios of a Klaviyo row to the bare servers' rows measured earlier in the same run. */
-function ratios(figures: Map<string, LoadFigures>, scenario: string, kind: ServerKind): Record<string, number> {
+function ratios(
+  figures: Map<string, LoadFigures>,
+  scenario: string,
+  kind: ServerKind,
+): Record<string, number> {
   if (!kind.startsWith('klaviyo')) return {};
   const me = figures.get(`${scenario}/${kind}`);
   const ex = figures.get(`${scenario}/express`);
@@ -221,7 +279,12 @@ function ratios(figures: Map<string, LoadFigures>, scenario: string, kind: Serve
  * Profile a server child while create-event load runs (inspector, load phase only) and summarise where
  * its CPU time goes. The profile is kept in `outDir` (`*.cpuprofile` there is git-ignored).
  */
-export async function profileMock(outDir: string, log: (l: string) => void, seconds = 5, kind: ServerKind = 'klaviyo-mem'): Promise<string> {
+export async function profileMock(
+  outDir: string,
+  log: (l: string) => void,
+  seconds = 5,
+  kind: ServerKind = 'klaviyo-mem',
+): Promise<string> {
   mkdirSync(outDir, { recursive: true });
   log(`  http: profiling ${LABEL[kind]} under create-event load`);
   const child = await startChild<{ url: string }>(SERVER_SCRIPT, [kind]);

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Child, startChild } from '../lib/child.ts';
 import { describeHotPath, summariseProfile } from '../lib/cpuprofile.ts';
-import { moduleExists, ModuleUnavailable } from '../lib/optional.ts';
+import { ModuleUnavailable, moduleExists } from '../lib/optional.ts';
 import { type CaseResult, type Suite, type TargetResult, target } from '../lib/types.ts';
 
 const LOAD = 'benchmarks/children/sdk-load.ts';
@@ -29,7 +29,12 @@ async function runLoad(args: string[], env: Record<string, string> = {}): Promis
   return child.ready;
 }
 
-function row(name: string, group: string, d: Drive | undefined, extra: Record<string, number> = {}): CaseResult {
+function row(
+  name: string,
+  group: string,
+  d: Drive | undefined,
+  extra: Record<string, number> = {},
+): CaseResult {
   if (!d) return { name, group, metrics: {}, error: 'no result' };
   return {
     name,
@@ -58,7 +63,11 @@ export const inprocessSuite: Suite = async (ctx) => {
     if (op === 'create-event') createRatio = ratio;
     cases.push(row('SDK → msw → no-op handler', `msw ${op}`, r.noop));
     if (r.noopReadBody && r.noop) {
-      cases.push(row('SDK → msw → no-op handler that reads the body', `msw ${op}`, r.noopReadBody, { xNoop: r.noopReadBody.callsPerSec / r.noop.callsPerSec }));
+      cases.push(
+        row('SDK → msw → no-op handler that reads the body', `msw ${op}`, r.noopReadBody, {
+          xNoop: r.noopReadBody.callsPerSec / r.noop.callsPerSec,
+        }),
+      );
     }
     cases.push(row('SDK → msw → Klaviyo mock', `msw ${op}`, r.mock, { xNoop: ratio }));
   };
@@ -72,18 +81,40 @@ export const inprocessSuite: Suite = async (ctx) => {
     let server: Child<{ url: string }> | undefined;
     try {
       server = await startChild<{ url: string }>(SERVER, [kind]);
-      const r = await runLoad(['http', 'create-event', String(seconds), String(CONCURRENCY), server.ready.url]);
-      const base = cases.find((c) => c.group === 'SDK over HTTP create-event' && c.name.includes('node:http'));
+      const r = await runLoad([
+        'http',
+        'create-event',
+        String(seconds),
+        String(CONCURRENCY),
+        server.ready.url,
+      ]);
+      const base = cases.find(
+        (c) => c.group === 'SDK over HTTP create-event' && c.name.includes('node:http'),
+      );
       if (kind === 'klaviyo-mem') httpMock = r.http?.callsPerSec ?? null;
-      const extra: Record<string, number> = base && r.http ? { xNodeHttp: r.http.callsPerSec / base.metrics.callsPerSec! } : {};
-      cases.push(row(kind === 'node-http' ? 'SDK → HTTP → bare node:http' : 'SDK → HTTP → Klaviyo mock', 'SDK over HTTP create-event', r.http, extra));
+      const extra: Record<string, number> =
+        base && r.http ? { xNodeHttp: r.http.callsPerSec / base.metrics.callsPerSec! } : {};
+      cases.push(
+        row(
+          kind === 'node-http' ? 'SDK → HTTP → bare node:http' : 'SDK → HTTP → Klaviyo mock',
+          'SDK over HTTP create-event',
+          r.http,
+          extra,
+        ),
+      );
     } catch (err) {
-      cases.push({ name: kind, group: 'SDK over HTTP create-event', metrics: {}, error: (err as Error).message.slice(0, 300) });
+      cases.push({
+        name: kind,
+        group: 'SDK over HTTP create-event',
+        metrics: {},
+        error: (err as Error).message.slice(0, 300),
+      });
     } finally {
       await server?.stop();
     }
   }
-  const mswMock = cases.find((c) => c.group === 'msw create-event' && c.name.includes('mock'))?.metrics.callsPerSec;
+  const mswMock = cases.find((c) => c.group === 'msw create-event' && c.name.includes('mock'))?.metrics
+    .callsPerSec;
   if (mswMock && httpMock) {
     findings.push(
       `The SDK makes ${httpMock.toFixed(0)} create-event calls/s over HTTP to the mock vs. ${mswMock.toFixed(0)}/s through msw in-process: ${httpMock > mswMock ? 'HTTP on loopback (mock in its own process) is the faster path on this machine' : 'in-process msw is the faster path on this machine'}.`,
@@ -97,18 +128,28 @@ export const inprocessSuite: Suite = async (ctx) => {
       mkdirSync(ctx.outDir, { recursive: true });
       const file = path.resolve(ctx.outDir, `inprocess-msw-mock-${Date.now()}.cpuprofile`);
       await runLoad(['msw-mock', 'create-event', '4', String(CONCURRENCY)], { BENCH_PROFILE_FILE: file });
-      findings.push(`CPU profile of SDK → msw → mock create-event (${path.basename(file)}): ${describeHotPath(summariseProfile(file, 12), 8)}`);
+      findings.push(
+        `CPU profile of SDK → msw → mock create-event (${path.basename(file)}): ${describeHotPath(summariseProfile(file, 12), 8)}`,
+      );
     } catch (err) {
       findings.push(`profiling failed: ${(err as Error).message}`);
     }
   }
 
   // Each further operation takes ~25 s; start one only if it fits in the budget.
-  if (!ctx.quick) for (const op of ['profile-import', 'get-profiles'] as const) if (ctx.deadline - Date.now() > 25_000) await mswOp(op);
+  if (!ctx.quick)
+    for (const op of ['profile-import', 'get-profiles'] as const)
+      if (ctx.deadline - Date.now() > 25_000) await mswOp(op);
 
   targets.push(
-    target('SDK create-event through msw: mock vs. no-op handler', createRatio, '>=', 0.8, 'x',
-      'the mock adds its per-call work (validation, SQLite writes, journal) on top of msw + axios'),
+    target(
+      'SDK create-event through msw: mock vs. no-op handler',
+      createRatio,
+      '>=',
+      0.8,
+      'x',
+      'the mock adds its per-call work (validation, SQLite writes, journal) on top of msw + axios',
+    ),
   );
   return { status: 'ok', cases, targets, findings };
 };

@@ -11,7 +11,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import { createRng } from '../../src/lib/prng.ts';
 import { bodyFactory, eventBody, profileImportBody, SDK_HEADERS } from '../lib/bodies.ts';
 import { startChild } from '../lib/child.ts';
-import { ModuleUnavailable, importOptional } from '../lib/optional.ts';
+import { importOptional, ModuleUnavailable } from '../lib/optional.ts';
 import { type CaseResult, type Suite, type TargetResult, target } from '../lib/types.ts';
 
 type Fn = () => unknown;
@@ -30,7 +30,8 @@ const GROUPS: Group[] = [
     async setup() {
       const f = await importOptional<AnyMod>('mocks/klaviyo/jsonapi/filter.ts');
       const simple = 'equals(email,"parent.1@bench.dreamflow.test")';
-      const range = 'and(equals(metric_id,"RxYz12"),greater-or-equal(datetime,2026-01-01T00:00:00Z),less-than(datetime,2026-02-01T00:00:00Z))';
+      const range =
+        'and(equals(metric_id,"RxYz12"),greater-or-equal(datetime,2026-01-01T00:00:00Z),less-than(datetime,2026-02-01T00:00:00Z))';
       const list = `any(email,[${Array.from({ length: 20 }, (_, i) => `"p${i}@x.test"`).join(',')}])`;
       return {
         tasks: {
@@ -59,7 +60,12 @@ const GROUPS: Group[] = [
       });
       const store = new KlaviyoStore();
       const body = profileImportBody(1, 5);
-      const req = createMockRequest({ method: 'POST', url: 'http://127.0.0.1:4100/api/profile-import', headers: SDK_HEADERS, body });
+      const req = createMockRequest({
+        method: 'POST',
+        url: 'http://127.0.0.1:4100/api/profile-import',
+        headers: SDK_HEADERS,
+        body,
+      });
       const ctx = { req, account: 'bench', params: {}, store, clock: systemClock, metricCache: new Map() };
       const row = {
         seq: 1,
@@ -79,7 +85,10 @@ const GROUPS: Group[] = [
           'validate profile-import body (JSON.parse + zod)': () => context.parseBody(ctx, upsert),
           'serialise 1 profile resource': () => JSON.stringify({ data: model.profileResource(ctx, row) }),
           'serialise a 20-profile page': () =>
-            JSON.stringify({ data: Array.from({ length: 20 }, () => model.profileResource(ctx, row)), links: { self: 'x', next: null } }),
+            JSON.stringify({
+              data: Array.from({ length: 20 }, () => model.profileResource(ctx, row)),
+              links: { self: 'x', next: null },
+            }),
         },
         teardown: () => store.close(),
       };
@@ -106,7 +115,14 @@ const GROUPS: Group[] = [
         last_event_date: null,
       });
       for (; p < 10_000; p++) store.insertProfile(profile(p));
-      store.insertMetric({ account: 'bench', id: 'MET1', name: 'Story Generated', service: 'api', created: now, updated: now });
+      store.insertMetric({
+        account: 'bench',
+        id: 'MET1',
+        name: 'Story Generated',
+        service: 'api',
+        created: now,
+        updated: now,
+      });
       const event = (i: number, dedup: string) => ({
         account: 'bench',
         id: `01EVT${String(i).padStart(21, '0')}`,
@@ -122,7 +138,8 @@ const GROUPS: Group[] = [
       return {
         tasks: {
           'insert profile': () => store.insertProfile(profile(p++)),
-          'profile by email (10k+ rows)': () => store.profileBy('bench', 'email', `parent.${rng.int(0, 9_999)}@bench.dreamflow.test`),
+          'profile by email (10k+ rows)': () =>
+            store.profileBy('bench', 'email', `parent.${rng.int(0, 9_999)}@bench.dreamflow.test`),
           'insert event (new unique_id)': () => store.insertEvent(event(++e, `u:evt-${e}`)),
           'insert event (duplicate unique_id → ignored)': () => store.insertEvent(event(0, 'u:dup')),
         },
@@ -134,15 +151,26 @@ const GROUPS: Group[] = [
     name: 'Klaviyo core per request (no HTTP)',
     async setup() {
       const mod = await importOptional<AnyMod>('mocks/klaviyo/index.ts');
-      if (typeof mod.createKlaviyoMock !== 'function') throw new ModuleUnavailable('mocks/klaviyo/index.ts', 'no createKlaviyoMock export');
+      if (typeof mod.createKlaviyoMock !== 'function')
+        throw new ModuleUnavailable('mocks/klaviyo/index.ts', 'no createKlaviyoMock export');
       const service = mod.createKlaviyoMock({ rateLimits: false });
       const ev = bodyFactory(eventBody, 11);
       const pi = bodyFactory(profileImportBody, 12);
       let n = 0;
       const call = (path: string, body: string) =>
-        service.handle(createMockRequest({ method: 'POST', url: `http://127.0.0.1:4100${path}`, headers: SDK_HEADERS, body }));
+        service.handle(
+          createMockRequest({
+            method: 'POST',
+            url: `http://127.0.0.1:4100${path}`,
+            headers: SDK_HEADERS,
+            body,
+          }),
+        );
       const first = await call('/api/events', ev(0));
-      const notes = first.status === 202 ? [] : [`create-event answered ${first.status}: ${String(first.body).slice(0, 200)}`];
+      const notes =
+        first.status === 202
+          ? []
+          : [`create-event answered ${first.status}: ${String(first.body).slice(0, 200)}`];
       return {
         tasks: {
           'service.handle create-event': () => call('/api/events', ev(++n)),
@@ -172,7 +200,8 @@ const GROUPS: Group[] = [
       return {
         tasks: {
           'compile select=* eq(email)': () => read.whereFor(plan.buildPlan(schema, profiles, simple), 't0'),
-          'compile columns + embed + in + or + order': () => read.whereFor(plan.buildPlan(schema, profiles, rich), 't0'),
+          'compile columns + embed + in + or + order': () =>
+            read.whereFor(plan.buildPlan(schema, profiles, rich), 't0'),
         },
         teardown: () => handle.close(),
       };
@@ -183,13 +212,15 @@ const GROUPS: Group[] = [
     async setup() {
       const { Cache } = await importOptional<AnyMod>('src/integration/cache.ts');
       const cache = new Cache({ clock: systemClock, maxEntries: 10_000 });
-      for (let i = 0; i < 1000; i++) await cache.store.set(`metrics:${i}`, { value: { total_stories: i }, apiCalls: 1 }, 600_000);
+      for (let i = 0; i < 1000; i++)
+        await cache.store.set(`metrics:${i}`, { value: { total_stories: i }, apiCalls: 1 }, 600_000);
       let k = 0;
       const loader = async () => ({ value: { total_stories: 1 }, apiCalls: 1 });
       return {
         tasks: {
           'getOrLoad hit': () => cache.getOrLoad(`metrics:${k++ % 1000}`, loader),
-          'store.set': () => cache.store.set(`new:${k++ % 50_000}`, { value: { total_stories: 1 }, apiCalls: 1 }, 600_000),
+          'store.set': () =>
+            cache.store.set(`new:${k++ % 50_000}`, { value: { total_stories: 1 }, apiCalls: 1 }, 600_000),
         },
       };
     },
@@ -223,7 +254,10 @@ export const microSuite: Suite = async (ctx) => {
     try {
       setup = await group.setup(ctx.quick);
     } catch (err) {
-      const msg = err instanceof ModuleUnavailable ? `skipped: ${err.message}` : `set-up failed: ${(err as Error).message}`;
+      const msg =
+        err instanceof ModuleUnavailable
+          ? `skipped: ${err.message}`
+          : `set-up failed: ${(err as Error).message}`;
       cases.push({ name: group.name, group: group.name, metrics: {}, error: msg });
       continue;
     }
@@ -238,7 +272,12 @@ export const microSuite: Suite = async (ctx) => {
   const big = await bigStore(ctx.quick, ctx.log).catch((err: Error) => err);
   if (big instanceof Error) {
     const skipped = big.message.includes('module not available');
-    cases.push({ name: 'metric aggregation / store memory', group: 'metric aggregation', metrics: {}, error: skipped ? `skipped: ${big.message}` : big.message.slice(0, 400) });
+    cases.push({
+      name: 'metric aggregation / store memory',
+      group: 'metric aggregation',
+      metrics: {},
+      error: skipped ? `skipped: ${big.message}` : big.message.slice(0, 400),
+    });
   } else {
     cases.push({
       name: `${big.profiles.toLocaleString('en-US')} profiles + ${big.events.toLocaleString('en-US')} events (bulk build)`,
@@ -260,24 +299,49 @@ export const microSuite: Suite = async (ctx) => {
     const suffix = full ? '' : ` (quick: ${big.events.toLocaleString('en-US')} events)`;
     const at = targets.length;
     targets.push(
-      target(`metric aggregate over 1M events${suffix}`, big.aggUniqueDailyMs, '<=', 200, 'ms',
-        'time is inside SQLite (native Statement.all): COUNT(DISTINCT profile_id) over 26-char text ids, one range query per day bucket; integer profile/metric/account keys measured ~2.9x faster'),
-      target(`RSS with 100k profiles + 1M events${suffix}`, big.peakRssMb, '<=', 512, 'MB',
-        `in-memory SQLite holds every page: ${big.dbSizeMb.toFixed(0)} MB of tables + indexes (text ids and the account hash repeated in 4 event indexes)`),
+      target(
+        `metric aggregate over 1M events${suffix}`,
+        big.aggUniqueDailyMs,
+        '<=',
+        200,
+        'ms',
+        'time is inside SQLite (native Statement.all): COUNT(DISTINCT profile_id) over 26-char text ids, one range query per day bucket; integer profile/metric/account keys measured ~2.9x faster',
+      ),
+      target(
+        `RSS with 100k profiles + 1M events${suffix}`,
+        big.peakRssMb,
+        '<=',
+        512,
+        'MB',
+        `in-memory SQLite holds every page: ${big.dbSizeMb.toFixed(0)} MB of tables + indexes (text ids and the account hash repeated in 4 event indexes)`,
+      ),
     );
     // A quick run's dataset is 10x smaller: show the figure, judge nothing.
-    if (!full) for (const t of targets.slice(at)) Object.assign(t, { met: null, bound: 'not judged: quick run uses a 10x smaller dataset' });
+    if (!full)
+      for (const t of targets.slice(at))
+        Object.assign(t, { met: null, bound: 'not judged: quick run uses a 10x smaller dataset' });
   }
   return { status: 'ok', cases, targets, findings };
 };
 
 async function runTasks(group: string, tasks: Record<string, Fn>, quick: boolean): Promise<CaseResult[]> {
-  const bench = new Bench({ time: quick ? 150 : 700, warmupTime: quick ? 30 : 150, iterations: 10, throws: false });
+  const bench = new Bench({
+    time: quick ? 150 : 700,
+    warmupTime: quick ? 30 : 150,
+    iterations: 10,
+    throws: false,
+  });
   for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
   await bench.run();
   return bench.tasks.map((t): CaseResult => {
-    const r = t.result as { state: string; latency?: { mean: number; p99: number }; period?: number; error?: Error };
-    if (!r.latency || !r.period) return { name: t.name, group, metrics: {}, error: r.error?.message ?? r.state };
+    const r = t.result as {
+      state: string;
+      latency?: { mean: number; p99: number };
+      period?: number;
+      error?: Error;
+    };
+    if (!r.latency || !r.period)
+      return { name: t.name, group, metrics: {}, error: r.error?.message ?? r.state };
     // ops/s from the mean period (total time / runs), not tinybench's mean of per-sample rates, which
     // over-weights the fastest samples.
     return {
@@ -304,11 +368,15 @@ interface BigStoreFigures {
 async function bigStore(quick: boolean, log: (l: string) => void): Promise<BigStoreFigures> {
   const [profiles, events] = quick ? [10_000, 100_000] : [100_000, 1_000_000];
   log(`  micro: building ${profiles} profiles + ${events} events in a child process`);
-  const child = await startChild<BigStoreFigures>('benchmarks/children/big-store.ts', [String(profiles), String(events), quick ? '3' : '7'], {
-    readyTimeoutMs: quick ? 60_000 : 180_000,
-    // So the probe can collect the build's garbage before reading RSS: the figure is what the data holds.
-    execArgv: ['--expose-gc'],
-  });
+  const child = await startChild<BigStoreFigures>(
+    'benchmarks/children/big-store.ts',
+    [String(profiles), String(events), quick ? '3' : '7'],
+    {
+      readyTimeoutMs: quick ? 60_000 : 180_000,
+      // So the probe can collect the build's garbage before reading RSS: the figure is what the data holds.
+      execArgv: ['--expose-gc'],
+    },
+  );
   await child.stop();
   return child.ready;
 }
