@@ -42,4 +42,23 @@ describe('Cache', () => {
     await cache.getOrLoad('k', async () => ({ value: null, apiCalls: 1 }), { cacheIf: (v) => v !== null });
     expect(await cache.store.size()).toBe(0);
   });
+
+  it('does not store a value loaded before an invalidation that happened during the load', async () => {
+    const clock = new VirtualClock();
+    const cache = new Cache({ clock });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    // A read of the old profile is in flight when the write lands and invalidates the user's keys.
+    const slowRead = cache.getOrLoad('metrics:u1', async () => {
+      await gate;
+      return { value: 'before the write', apiCalls: 1 };
+    });
+    await cache.invalidate('metrics:u1');
+    release();
+    expect((await slowRead).value).toBe('before the write');
+    const next = await cache.getOrLoad('metrics:u1', async () => ({ value: 'after', apiCalls: 1 }));
+    expect(next).toEqual({ value: 'after', hit: false });
+  });
 });

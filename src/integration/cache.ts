@@ -97,6 +97,11 @@ export class Cache {
   private readonly ttl: number;
   private readonly instrumentation?: Instrumentation;
   private s = { hits: 0, misses: 0, savedCalls: 0, invalidations: 0 };
+  /**
+   * Loads under way. A write that invalidates a key while its load is in flight marks the load stale:
+   * the value was read before the write landed, and storing it would serve the old profile for a TTL.
+   */
+  private loading = new Set<{ key: string; stale: boolean }>();
 
   constructor(options: CacheOptions) {
     this.store = options.store ?? new MemoryCacheStore(options.clock, options.maxEntries);
@@ -113,17 +118,25 @@ export class Cache {
     load: () => Promise<CacheEntry<T>>,
     options: { ttlMs?: number; cacheIf?: (value: T) => boolean } = {},
   ): Promise<{ value: T; hit: boolean }> {
-    const found = await this.store.get(key);
-    if (found) {
-      this.s.hits++;
-      this.s.savedCalls += found.apiCalls;
-      this.instrumentation?.recordCacheHit(found.apiCalls);
-      return { value: found.value as T, hit: true };
+    // Registered before the lookup: an invalidation at any point after this call began counts.
+    const pending = { key, stale: false };
+    this.loading.add(pending);
+    let entry: CacheEntry<T>;
+    try {
+      const found = await this.store.get(key);
+      if (found) {
+        this.s.hits++;
+        this.s.savedCalls += found.apiCalls;
+        this.instrumentation?.recordCacheHit(found.apiCalls);
+        return { value: found.value as T, hit: true };
+      }
+      this.s.misses++;
+      this.instrumentation?.recordCacheMiss();
+      entry = await load();
+    } finally {
+      this.loading.delete(pending);
     }
-    this.s.misses++;
-    this.instrumentation?.recordCacheMiss();
-    const entry = await load();
-    if (!options.cacheIf || options.cacheIf(entry.value))
+    if (!pending.stale && (!options.cacheIf || options.cacheIf(entry.value)))
       await this.store.set(key, entry, options.ttlMs ?? this.ttl);
     return { value: entry.value, hit: false };
   }
@@ -131,6 +144,9 @@ export class Cache {
   /** Drop everything cached about one subject (`metrics:<user>`, `recs:<user>` → prefix per user). */
   async invalidate(...keysOrPrefixes: string[]): Promise<void> {
     for (const k of keysOrPrefixes) {
+      const prefix = k.endsWith('*') ? k.slice(0, -1) : null;
+      for (const p of this.loading)
+        if (prefix === null ? p.key === k : p.key.startsWith(prefix)) p.stale = true;
       if (k.endsWith('*')) this.s.invalidations += await this.store.deletePrefix(k.slice(0, -1));
       else {
         await this.store.delete(k);
