@@ -388,7 +388,15 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
     },
 
     async userFromToken(token: string): Promise<string> {
-      const { data, error } = await auth.auth.getUser(token);
+      // supabase-js `getUser('')` falls back to the session the auth client holds after a sign-up,
+      // i.e. it would answer with the last user who signed up. Only a real token may identify a user.
+      if (!token.trim())
+        throw new DreamFlowError(
+          401,
+          'invalid_token',
+          'Bearer token is empty. Send the Supabase access token.',
+        );
+      const { data, error } = await auth.auth.getUser(token.trim());
       if (error || !data.user) {
         throw new DreamFlowError(
           401,

@@ -151,4 +151,22 @@ describe('Dream Flow HTTP API', () => {
     expect(h.status).toBe(200);
     expect(await h.json()).toMatchObject({ status: 'ok', klaviyo: 'enabled' });
   });
+
+  it('never resolves an empty token to the session the auth client holds after a sign-up', async () => {
+    const signup = await post('/api/v1/auth/signup', {
+      email: 'session@example.com',
+      password: 'pass-word-1',
+    });
+    expect(signup.status).toBe(201);
+    // supabase-js getUser('') falls back to the client's in-memory session: the last user signed up.
+    await expect(world.stack.backend.userFromToken('')).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+    });
+    // Over HTTP: a no-break space survives the header parser and trims to an empty token.
+    const res = await fetch(`${base}/api/v1/recommendations`, {
+      headers: { authorization: 'Bearer \u00a0' },
+    });
+    expect(res.status).toBe(401);
+  });
 });
