@@ -3,49 +3,61 @@
  */
 import type { Socket } from 'node:net';
 import express, { type Express, type Request, type Response } from 'express';
-import type { MockResponse } from './http.ts';
+import type { MockRequest, MockResponse } from './http.ts';
 import { createMockRequest } from './http.ts';
 import type { MockService } from './service.ts';
+import { tooLargeError } from './service.ts';
 
-export interface ExpressAppOptions {
-  /** Largest accepted body (default 5 MB, as Klaviyo's bulk endpoints allow). */
-  bodyLimit?: string;
-}
-
-export function createExpressApp(service: MockService, options: ExpressAppOptions = {}): Express {
+export function createExpressApp(service: MockService): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
   // Read every body as text whatever its content type: the core parses it, so bad JSON gets the
-  // emulated API's own error rather than Express's HTML page.
-  app.use(express.text({ type: () => true, limit: options.bodyLimit ?? '5mb', defaultCharset: 'utf-8' }));
+  // emulated API's own error rather than Express's HTML page. The size limit is the service's.
+  app.use(express.text({ type: () => true, limit: service.maxBodyBytes, defaultCharset: 'utf-8' }));
   app.use((req: Request, res: Response) => {
-    const body = typeof req.body === 'string' ? req.body : '';
-    const host = req.headers.host ?? '127.0.0.1';
-    const mockReq = createMockRequest({
-      method: req.method,
-      url: `http://${host}${req.originalUrl}`,
-      headers: req.headers,
-      body,
-    });
-    service.handle(mockReq).then(
-      (out) => writeResponse(res, out),
-      (err: Error) => {
-        const reply = service.core.formatError(500, 'error', `Internal mock error: ${err.message}`);
-        writeResponse(res, reply);
-      },
-    );
+    serve(service, res, toMockRequest(req, typeof req.body === 'string' ? req.body : ''));
   });
-  // Body-parser errors (too large, bad charset) still answer in the API's format.
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: unknown) => {
-    const status = err.status && err.status >= 400 && err.status < 600 ? err.status : 400;
-    writeResponse(
-      res,
-      service.core.formatError(status, 'invalid', `Could not read the request body: ${err.message}`),
-    );
+  // A body Express could not read (too large, bad charset) goes to the service as a `bodyError`, so it
+  // is answered in the API's format and journalled like any other request.
+  app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: unknown) => {
+    const bodyError =
+      err.type === 'entity.too.large'
+        ? tooLargeError(service.maxBodyBytes)
+        : {
+            status: err.status && err.status >= 400 && err.status < 500 ? err.status : 400,
+            message: `Could not read the request body: ${err.message}`,
+          };
+    serve(service, res, toMockRequest(req, '', bodyError));
   });
   return app;
+}
+
+function toMockRequest(req: Request, body: string, bodyError?: MockRequest['bodyError']): MockRequest {
+  return createMockRequest({
+    method: req.method,
+    url: `http://${req.headers.host ?? '127.0.0.1'}${req.originalUrl}`,
+    headers: req.headers,
+    body,
+    bodyError,
+  });
+}
+
+function serve(service: MockService, res: Response, mockReq: MockRequest): void {
+  service.handle(mockReq).then(
+    (out) => writeResponse(res, out),
+    (err: Error) => {
+      const reply = service.core.formatError(
+        500,
+        'error',
+        `Internal mock error: ${err.message}`,
+        {},
+        mockReq,
+      );
+      writeResponse(res, reply);
+    },
+  );
 }
 
 export function writeResponse(res: Response, out: MockResponse): void {

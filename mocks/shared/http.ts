@@ -17,6 +17,11 @@ export interface MockRequest {
   headers: Record<string, string>;
   /** The raw body text; `''` when there is none. Cores parse it themselves so bad JSON is theirs to report. */
   body: string;
+  /**
+   * Set by an adapter that could not read the body (over its size limit, bad charset); the service then
+   * answers this status in the API's format, and journals it, instead of calling the core.
+   */
+  bodyError?: { status: number; message: string };
 }
 
 /** An ordinary HTTP answer. */
@@ -55,6 +60,7 @@ export function createMockRequest(init: {
   url: string | URL;
   headers?: Record<string, string | string[] | undefined> | Headers;
   body?: string;
+  bodyError?: MockRequest['bodyError'];
 }): MockRequest {
   const url = typeof init.url === 'string' ? new URL(init.url) : init.url;
   const headers: Record<string, string> = {};
@@ -77,6 +83,7 @@ export function createMockRequest(init: {
     query: url.searchParams,
     headers,
     body: init.body ?? '',
+    ...(init.bodyError ? { bodyError: init.bodyError } : {}),
   };
 }
 

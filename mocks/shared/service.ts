@@ -77,7 +77,11 @@ export interface MockServiceOptions {
   journalBodies?: boolean;
   /** Called after every emulated-API response: contract tests validate bodies here. */
   onResponse?: (req: MockRequest, res: MockResponse, operation: string | undefined) => void;
+  /** Largest accepted request body in bytes (default 5 MiB, as Klaviyo's bulk endpoints allow). */
+  maxBodyBytes?: number;
 }
+
+export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export interface MockService {
   readonly name: string;
@@ -85,6 +89,8 @@ export interface MockService {
   readonly journal: RequestJournal;
   readonly clock: Clock;
   faults?: FaultInjector;
+  /** Bodies above this many bytes get 413; the Express adapter reads no further than this. */
+  readonly maxBodyBytes: number;
   handle(req: MockRequest): Promise<MockResponse>;
   close(): void;
 }
@@ -95,6 +101,7 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
   const clock = options.clock ?? systemClock;
   const journal = new RequestJournal(options.journalSize);
   const recordBodies = options.journalBodies ?? true;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const service: MockService = {
     name: core.name,
@@ -102,9 +109,28 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
     journal,
     clock,
     faults: options.faults,
+    maxBodyBytes,
     async handle(req) {
       if (req.path.startsWith(ADMIN_PREFIX) || req.path === '/__admin') return handleAdmin(service, req);
       const at = clock.now();
+      const unreadable = req.bodyError ?? bodyTooLarge(req.body, maxBodyBytes);
+      if (unreadable) {
+        // Refused before faults and the core, as a real gateway would; journalled without the body.
+        const res = core.formatError(unreadable.status, 'invalid', unreadable.message, {}, req);
+        journal.record({
+          at,
+          method: req.method,
+          path: req.path,
+          operation: core.operationOf?.(req),
+          status: res.status,
+          latencyMs: 0,
+          injectedLatencyMs: 0,
+          fault: null,
+          account: core.accountOf?.(req),
+        });
+        options.onResponse?.(req, res, undefined);
+        return res;
+      }
       const operation = core.operationOf?.(req);
       const decision = service.faults?.decide(req, operation, at, core.name) ?? null;
       let injected = 0;
@@ -156,6 +182,18 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
     },
   };
   return service;
+}
+
+function bodyTooLarge(body: string, max: number): MockRequest['bodyError'] {
+  // Cheap pre-check: a UTF-8 byte count is at least the string length and at most three times it.
+  if (body.length * 3 <= max || Buffer.byteLength(body) <= max) return undefined;
+  return tooLargeError(max);
+}
+
+/** The 413 every transport gives for a body over `max` bytes (the Express adapter stops reading there). */
+export function tooLargeError(max: number): NonNullable<MockRequest['bodyError']> {
+  const size = max % (1024 * 1024) === 0 ? `${max / (1024 * 1024)} MB` : `${max} bytes`;
+  return { status: 413, message: `The request body is larger than ${size}; send smaller batches.` };
 }
 
 function defaultCode(status: number): string {

@@ -46,10 +46,13 @@ describe('faults on the fake Supabase (supabase-js)', () => {
     expect(journal.map((e) => e.fault)).toEqual(['error:500', null]);
   });
 
-  it('an injected error on /auth/v1 arrives in GoTrue\'s format, with an auth-js error code', async () => {
+  it("an injected error on /auth/v1 arrives in GoTrue's format, with an auth-js error code", async () => {
     faults.replace({
       rules: [
-        { match: { service: 'supabase', path: '/auth/v1/signup' }, errors: [{ status: 429, probability: 1 }] },
+        {
+          match: { service: 'supabase', path: '/auth/v1/signup' },
+          errors: [{ status: 429, probability: 1 }],
+        },
         { match: { service: 'supabase', path: '/auth/v1/token' }, errors: [{ status: 500, probability: 1 }] },
       ],
     });
