@@ -2,15 +2,13 @@
  * The retry policy on a VirtualClock: seeds' delays (1 s, 2 s) with bounded seeded jitter,
  * Retry-After, which failures retry, and a real SDK call through the Klaviyo mock's fault layer.
  */
-import { setupServer } from 'msw/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFaultInjector } from '../../mocks/faults/index.ts';
-import { createKlaviyoMock, klaviyoHandlers } from '../../mocks/klaviyo/index.ts';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../lib/clock.ts';
 import { createRng } from '../lib/prng.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { KlaviyoService } from './klaviyo/service.ts';
 import { backoffDelay, describeFailure, parseRetryAfter, SEED_RETRY_POLICY, withRetry } from './retry.ts';
+import { useKlaviyoMock } from './testing.ts';
 
 const httpError = (status: number, headers: Record<string, string> = {}) =>
   Object.assign(new Error(`Request failed with status code ${status}`), {
@@ -146,15 +144,7 @@ describe('failure classification', () => {
 });
 
 describe('KlaviyoService.deliver through the real SDK and the mock fault layer', () => {
-  const clock = new VirtualClock();
-  const faults = createFaultInjector({ clock, service: 'klaviyo' });
-  const mock = createKlaviyoMock({ clock, faults, rateLimits: false });
-  const server = setupServer(...klaviyoHandlers({ service: mock }));
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    server.close();
-    mock.close();
-  });
+  const { clock, faults, mock } = useKlaviyoMock();
 
   it('recovers from two 503s (with Retry-After) and records the call', async () => {
     faults.replace({

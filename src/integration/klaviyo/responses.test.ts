@@ -3,24 +3,13 @@
  * request never processed) must count as a failed, retriable attempt. The SDK hands such a body back
  * as an "empty" result, so without a check the integration would call a lost event delivered.
  */
-import { setupServer } from 'msw/node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFaultInjector } from '../../../mocks/faults/index.ts';
-import { createKlaviyoMock, klaviyoHandlers } from '../../../mocks/klaviyo/index.ts';
-import { VirtualClock } from '../../lib/clock.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../lib/prng.ts';
+import { useKlaviyoMock } from '../testing.ts';
 import { KlaviyoService } from './service.ts';
 
 describe('malformed 2xx answers from Klaviyo', () => {
-  const clock = new VirtualClock();
-  const faults = createFaultInjector({ clock, service: 'klaviyo' });
-  const mock = createKlaviyoMock({ clock, faults, rateLimits: false });
-  const server = setupServer(...klaviyoHandlers({ service: mock }));
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    server.close();
-    mock.close();
-  });
+  const { clock, faults, mock } = useKlaviyoMock();
   beforeEach(() => mock.journal.clear());
 
   const malformedOnce = (operation: string) =>

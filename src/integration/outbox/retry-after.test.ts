@@ -2,26 +2,15 @@
  * A Retry-After longer than one call may wait (`maxRetryAfterMs`) ends the call, but the job is not
  * the problem: the outbox keeps it, without spending its budget, until the server's time has passed.
  */
-import { setupServer } from 'msw/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFaultInjector } from '../../../mocks/faults/index.ts';
-import { createKlaviyoMock, klaviyoHandlers } from '../../../mocks/klaviyo/index.ts';
-import { VirtualClock } from '../../lib/clock.ts';
+import { describe, expect, it } from 'vitest';
 import { createRng } from '../../lib/prng.ts';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import { KlaviyoService } from '../klaviyo/service.ts';
+import { useKlaviyoMock } from '../testing.ts';
 import { Outbox } from './worker.ts';
 
 describe('Outbox and a long Retry-After', () => {
-  const clock = new VirtualClock();
-  const faults = createFaultInjector({ clock, service: 'klaviyo' });
-  const mock = createKlaviyoMock({ clock, faults, rateLimits: false });
-  const server = setupServer(...klaviyoHandlers({ service: mock }));
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    server.close();
-    mock.close();
-  });
+  const { clock, faults, mock } = useKlaviyoMock();
 
   it('waits out a 429 with Retry-After: 120 instead of dead-lettering the event', async () => {
     faults.replace({
