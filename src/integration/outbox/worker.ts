@@ -137,7 +137,7 @@ export class Outbox implements JobSink {
   /** Flush within `deadlineMs`, stop the worker, close the database. Pending jobs stay in a file DB. */
   async close(deadlineMs = 5_000): Promise<OutboxStats> {
     if (this.closed) return this.stats();
-    const stats = await this.flush(deadlineMs);
+    await this.flush(deadlineMs);
     this.closed = true;
     this.running = false;
     this.wake();
@@ -146,7 +146,7 @@ export class Outbox implements JobSink {
     for (let i = 0; i < 10_000 && this.inFlightKeys.size > 0; i++) await new Promise((r) => setImmediate(r));
     const final = this.stats();
     this.store.close();
-    return { ...stats, ...final };
+    return final;
   }
 
   private async loop(): Promise<void> {
@@ -182,7 +182,8 @@ export class Outbox implements JobSink {
           this.inFlightKeys.delete(next.orderingKey);
           this.wake();
         });
-      // In half-open state the delivery just took the single probe slot: stop here.
+      // In half-open state deliver() took the single probe slot synchronously, so allowsTraffic is
+      // now false and the loop ends: one probe, not `concurrency` of them.
     }
   }
 
@@ -212,8 +213,8 @@ export class Outbox implements JobSink {
       else
         this.store.reschedule(row.id, rounds, now + backoffDelay(this.policy, rounds + 2, this.rng), error);
     }
-    if (this.store.counts().pending === 0) this.notifyIdle();
-    else if (this.idleWaiters.length > 0) this.notifyIdle();
+    // flush() re-checks what is pending when woken; counting here would cost queries per delivery.
+    this.notifyIdle();
   }
 
   private async waitForWork(): Promise<void> {
