@@ -116,8 +116,8 @@ describe('axios adapter (klaviyo-api SDK)', () => {
     expect(dup.isAxiosError).toBe(true);
     expect(dup.code).toBe('ERR_BAD_REQUEST');
     expect(dup.response?.status).toBe(409);
-    expect(dup.response?.data.errors[0]!.code).toBe('duplicate_profile');
-    expect(dup.response?.data.errors[0]!.meta?.duplicate_profile_id).toBe(created.body.data.id);
+    expect(dup.response?.data.errors[0]?.code).toBe('duplicate_profile');
+    expect(dup.response?.data.errors[0]?.meta?.duplicate_profile_id).toBe(created.body.data.id);
     expect(dup.response?.headers['content-type']).toContain('application/vnd.api+json');
   });
 

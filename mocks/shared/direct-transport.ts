@@ -18,7 +18,7 @@
 import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AxiosAdapter, AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { createMockRequest, type MockResponse } from './http.ts';
+import { createMockRequest, damagedReply, type MockResponse } from './http.ts';
 import { IN_PROCESS_HANG_MS } from './msw-adapter.ts';
 import type { MockService } from './service.ts';
 
@@ -107,10 +107,8 @@ export function createDirectFetch(routes: DirectRoutes): typeof fetch {
     if (signal?.aborted) throw abortError(signal);
     if (out.kind === 'network') {
       if (out.fault === 'malformed') {
-        return new Response(out.body ?? MALFORMED_BODY, {
-          status: out.status ?? 200,
-          headers: out.headers ?? { 'content-type': 'application/json' },
-        });
+        const damaged = damagedReply({ ...out, fault: 'malformed' });
+        return new Response(damaged.body, { status: damaged.status, headers: damaged.headers });
       }
       if (out.fault === 'hang') await service.clock.sleep(IN_PROCESS_HANG_MS, signal ?? undefined);
       // What undici throws when a connection dies.
@@ -190,14 +188,13 @@ export function createDirectAxiosAdapter(routes: DirectRoutes, lib: AxiosLib = s
       // As a socket reset surfaces from the HTTP adapter: an AxiosError with no response.
       throw new AxiosErrorClass(`socket hang up (injected ${out.fault})`, 'ECONNRESET', config, request);
     }
-    const status = out.status ?? 200;
+    const answer = out.kind === 'network' ? damagedReply({ ...out, fault: 'malformed' }) : out;
+    const status = answer.status;
     const response: AxiosResponse = {
-      data: out.kind === 'network' ? (out.body ?? MALFORMED_BODY) : out.body === null ? '' : out.body,
+      data: answer.body ?? '',
       status,
       statusText: STATUS_CODES[status] ?? '',
-      headers: AxiosHeaders.from(
-        out.headers ?? (out.kind === 'network' ? { 'content-type': 'application/json' } : {}),
-      ) as AxiosResponse['headers'],
+      headers: AxiosHeaders.from(answer.headers) as AxiosResponse['headers'],
       config,
       request,
     };

@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import express, { type Express, type Request, type Response } from 'express';
 import type { MockRequest, MockResponse } from './http.ts';
-import { createMockRequest } from './http.ts';
+import { createMockRequest, damagedReply } from './http.ts';
 import type { MockService } from './service.ts';
 import { tooLargeError } from './service.ts';
 
@@ -76,18 +76,19 @@ export function writeResponse(res: Response, out: MockResponse): void {
         // Never answer; the client's own time-out ends it (server close destroys the socket).
         return;
       case 'truncated': {
-        const body = out.body ?? '{"data":[{"type":"profile","id":"01TRUNCATED","attributes":{"email":"';
-        res.writeHead(out.status ?? 200, {
-          ...(out.headers ?? { 'content-type': 'application/json' }),
-          'content-length': String(Buffer.byteLength(body) * 2),
+        const damaged = damagedReply({ ...out, fault: 'truncated' });
+        res.writeHead(damaged.status, {
+          ...damaged.headers,
+          'content-length': String(Buffer.byteLength(damaged.body)),
         });
-        res.write(body.slice(0, Math.ceil(body.length / 2)));
+        res.write(damaged.body.slice(0, Math.ceil(damaged.body.length / 2)));
         setImmediate(() => socket?.destroy());
         return;
       }
       case 'malformed': {
-        res.writeHead(out.status ?? 200, out.headers ?? { 'content-type': 'application/json' });
-        res.end(out.body ?? '{"data": [ {"type": "profile", <<not json>>');
+        const damaged = damagedReply({ ...out, fault: 'malformed' });
+        res.writeHead(damaged.status, damaged.headers);
+        res.end(damaged.body);
         return;
       }
     }

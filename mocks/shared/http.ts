@@ -54,6 +54,29 @@ export function isNetworkFault(res: MockResponse): res is NetworkFaultReply {
   return res.kind === 'network';
 }
 
+/** What a damaged answer's first bytes look like when the fault gave no body: a page of profiles. */
+const DAMAGED_BODIES: Record<'truncated' | 'malformed', string> = {
+  // Valid JSON whose first half is sent: the client sees a body that stops mid-string.
+  truncated: '{"data":[{"type":"profile","id":"01TRUNCATED","attributes":{"email":"someone@example.com"}}]}',
+  malformed: '{"data": [ {"type": "profile", <<not json>>',
+};
+
+/**
+ * The status line, headers and body a `truncated` or `malformed` answer starts with: the fault's own, or
+ * a 200 JSON page. Every adapter uses this, so the damage looks the same over HTTP, msw and direct.
+ */
+export function damagedReply(out: NetworkFaultReply & { fault: 'truncated' | 'malformed' }): {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+} {
+  return {
+    status: out.status ?? 200,
+    headers: out.headers ?? { 'content-type': 'application/json' },
+    body: out.body ?? DAMAGED_BODIES[out.fault],
+  };
+}
+
 /** Build a MockRequest from parts; adapters and tests use it so normalisation lives in one place. */
 export function createMockRequest(init: {
   method: string;

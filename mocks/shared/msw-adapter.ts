@@ -4,7 +4,7 @@
  * service's clock, so a virtual clock makes them cost no wall time.
  */
 import { type HttpHandler, HttpResponse, http } from 'msw';
-import { createMockRequest } from './http.ts';
+import { createMockRequest, damagedReply } from './http.ts';
 import type { MockService } from './service.ts';
 
 /** How long an in-process `hang` waits before failing like a client time-out (clock time, ms). */
@@ -23,10 +23,8 @@ export function createMswHandlers(service: MockService, baseUrls: string[]): Htt
       const out = await service.handle(mockReq);
       if (out.kind === 'network') {
         if (out.fault === 'malformed') {
-          return new HttpResponse(out.body ?? '{"data": [ {"type": "profile", <<not json>>', {
-            status: out.status ?? 200,
-            headers: out.headers ?? { 'content-type': 'application/json' },
-          });
+          const damaged = damagedReply({ ...out, fault: 'malformed' });
+          return new HttpResponse(damaged.body, { status: damaged.status, headers: damaged.headers });
         }
         if (out.fault === 'hang') await service.clock.sleep(IN_PROCESS_HANG_MS, request.signal);
         return HttpResponse.error();
