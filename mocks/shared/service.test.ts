@@ -68,4 +68,22 @@ describe('createMockService over Express', () => {
     expect(missing.status).toBe(404);
     expect((await missing.json()).routes).toContain('GET /__admin/health');
   });
+
+  it('GET /__admin/requests rejects a limit or since that is not a whole number, naming the field', async () => {
+    for (const [query, field] of [
+      ['limit=-5', 'limit'],
+      ['limit=abc', 'limit'],
+      ['limit=1.5', 'limit'],
+      ['since=abc', 'since'],
+    ] as const) {
+      const res = await fetch(`${server.url}/__admin/requests?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(await res.json(), query).toMatchObject({ field, error: expect.stringContaining(field) });
+    }
+    await fetch(`${server.url}/one`);
+    await fetch(`${server.url}/two`);
+    const ok = await (await fetch(`${server.url}/__admin/requests?limit=1&since=0`)).json();
+    expect(ok.requests.map((r: { path: string }) => r.path)).toEqual(['/two']);
+    expect(ok.requests).toHaveLength(1);
+  });
 });

@@ -215,15 +215,20 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
       service.journal.clear();
       return jsonReply(200, { status: 'reset', service: service.name });
     case 'GET requests': {
-      const limit = req.query.get('limit');
-      const since = req.query.get('since');
-      return jsonReply(200, {
-        total: service.journal.total,
-        requests: service.journal.list({
-          limit: limit ? Number(limit) : undefined,
-          since: since ? Number(since) : undefined,
-        }),
-      });
+      const params: { limit?: number; since?: number } = {};
+      for (const field of ['limit', 'since'] as const) {
+        const raw = req.query.get(field);
+        if (raw === null || raw === '') continue;
+        const n = Number(raw);
+        if (!Number.isSafeInteger(n) || n < 0) {
+          return jsonReply(400, {
+            error: `${field} must be a whole number >= 0 (got '${raw}'), e.g. /__admin/requests?since=120&limit=50.`,
+            field,
+          });
+        }
+        params[field] = n;
+      }
+      return jsonReply(200, { total: service.journal.total, requests: service.journal.list(params) });
     }
     case 'GET state':
       return jsonReply(200, { service: service.name, ...service.core.state() });
