@@ -95,11 +95,19 @@ function signup(ctx: AuthContext, req: MockRequest): HttpReply {
     throw authErrors.validation('Signup requires a valid password');
   if (b.password.length < MIN_PASSWORD) throw authErrors.weakPassword();
   if (ctx.store.byEmail(email)) throw authErrors.userExists();
-  const data =
-    b.data && typeof b.data === 'object' && !Array.isArray(b.data) ? (b.data as Record<string, unknown>) : {};
+  const data = metadata(b) ?? {};
   const user = ctx.store.create({ email, passwordHash: hashPassword(b.password), userMetadata: data });
   ctx.store.touchSignIn(user.id);
   return json(200, session(ctx, req, ctx.store.byId(user.id)!));
+}
+
+/** `data` (user metadata): absent or null means none; anything but an object is refused, as GoTrue's decoder does. */
+function metadata(b: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (b.data === undefined || b.data === null) return undefined;
+  if (typeof b.data === 'object' && !Array.isArray(b.data)) return b.data as Record<string, unknown>;
+  throw authErrors.badJson(
+    `"data" must be a JSON object of user metadata, e.g. {"data": {"first_name": "Ada"}}; got ${Array.isArray(b.data) ? 'an array' : typeof b.data}`,
+  );
 }
 
 function token(ctx: AuthContext, req: MockRequest): HttpReply {
@@ -133,6 +141,7 @@ function token(ctx: AuthContext, req: MockRequest): HttpReply {
 function updateUser(ctx: AuthContext, req: MockRequest): HttpReply {
   const { user } = authenticate(ctx, req);
   const b = body(req);
+  const data = metadata(b);
   const fields: { email?: string; passwordHash?: string; userMetadata?: Record<string, unknown> } = {};
   if (typeof b.email === 'string' && b.email.toLowerCase() !== user.email) {
     if (!EMAIL.test(b.email)) throw authErrors.invalidEmail();
@@ -144,12 +153,12 @@ function updateUser(ctx: AuthContext, req: MockRequest): HttpReply {
     if (verifyPassword(b.password, user.encrypted_password)) throw authErrors.samePassword();
     fields.passwordHash = hashPassword(b.password);
   }
-  if (b.data && typeof b.data === 'object' && !Array.isArray(b.data)) {
+  if (data) {
     // GoTrue merges top-level keys; a key set to null is removed.
     const merged: Record<string, unknown> = {
       ...(JSON.parse(user.user_metadata) as Record<string, unknown>),
     };
-    for (const [k, v] of Object.entries(b.data as Record<string, unknown>)) {
+    for (const [k, v] of Object.entries(data)) {
       if (v === null) delete merged[k];
       else merged[k] = v;
     }
