@@ -34,4 +34,20 @@ describe('CircuitBreaker', () => {
     b.recordFailure();
     expect(b.state).toBe('closed');
   });
+
+  it('a late failure from a request sent before the circuit opened does not count as the probe failing', () => {
+    const clock = new VirtualClock();
+    const b = new CircuitBreaker(clock, { failureThreshold: 1, openMs: 5_000 });
+    const slowRequest = b.epoch; // sent while closed; still waiting on a slow Klaviyo
+    b.recordFailure(b.epoch); // another request fails: open
+    clock.advance(5_000);
+    expect(b.tryAcquire()).toBe(true); // the probe goes
+    const probe = b.epoch;
+    b.recordFailure(slowRequest); // the slow request times out now: old news
+    expect(b.state).toBe('half-open');
+    expect(b.tryAcquire()).toBe(false); // the probe is still the only request in flight
+    b.recordFailure(probe); // the probe itself failing does re-open, with a longer cool-down
+    expect(b.snapshot()).toMatchObject({ state: 'open', timesOpened: 2 });
+    expect(b.msUntilProbe()).toBe(10_000);
+  });
 });

@@ -65,6 +65,15 @@ export class CircuitBreaker {
     return true;
   }
 
+  /**
+   * Which opening of the circuit we are in (the number of times it has opened). A caller takes it when
+   * its request goes out and hands it back with the failure, so a failure that started before the
+   * latest opening — old news about an outage already known — cannot re-open a half-open circuit.
+   */
+  get epoch(): number {
+    return this.opened;
+  }
+
   /** Without reserving anything: would a request be allowed? */
   get allowsTraffic(): boolean {
     const s = this.state;
@@ -80,8 +89,12 @@ export class CircuitBreaker {
     if (!wasClosed) this.emit();
   }
 
-  /** Count a transient failure (429/5xx/network). Permanent 4xx say nothing about Klaviyo's health. */
-  recordFailure(): void {
+  /**
+   * Count a transient failure (429/5xx/network). Permanent 4xx say nothing about Klaviyo's health.
+   * `sentInEpoch`: the `epoch` when the failed request went out; older than now means it is stale.
+   */
+  recordFailure(sentInEpoch: number = this.opened): void {
+    if (sentInEpoch !== this.opened) return;
     this.failures++;
     const s = this.state;
     if (s === 'half-open') {

@@ -350,8 +350,14 @@ export class KlaviyoService {
     if (!this.breaker.tryAcquire()) {
       return { ok: false, attempts: 0, reason: 'blocked' };
     }
+    // The breaker epoch each attempt went out in: a failure that outlived an opening is not news.
+    let epoch = this.breaker.epoch;
+    const attempt = () => {
+      epoch = this.breaker.epoch;
+      return fn();
+    };
     const startedAt = this.clock.now();
-    const outcome = await withRetry(fn, {
+    const outcome = await withRetry(attempt, {
       clock: this.clock,
       rng: this.rng,
       policy,
@@ -359,7 +365,7 @@ export class KlaviyoService {
       canAttempt: () => this.breaker.state === 'closed',
       onSuccess: () => this.breaker.recordSuccess(),
       onFailure: (f) => {
-        if (f.retriable) this.breaker.recordFailure();
+        if (f.retriable) this.breaker.recordFailure(epoch);
         else if (f.status !== undefined)
           this.breaker.recordSuccess(); // Klaviyo answered: it is up.
         else this.breaker.release();
