@@ -183,7 +183,8 @@ async function journey(w: World) {
   // ---- privacy: no child name or age band in anything sent to Klaviyo ----
   const bodies = klaviyoBodies(w.klaviyo).join('\n');
   expect(bodies).toContain(user_id);
-  for (const secret of ['Luna', 'Orion', '4-6', '7-9', 'age_band']) expect(bodies).not.toContain(secret);
+  // Age bands as JSON strings: a bare `7-9` also occurs inside random uuids (`…-4a97-9b…`).
+  for (const secret of ['Luna', 'Orion', '"4-6"', '"7-9"', 'age_band']) expect(bodies).not.toContain(secret);
   return { user_id };
 }
 
