@@ -74,25 +74,26 @@ export function createAppServer(backend: DreamFlowBackend): Express {
       res.status(200).json(await backend.updateProfile((await withUser(req, body(req))) as never));
     }),
   );
+  /** GET routes: the user from `?user_id=` or the bearer token; '' when neither (the backend says 400). */
+  const queryUser = async (req: Request): Promise<string> => {
+    const q = await withUser(
+      req,
+      typeof req.query.user_id === 'string' ? { user_id: req.query.user_id } : {},
+    );
+    return String(q.user_id ?? '');
+  };
   app.get(
     '/api/v1/recommendations',
     route(async (req, res) => {
-      const q = await withUser(
-        req,
-        typeof req.query.user_id === 'string' ? { user_id: req.query.user_id } : {},
-      );
-      res.status(200).json(await backend.recommendations(String(q.user_id ?? '')));
+      res.status(200).json(await backend.recommendations(await queryUser(req)));
     }),
   );
   app.get(
     '/api/v1/insights',
     route(async (req, res) => {
-      const q = await withUser(
-        req,
-        typeof req.query.user_id === 'string' ? { user_id: req.query.user_id } : {},
-      );
-      if (!q.user_id) throw new DreamFlowError(400, 'invalid_request', 'user_id: required', 'user_id');
-      res.status(200).json(await backend.insights(String(q.user_id)));
+      const userId = await queryUser(req);
+      if (!userId) throw new DreamFlowError(400, 'invalid_request', 'user_id: required', 'user_id');
+      res.status(200).json(await backend.insights(userId));
     }),
   );
   app.get('/api/v1/demo/klaviyo-integration', (_req, res) => {
