@@ -178,6 +178,20 @@ describe('Outbox', () => {
   });
 });
 
+describe('Outbox.close', () => {
+  it('called twice at once (a signal and a test teardown) returns the same final stats twice', async () => {
+    const { outbox, clock } = setup(async (_j, _b, c) => {
+      await c.sleep(500);
+      return { ok: true, attempts: 1 };
+    });
+    outbox.enqueue(job('a', 1));
+    const both = await Promise.all([outbox.close(10_000), outbox.close(10_000)]);
+    expect(both[0]).toMatchObject({ tracked: 1, delivered: 1, pending: 0, balanced: true });
+    expect(both[1]).toEqual(both[0]);
+    expect(clock.now()).toBeGreaterThanOrEqual(500);
+  });
+});
+
 describe('replayDeadLetters (the CLI command) against the Klaviyo mock', () => {
   it('delivers dead letters from a file with the official SDK', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outbox-'));

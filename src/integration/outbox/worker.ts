@@ -70,6 +70,7 @@ export class Outbox implements JobSink {
   private wakePending = false;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  private closing: Promise<OutboxStats> | null = null;
 
   constructor(private readonly options: OutboxOptions) {
     this.store = options.store ?? new OutboxStore(options.path ?? ':memory:');
@@ -135,8 +136,13 @@ export class Outbox implements JobSink {
   }
 
   /** Flush within `deadlineMs`, stop the worker, close the database. Pending jobs stay in a file DB. */
-  async close(deadlineMs = 5_000): Promise<OutboxStats> {
-    if (this.closed) return this.stats();
+  close(deadlineMs = 5_000): Promise<OutboxStats> {
+    // One shutdown, however many callers (a signal handler and a teardown): the store closes once.
+    this.closing ??= this.shutdown(deadlineMs);
+    return this.closing;
+  }
+
+  private async shutdown(deadlineMs: number): Promise<OutboxStats> {
     await this.flush(deadlineMs);
     this.closed = true;
     this.running = false;
