@@ -110,6 +110,62 @@ export function createMockRequest(init: {
   };
 }
 
+/** A path the WHATWG URL parser would return unchanged: no dot segments, escapes or odd characters. */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-_~/]*$/;
+
+/**
+ * A MockRequest built from an HTTP server's raw request line, without a `new URL()` per request: `path`
+ * is cut from the request target, and `url` / `query` are parsed on first use (most operations, e.g.
+ * create-event, never read them). A target the URL parser could rewrite (dot segments, escapes, an
+ * absolute form) goes through createMockRequest, so `path` is always what `new URL()` gives.
+ * `headers` must already be lower-cased with string values (Node's `req.headers` without `set-cookie`).
+ */
+export function requestFromTarget(init: {
+  method: string;
+  origin: string;
+  target: string;
+  headers: Record<string, string>;
+  body: string;
+  bodyError?: MockRequest['bodyError'];
+}): MockRequest {
+  const q = init.target.indexOf('?');
+  let pathname = q < 0 ? init.target : init.target.slice(0, q);
+  if (!PLAIN_PATH.test(pathname) || init.target.includes('#')) {
+    return createMockRequest({ ...init, url: init.origin + init.target });
+  }
+  if (pathname.length > 1 && pathname.endsWith('/')) pathname = pathname.replace(/\/+$/, '');
+  return new TargetRequest(
+    init.method,
+    init.origin + init.target,
+    pathname,
+    init.headers,
+    init.body,
+    init.bodyError,
+  );
+}
+
+class TargetRequest implements MockRequest {
+  private parsed: URL | undefined;
+  readonly bodyError?: MockRequest['bodyError'];
+  constructor(
+    readonly method: string,
+    private readonly href: string,
+    readonly path: string,
+    readonly headers: Record<string, string>,
+    readonly body: string,
+    bodyError: MockRequest['bodyError'],
+  ) {
+    if (bodyError) this.bodyError = bodyError;
+  }
+  get url(): URL {
+    if (!this.parsed) this.parsed = new URL(this.href);
+    return this.parsed;
+  }
+  get query(): URLSearchParams {
+    return this.url.searchParams;
+  }
+}
+
 export function jsonReply(status: number, body: unknown, contentType = 'application/json'): HttpReply {
   return {
     status,
