@@ -124,19 +124,23 @@ function toMockRequest(req: Request, body: string, bodyError?: MockRequest['body
 }
 
 function serve(service: MockService, res: Response, mockReq: MockRequest): void {
-  service.handle(mockReq).then(
-    (out) => writeResponse(res, out),
-    (err: Error) => {
-      const reply = service.core.formatError(
-        500,
-        'error',
-        `Internal mock error: ${err.message}`,
-        {},
-        mockReq,
-      );
-      writeResponse(res, reply);
-    },
-  );
+  const fail = (err: Error) => {
+    const reply = service.core.formatError(500, 'error', `Internal mock error: ${err.message}`, {}, mockReq);
+    writeResponse(res, reply);
+  };
+  let out: MockResponse | Promise<MockResponse>;
+  try {
+    out = service.respond ? service.respond(mockReq) : service.handle(mockReq);
+  } catch (err) {
+    fail(err as Error);
+    return;
+  }
+  // A synchronous answer is written at once: no promise, no extra microtask per request.
+  if (typeof (out as Promise<MockResponse>).then === 'function') {
+    (out as Promise<MockResponse>).then((reply) => writeResponse(res, reply), fail);
+  } else {
+    writeResponse(res, out as MockResponse);
+  }
 }
 
 export function writeResponse(res: Response, out: MockResponse): void {

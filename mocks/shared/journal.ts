@@ -35,12 +35,11 @@ export class RequestJournal {
   }
 
   record(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
+    // The caller's fresh object becomes the entry (no copy per request).
+    const full = entry as JournalEntry;
+    full.seq = ++this.seq;
     const body = entry.requestBody;
-    const full: JournalEntry = {
-      ...entry,
-      seq: ++this.seq,
-      requestBody: body && body.length > MAX_BODY ? `${body.slice(0, MAX_BODY)}…` : body,
-    };
+    if (body && body.length > MAX_BODY) full.requestBody = `${body.slice(0, MAX_BODY)}…`;
     this.ring[this.next] = full;
     this.next = (this.next + 1) % this.ring.length;
     if (this.size < this.ring.length) this.size++;
