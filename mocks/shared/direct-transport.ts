@@ -53,9 +53,6 @@ function noRoute(url: URL, routes: DirectRoutes): Error {
   );
 }
 
-/** What a broken-JSON answer carries when the fault layer gave no body (as the msw adapter). */
-const MALFORMED_BODY = '{"data": [ {"type": "profile", <<not json>>';
-
 function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '';
   if (typeof body === 'string') return body;

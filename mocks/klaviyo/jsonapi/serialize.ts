@@ -58,7 +58,7 @@ export class Included {
 export function isoTime(ms: number | null | undefined): string | null {
   if (ms === null || ms === undefined) return null;
   const iso = new Date(ms).toISOString();
-  return (ms % 1000 === 0 ? iso.slice(0, 19) : iso.slice(0, 23)) + '+00:00';
+  return `${ms % 1000 === 0 ? iso.slice(0, 19) : iso.slice(0, 23)}+00:00`;
 }
 
 export function relationship(
