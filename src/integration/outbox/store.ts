@@ -14,6 +14,8 @@ export interface OutboxRow {
   orderingKey: string;
   job: KlaviyoJob;
   attempts: number;
+  /** Times the server deferred the job (429 / Retry-After) without it spending its budget. */
+  deferrals: number;
   nextAttemptAt: number;
   createdAt: number;
   lastError: string | null;
@@ -44,6 +46,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   ordering_key    TEXT NOT NULL,
   job             TEXT NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
+  deferrals       INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   created_at      INTEGER NOT NULL,
   last_error      TEXT
@@ -68,6 +71,7 @@ interface RawRow {
   ordering_key: string;
   job: string;
   attempts: number;
+  deferrals: number;
   next_attempt_at: number;
   created_at: number;
   last_error: string | null;
@@ -82,6 +86,7 @@ export class OutboxStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    migrate(this.db);
     const db = this.db;
     this.stmts = {
       insert: db.prepare(
@@ -102,6 +107,9 @@ export class OutboxStore {
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
       reschedule: db.prepare(
         'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
+      ),
+      defer: db.prepare(
+        'UPDATE outbox SET deferrals = deferrals + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
       ),
       toDead: db.prepare(`
         INSERT INTO dead_letters (id, ordering_key, job, attempts, created_at, dead_at, reason, last_error)
@@ -142,6 +150,11 @@ export class OutboxStore {
 
   reschedule(id: number, attempts: number, nextAttemptAt: number, lastError: string | null): void {
     this.stmts.reschedule.run(attempts, nextAttemptAt, lastError, id);
+  }
+
+  /** Reschedule without spending the budget, counting the deferral (the worker bounds them). */
+  defer(id: number, nextAttemptAt: number, lastError: string | null): void {
+    this.stmts.defer.run(nextAttemptAt, lastError, id);
   }
 
   markDead(id: number, attempts: number, now: number, reason: string, lastError: string | null): void {
@@ -190,6 +203,12 @@ export class OutboxStore {
   }
 }
 
+/** Outbox files written before a column existed get it (with its default) when opened. */
+function migrate(db: Database.Database): void {
+  const columns = new Set((db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[]).map((c) => c.name));
+  if (!columns.has('deferrals')) db.exec('ALTER TABLE outbox ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0');
+}
+
 /**
  * The job is parsed on first read: the worker asks for several due rows and delivers one (the others'
  * keys are busy), so parsing every row's JSON up front was most of `due()`'s cost in long runs.
@@ -204,6 +223,7 @@ function toRow(r: RawRow): OutboxRow {
       return job;
     },
     attempts: r.attempts,
+    deferrals: r.deferrals,
     nextAttemptAt: r.next_attempt_at,
     createdAt: r.created_at,
     lastError: r.last_error,

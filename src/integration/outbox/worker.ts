@@ -7,7 +7,10 @@
  *   using up its budget and waits; the worker sleeps on the Clock until the breaker allows a probe,
  *   so delivery resumes on its own when Klaviyo answers again.
  * - A call that Klaviyo defers with a Retry-After longer than one call may wait is rescheduled for
- *   then, budget untouched.
+ *   then, budget untouched. So is a job whose last attempt was throttled (429): "later", not "never";
+ *   it comes back after the Retry-After (or a backoff when there was none). After `MAX_DEFERRALS`
+ *   deferrals (of either kind) the job is dead-lettered, so a server that throttles
+ *   forever cannot keep a job looping.
  * - A job that exhausts its retries while Klaviyo is otherwise healthy, or that Klaviyo rejects as
  *   invalid (4xx), goes to the dead-letter table; `replayDeadLetters()` (CLI: `outbox
  *   replay-dead-letters`) puts it back.
@@ -30,6 +33,9 @@ import { type OutboxCounts, type OutboxRow, OutboxStore } from './store.ts';
  * (with a stack) per call, which showed up in profiles of long harness runs.
  */
 const TIMER_CANCELLED = Object.freeze({ name: 'TimerCancelled' });
+
+/** Deferrals (429 / long Retry-After) one job may take before it is dead-lettered. */
+export const MAX_DEFERRALS = 10;
 
 export interface OutboxOptions {
   /** SQLite path (default `:memory:`) or an open store. */
@@ -210,9 +216,15 @@ export class Outbox implements JobSink {
     } else if (result.reason === 'blocked' || result.reason === 'disabled') {
       // Klaviyo is down (the breaker opened): wait without spending the job's budget.
       this.store.reschedule(row.id, row.attempts, now, error);
-    } else if (result.reason === 'deferred') {
-      // Klaviyo said when to come back (a long Retry-After): throttling is not the job's fault.
-      this.store.reschedule(row.id, row.attempts, now + (result.failure?.retryAfterMs ?? 0), error);
+    } else if (result.reason === 'deferred' || result.failure?.status === 429) {
+      // Klaviyo said "later" (a long Retry-After, or a 429 on the last attempt): throttling is not the
+      // job's fault, so it keeps its budget; the deferral bound keeps it from looping forever.
+      if (row.deferrals + 1 > MAX_DEFERRALS) {
+        this.store.markDead(row.id, row.attempts + 1, now, `throttled ${row.deferrals + 1} times`, error);
+      } else {
+        const wait = result.failure?.retryAfterMs ?? backoffDelay(this.policy, result.attempts || 1, this.rng);
+        this.store.defer(row.id, now + wait, error);
+      }
     } else {
       const rounds = row.attempts + 1;
       if (rounds >= this.rounds) this.store.markDead(row.id, rounds, now, 'retries exhausted', error);
