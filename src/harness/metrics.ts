@@ -35,11 +35,30 @@ export interface CacheFigures {
   savedCalls: number;
 }
 
-export interface OutboxFigures {
+export interface KindFigures {
   tracked: number;
   delivered: number;
   pending: number;
   deadLettered: number;
+}
+
+/** Outbox totals (every job) and, when the stack reports it, the split into Klaviyo events and profile syncs. */
+export interface OutboxFigures extends KindFigures {
+  byKind?: { event: KindFigures; profile: KindFigures };
+}
+
+export type KindConservation = KindFigures & { lost: number; conserved: boolean };
+
+function conservation(k: KindFigures): KindConservation {
+  const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
+  return {
+    tracked: k.tracked,
+    delivered: k.delivered,
+    pending: k.pending,
+    deadLettered: k.deadLettered,
+    lost,
+    conserved: lost === 0,
+  };
 }
 
 export interface RunMetrics {
@@ -79,7 +98,12 @@ export interface RunMetrics {
     retrySuccessRate: number | null;
   };
   cache: CacheFigures & { hitRate: number | null; callsSavedRate: number | null };
-  events: OutboxFigures & {
+  /**
+   * Outbox jobs. The top-level counters and `lost` cover every job (events + profile syncs), so
+   * `events_lost == 0` means "no outbox job lost"; `byKind` splits them (Klaviyo events, profile syncs).
+   */
+  events: KindFigures & {
+    byKind?: { event: KindConservation; profile: KindConservation };
     /** Events the successful journey steps should have produced. */
     expected: number;
     /** Events the Klaviyo mock holds at the end. */
@@ -292,7 +316,18 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       callsSavedRate: ratio(cache.savedCalls, cache.savedCalls + cache.misses),
     },
     events: {
-      ...outbox,
+      tracked: outbox.tracked,
+      delivered: outbox.delivered,
+      pending: outbox.pending,
+      deadLettered: outbox.deadLettered,
+      ...(outbox.byKind
+        ? {
+            byKind: {
+              event: conservation(outbox.byKind.event),
+              profile: conservation(outbox.byKind.profile),
+            },
+          }
+        : {}),
       expected,
       stored: input.eventsStored,
       lost,
@@ -330,6 +365,8 @@ export function flattenMetrics(m: RunMetrics): Record<string, number | null> {
     events_pending: m.events.pending,
     events_dead_lettered: m.events.deadLettered,
     events_lost: m.events.lost,
+    ...kindFigures('klaviyo_events', m.events.byKind?.event),
+    ...kindFigures('profile_syncs', m.events.byKind?.profile),
     journeys_started: m.journeys.started,
     journeys_completed: m.journeys.completed,
     journeys_failed: m.journeys.failed,
@@ -342,4 +379,16 @@ export function flattenMetrics(m: RunMetrics): Record<string, number | null> {
     requests_per_second: m.time.requestsPerSecond,
   });
   return out;
+}
+
+/** `klaviyo_events_tracked`, … `profile_syncs_lost`: absent when the stack did not split by kind. */
+function kindFigures(prefix: string, k: KindConservation | undefined): Record<string, number> {
+  if (!k) return {};
+  return {
+    [`${prefix}_tracked`]: k.tracked,
+    [`${prefix}_delivered`]: k.delivered,
+    [`${prefix}_pending`]: k.pending,
+    [`${prefix}_dead_lettered`]: k.deadLettered,
+    [`${prefix}_lost`]: k.lost,
+  };
 }

@@ -12,7 +12,7 @@
  */
 import { createHttpDreamFlowClient } from '../app/http-client.ts';
 import { systemClock } from '../lib/clock.ts';
-import type { CacheFigures, KlaviyoCallRecord, OutboxFigures } from './metrics.ts';
+import type { CacheFigures, KindFigures, KlaviyoCallRecord, OutboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { categorise } from './stack-inprocess.ts';
 import type { HttpTargets } from './stacks.ts';
@@ -27,7 +27,7 @@ interface JournalEntry {
 }
 
 interface IntegrationStatus {
-  outbox?: { tracked: number; delivered: number; pending: number; deadLettered: number } | null;
+  outbox?: (KindFigures & { byKind?: { event: KindFigures; profile: KindFigures } }) | null;
   cache?: { hits: number; misses: number; savedCalls: number };
 }
 
@@ -103,7 +103,12 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
     outbox: async (): Promise<OutboxFigures> => {
       const o = (await status()).outbox;
       return o
-        ? { tracked: o.tracked, delivered: o.delivered, pending: o.pending, deadLettered: o.deadLettered }
+        ? {
+            ...pickKind(o),
+            byKind: o.byKind
+              ? { event: pickKind(o.byKind.event), profile: pickKind(o.byKind.profile) }
+              : undefined,
+          }
         : { tracked: 0, delivered: 0, pending: 0, deadLettered: 0 };
     },
     flush: async (deadline) => {
@@ -122,4 +127,8 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
     wire: () => undefined,
     close: async () => {},
   };
+}
+
+function pickKind(k: KindFigures): KindFigures {
+  return { tracked: k.tracked, delivered: k.delivered, pending: k.pending, deadLettered: k.deadLettered };
 }

@@ -22,7 +22,7 @@ import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.t
 import { VirtualClock } from '../lib/clock.ts';
 import { createRng, type Rng } from '../lib/prng.ts';
 import { exportKlaviyoData } from './export-data.ts';
-import type { KlaviyoCallRecord } from './metrics.ts';
+import type { KindFigures, KlaviyoCallRecord } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { WireTap } from './wiretap.ts';
 
@@ -165,7 +165,12 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     outbox: () => {
       const s = app.outbox?.stats();
       return s
-        ? { tracked: s.tracked, delivered: s.delivered, pending: s.pending, deadLettered: s.deadLettered }
+        ? {
+            ...pickKind(s),
+            byKind: s.byKind
+              ? { event: pickKind(s.byKind.event), profile: pickKind(s.byKind.profile) }
+              : undefined,
+          }
         : { tracked: 0, delivered: 0, pending: 0, deadLettered: 0 };
     },
     flush: async (deadline) => {
@@ -205,3 +210,7 @@ const quietLogger = {
   error: () => {},
   debug: () => {},
 };
+
+function pickKind(k: KindFigures): KindFigures {
+  return { tracked: k.tracked, delivered: k.delivered, pending: k.pending, deadLettered: k.deadLettered };
+}

@@ -120,12 +120,15 @@ export function renderHtml(r: ReportDocument): string {
     { label: 'calls saved', value: m.cache.savedCalls, color: '#2ca58d' },
     { label: 'calls made', value: m.cache.misses, color: '#4f6bed' },
   ]);
-  const eventsChart = proportionBar('Event fates (tracked = delivered + pending + dead-lettered)', [
-    { label: 'delivered', value: m.events.delivered, color: '#2ca58d' },
-    { label: 'pending', value: m.events.pending, color: '#e8833a' },
-    { label: 'dead-lettered', value: m.events.deadLettered, color: '#d64550' },
-    { label: 'lost', value: Math.max(0, m.events.lost), color: '#000000' },
-  ]);
+  const eventsChart = proportionBar(
+    'Outbox job fates, events and profile syncs (tracked = delivered + pending + dead-lettered)',
+    [
+      { label: 'delivered', value: m.events.delivered, color: '#2ca58d' },
+      { label: 'pending', value: m.events.pending, color: '#e8833a' },
+      { label: 'dead-lettered', value: m.events.deadLettered, color: '#d64550' },
+      { label: 'lost', value: Math.max(0, m.events.lost), color: '#000000' },
+    ],
+  );
 
   const faultRows = Object.entries(r.faults.counts)
     .sort(([, a], [, b]) => b - a)
@@ -171,8 +174,8 @@ ${s.description ? `<p>${esc(s.description)}</p>` : ''}</header>
 <div class="charts">${cacheChart}${savedChart}</div>
 <h2>Events</h2>
 <div class="charts">${eventsChart}</div>
-<table id="events"><thead><tr><th>tracked</th><th>delivered</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
-<tbody><tr><td class="num">${m.events.tracked}</td><td class="num">${m.events.delivered}</td><td class="num">${m.events.pending}</td><td class="num">${m.events.deadLettered}</td><td class="num ${m.events.lost === 0 ? 'pass' : 'fail'}">${m.events.lost}</td><td class="num">${m.events.stored ?? 'n/a'}</td><td class="num">${m.events.expected}</td></tr></tbody></table>
+<table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
+<tbody>${m.events.byKind ? `${kindRow('events', m.events.byKind.event, m.events.stored ?? 'n/a', m.events.expected)}${kindRow('profile syncs', m.events.byKind.profile, '', '')}` : ''}${kindRow('all jobs', { ...m.events }, m.events.byKind ? '' : (m.events.stored ?? 'n/a'), m.events.byKind ? '' : m.events.expected)}</tbody></table>
 <h2>Journeys</h2>
 <p>${m.journeys.started} started · ${m.journeys.completed} completed (${m.journeys.truncated} ended by the simulated duration) · ${m.journeys.failed} failed · ${m.journeys.aborted} aborted · ${fmtNum(m.journeys.perSecond, 1)} journeys/s of wall time</p>
 <table id="steps"><thead><tr><th>Step</th><th>ok</th><th>failed</th><th>skipped</th><th>p50</th><th>p95</th></tr></thead><tbody>${stepRows}</tbody></table>
@@ -184,4 +187,15 @@ ${baseline}
 report.json schema v${r.schemaVersion} · generated ${esc(r.generatedAt)} · fault sequence ${esc(r.faults.sequenceHash)}</footer>
 </main></body></html>
 `;
+}
+
+/** One row of the outbox table (a kind of job, or all of them). */
+function kindRow(
+  label: string,
+  k: { tracked: number; delivered: number; pending: number; deadLettered: number },
+  stored: number | string,
+  expected: number | string,
+): string {
+  const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
+  return `<tr><th scope="row">${label}</th><td class="num">${k.tracked}</td><td class="num">${k.delivered}</td><td class="num">${k.pending}</td><td class="num">${k.deadLettered}</td><td class="num ${lost === 0 ? 'pass' : 'fail'}">${lost}</td><td class="num">${stored}</td><td class="num">${expected}</td></tr>`;
 }

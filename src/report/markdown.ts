@@ -55,15 +55,21 @@ export function renderMarkdown(r: ReportDocument): string {
 
   const e = m.events;
   out.push(
-    '## Events (nothing may go missing)',
+    '## Outbox jobs: events and profile syncs (nothing may go missing)',
     '',
-    `| tracked | delivered | pending | dead-lettered | lost | stored in mock | expected from journeys |`,
-    '|---|---|---|---|---|---|---|',
-    `| ${e.tracked} | ${e.delivered} | ${e.pending} | ${e.deadLettered} | ${e.lost} | ${e.stored ?? 'n/a'} | ${e.expected} |`,
+    `| kind | tracked | delivered | pending | dead-lettered | lost | stored in mock | expected from journeys |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...(e.byKind
+      ? [
+          `| events | ${e.byKind.event.tracked} | ${e.byKind.event.delivered} | ${e.byKind.event.pending} | ${e.byKind.event.deadLettered} | ${e.byKind.event.lost} | ${e.stored ?? 'n/a'} | ${e.expected} |`,
+          `| profile syncs | ${e.byKind.profile.tracked} | ${e.byKind.profile.delivered} | ${e.byKind.profile.pending} | ${e.byKind.profile.deadLettered} | ${e.byKind.profile.lost} | | |`,
+        ]
+      : []),
+    `| all jobs | ${e.tracked} | ${e.delivered} | ${e.pending} | ${e.deadLettered} | ${e.lost} | ${e.byKind ? '' : (e.stored ?? 'n/a')} | ${e.byKind ? '' : e.expected} |`,
     '',
-    e.conserved
-      ? `Conservation holds: tracked = delivered + pending + dead-lettered.`
-      : `**Conservation fails: ${e.lost} event(s) unaccounted for.**`,
+    e.conserved && (!e.byKind || (e.byKind.event.conserved && e.byKind.profile.conserved))
+      ? `Conservation holds for each kind and overall: tracked = delivered + pending + dead-lettered.`
+      : `**Conservation fails: ${e.lost} outbox job(s) unaccounted for.**`,
     '',
   );
 

@@ -5,6 +5,15 @@ export function renderSummary(r: ReportDocument, color = false): string {
   const green = (t: string) => (color ? `\x1b[32m${t}\x1b[0m` : t);
   const red = (t: string) => (color ? `\x1b[31m${t}\x1b[0m` : t);
   const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[0m` : t);
+  /** `tracked N = delivered + pending + dead-lettered ✓ conserved` for one kind of outbox job (or all). */
+  const fateLine = (
+    label: string,
+    k: { tracked: number; delivered: number; pending: number; deadLettered: number },
+    extra = '',
+  ): string => {
+    const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
+    return `${label}tracked ${k.tracked} = delivered ${k.delivered} + pending ${k.pending} + dead-lettered ${k.deadLettered} ${lost === 0 ? green('✓ conserved') : red(`✗ ${lost} lost`)}${extra}`;
+  };
   const m = r.metrics;
   const lines: string[] = [];
   lines.push(
@@ -15,7 +24,17 @@ export function renderSummary(r: ReportDocument, color = false): string {
     `  profile sync .... p50 ${fmtMs(m.latency.profile_sync.p50)}  p95 ${fmtMs(m.latency.profile_sync.p95)}  p99 ${fmtMs(m.latency.profile_sync.p99)}  max ${fmtMs(m.latency.profile_sync.max)}  (${m.latency.profile_sync.count} calls)`,
     `  Klaviyo API ..... success ${fmtPct(m.klaviyo.apiSuccessRate)} · retry success ${fmtPct(m.klaviyo.retrySuccessRate)} · ${m.klaviyo.retries} retries · ${m.klaviyo.throttled}× 429`,
     `  cache ........... hit rate ${fmtPct(m.cache.hitRate)} · ${m.cache.savedCalls} calls saved (${fmtPct(m.cache.callsSavedRate)})`,
-    `  events .......... tracked ${m.events.tracked} = delivered ${m.events.delivered} + pending ${m.events.pending} + dead-lettered ${m.events.deadLettered} ${m.events.conserved ? green('✓ conserved') : red(`✗ ${m.events.lost} lost`)}`,
+    ...(m.events.byKind
+      ? [
+          fateLine(
+            '  events .......... ',
+            m.events.byKind.event,
+            ` · stored in mock ${m.events.stored ?? 'n/a'}, expected ${m.events.expected}`,
+          ),
+          fateLine('  profile syncs ... ', m.events.byKind.profile),
+          fateLine('  outbox total .... ', m.events),
+        ]
+      : [fateLine('  outbox jobs ..... ', m.events)]),
     '',
   );
   if (r.thresholds.length) {

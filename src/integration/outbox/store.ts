@@ -32,18 +32,28 @@ export interface DeadLetterRow {
   lastError: string | null;
 }
 
-export interface OutboxCounts {
+export type JobKind = KlaviyoJob['kind'];
+export const JOB_KINDS: readonly JobKind[] = ['event', 'profile'];
+
+/** One kind's share of the outbox; tracked = delivered + pending + deadLettered holds per kind too. */
+export interface KindCounts {
   tracked: number;
   delivered: number;
   pending: number;
   deadLettered: number;
+}
+
+export interface OutboxCounts extends KindCounts {
   replayed: number;
+  /** The same counters for Klaviyo events and for profile syncs; they add up to the totals. */
+  byKind: Record<JobKind, KindCounts>;
 }
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,
   ordering_key    TEXT NOT NULL,
+  kind            TEXT,
   job             TEXT NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
   deferrals       INTEGER NOT NULL DEFAULT 0,
@@ -55,6 +65,7 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at, id);
 CREATE TABLE IF NOT EXISTS dead_letters (
   id           INTEGER PRIMARY KEY,
   ordering_key TEXT NOT NULL,
+  kind         TEXT,
   job          TEXT NOT NULL,
   attempts     INTEGER NOT NULL,
   created_at   INTEGER NOT NULL,
@@ -63,7 +74,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   last_error   TEXT
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO counters (name, value) VALUES ('tracked', 0), ('delivered', 0), ('replayed', 0);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('tracked', 0), ('delivered', 0), ('replayed', 0),
+  ('tracked:event', 0), ('tracked:profile', 0), ('delivered:event', 0), ('delivered:profile', 0);
 `;
 
 interface RawRow {
@@ -90,12 +102,13 @@ export class OutboxStore {
     const db = this.db;
     this.stmts = {
       insert: db.prepare(
-        'INSERT INTO outbox (ordering_key, job, attempts, next_attempt_at, created_at) VALUES (?, ?, 0, ?, ?)',
+        'INSERT INTO outbox (ordering_key, kind, job, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 0, ?, ?)',
       ),
       bump: db.prepare('UPDATE counters SET value = value + ? WHERE name = ?'),
       counter: db.prepare('SELECT value FROM counters WHERE name = ?'),
       pending: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
-      dead: db.prepare('SELECT COUNT(*) AS n FROM dead_letters'),
+      pendingByKind: db.prepare('SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind'),
+      deadByKind: db.prepare('SELECT kind, COUNT(*) AS n FROM dead_letters GROUP BY kind'),
       // The head of each ordering key, due now, oldest first.
       due: db.prepare(`
         SELECT o.* FROM outbox o
@@ -105,6 +118,7 @@ export class OutboxStore {
         SELECT MIN(o.next_attempt_at) AS t FROM outbox o
         WHERE o.id = (SELECT MIN(id) FROM outbox WHERE ordering_key = o.ordering_key)`),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      removeKind: db.prepare('DELETE FROM outbox WHERE id = ? RETURNING kind'),
       reschedule: db.prepare(
         'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
       ),
@@ -112,20 +126,21 @@ export class OutboxStore {
         'UPDATE outbox SET deferrals = deferrals + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
       ),
       toDead: db.prepare(`
-        INSERT INTO dead_letters (id, ordering_key, job, attempts, created_at, dead_at, reason, last_error)
-        SELECT id, ordering_key, job, ?, created_at, ?, ?, ? FROM outbox WHERE id = ?`),
+        INSERT INTO dead_letters (id, ordering_key, kind, job, attempts, created_at, dead_at, reason, last_error)
+        SELECT id, ordering_key, kind, job, ?, created_at, ?, ?, ? FROM outbox WHERE id = ?`),
       listDead: db.prepare('SELECT * FROM dead_letters ORDER BY id LIMIT ?'),
       replay: db.prepare(`
-        INSERT INTO outbox (id, ordering_key, job, attempts, next_attempt_at, created_at, last_error)
-        SELECT id, ordering_key, job, 0, ?, created_at, last_error FROM dead_letters`),
+        INSERT INTO outbox (id, ordering_key, kind, job, attempts, next_attempt_at, created_at, last_error)
+        SELECT id, ordering_key, kind, job, 0, ?, created_at, last_error FROM dead_letters`),
       clearDead: db.prepare('DELETE FROM dead_letters'),
     };
   }
 
   enqueue(orderingKey: string, job: KlaviyoJob, now: number): number {
     const tx = this.db.transaction(() => {
-      const info = this.stmts.insert.run(orderingKey, JSON.stringify(job), now, now);
+      const info = this.stmts.insert.run(orderingKey, job.kind, JSON.stringify(job), now, now);
       this.stmts.bump.run(1, 'tracked');
+      this.stmts.bump.run(1, `tracked:${job.kind}`);
       return Number(info.lastInsertRowid);
     });
     return tx();
@@ -144,7 +159,10 @@ export class OutboxStore {
 
   markDelivered(id: number): void {
     this.db.transaction(() => {
-      if (this.stmts.remove.run(id).changes > 0) this.stmts.bump.run(1, 'delivered');
+      const removed = this.stmts.removeKind.get(id) as { kind: string | null } | undefined;
+      if (!removed) return;
+      this.stmts.bump.run(1, 'delivered');
+      if (removed.kind) this.stmts.bump.run(1, `delivered:${removed.kind}`);
     })();
   }
 
@@ -187,14 +205,36 @@ export class OutboxStore {
     })();
   }
 
+  /** Jobs waiting (cheap: what `flush()` polls). */
+  pendingCount(): number {
+    return (this.stmts.pending.get() as { n: number }).n;
+  }
+
   counts(): OutboxCounts {
-    const c = (name: string) => (this.stmts.counter.get(name) as { value: number }).value;
+    const c = (name: string) => (this.stmts.counter.get(name) as { value: number } | undefined)?.value ?? 0;
+    const group = (stmt: Database.Statement) => {
+      const m = new Map<string | null, number>();
+      for (const r of stmt.all() as { kind: string | null; n: number }[]) m.set(r.kind, r.n);
+      return m;
+    };
+    const pending = group(this.stmts.pendingByKind);
+    const dead = group(this.stmts.deadByKind);
+    const byKind = {} as Record<JobKind, KindCounts>;
+    for (const k of JOB_KINDS)
+      byKind[k] = {
+        tracked: c(`tracked:${k}`),
+        delivered: c(`delivered:${k}`),
+        pending: pending.get(k) ?? 0,
+        deadLettered: dead.get(k) ?? 0,
+      };
+    const sum = (m: Map<string | null, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     return {
       tracked: c('tracked'),
       delivered: c('delivered'),
-      pending: (this.stmts.pending.get() as { n: number }).n,
-      deadLettered: (this.stmts.dead.get() as { n: number }).n,
+      pending: sum(pending),
+      deadLettered: sum(dead),
       replayed: c('replayed'),
+      byKind,
     };
   }
 
@@ -205,8 +245,20 @@ export class OutboxStore {
 
 /** Outbox files written before a column existed get it (with its default) when opened. */
 function migrate(db: Database.Database): void {
-  const columns = new Set((db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[]).map((c) => c.name));
-  if (!columns.has('deferrals')) db.exec('ALTER TABLE outbox ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0');
+  const columns = new Set(
+    (db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[]).map((c) => c.name),
+  );
+  if (!columns.has('deferrals'))
+    db.exec('ALTER TABLE outbox ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0');
+  // Files from before per-kind counters: the kind is in the job's JSON. Their older totals were not
+  // split by kind, so per-kind figures cover only what was tracked since (the totals stay exact).
+  for (const table of ['outbox', 'dead_letters']) {
+    const cols = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+    if (!cols.includes('kind')) {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN kind TEXT`);
+      db.exec(`UPDATE ${table} SET kind = json_extract(job, '$.kind')`);
+    }
+  }
 }
 
 /**

@@ -57,7 +57,7 @@ export interface OutboxOptions {
 
 export interface OutboxStats extends OutboxCounts {
   inFlight: number;
-  /** tracked === delivered + pending + deadLettered */
+  /** tracked === delivered + pending + deadLettered, overall and for each kind (events, profile syncs) */
   balanced: boolean;
   breaker: BreakerSnapshot;
 }
@@ -112,7 +112,9 @@ export class Outbox implements JobSink {
     return {
       ...counts,
       inFlight: this.inFlightKeys.size,
-      balanced: counts.tracked === counts.delivered + counts.pending + counts.deadLettered,
+      balanced: [counts, ...Object.values(counts.byKind)].every(
+        (c) => c.tracked === c.delivered + c.pending + c.deadLettered,
+      ),
       breaker: this.options.breaker.snapshot(),
     };
   }
@@ -122,7 +124,7 @@ export class Outbox implements JobSink {
     this.start();
     const until = this.clock.now() + deadlineMs;
     for (let i = 0; i < 1_000_000; i++) {
-      if (this.store.counts().pending === 0 || this.clock.now() >= until) break;
+      if (this.store.pendingCount() === 0 || this.clock.now() >= until) break;
       const ac = new AbortController();
       const idle = new Promise<void>((r) => this.idleWaiters.push(r));
       const timer = Number.isFinite(until)
@@ -222,7 +224,8 @@ export class Outbox implements JobSink {
       if (row.deferrals + 1 > MAX_DEFERRALS) {
         this.store.markDead(row.id, row.attempts + 1, now, `throttled ${row.deferrals + 1} times`, error);
       } else {
-        const wait = result.failure?.retryAfterMs ?? backoffDelay(this.policy, result.attempts || 1, this.rng);
+        const wait =
+          result.failure?.retryAfterMs ?? backoffDelay(this.policy, result.attempts || 1, this.rng);
         this.store.defer(row.id, now + wait, error);
       }
     } else {
