@@ -167,6 +167,35 @@ describe('KlaviyoStore', () => {
     expect(store.aggregate('acc', 'MA', [[T0, T0 + 6 * HOUR]], [], false)[0]!.unique).toBe(0);
   });
 
+  it('finds a profile by identifiers in Klaviyo order: email, then external_id, then phone_number', () => {
+    store = new KlaviyoStore();
+    const add = (id: string, email: string | null, external_id: string | null, phone_number: string | null) =>
+      store.insertProfile({
+        account: 'a',
+        id,
+        email,
+        phone_number,
+        external_id,
+        attrs: '{}',
+        properties: '{}',
+        created: T0,
+        updated: T0,
+        last_event_date: null,
+      });
+    add('PE', 'e@x.io', null, null);
+    add('PX', null, 'ext-1', null);
+    add('PP', null, null, '+12345678901');
+    const find = (e: string | null, x: string | null, p: string | null) =>
+      store.profileByIdentifiers('a', e, x, p)?.id;
+    expect(find('e@x.io', 'ext-1', '+12345678901')).toBe('PE');
+    expect(find('nobody@x.io', 'ext-1', '+12345678901')).toBe('PX');
+    expect(find(null, 'ext-2', '+12345678901')).toBe('PP');
+    expect(find('nobody@x.io', 'ext-2', '+10000000000')).toBeUndefined();
+    expect(find(null, null, null)).toBeUndefined();
+    // Scoped to the account like every other read.
+    expect(store.profileByIdentifiers('b', 'e@x.io', null, null)).toBeUndefined();
+  });
+
   it('refuses a database file written in an older layout, saying how to fix it', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'klaviyo-store-'));
     const file = path.join(dir, 'old.sqlite');

@@ -182,6 +182,7 @@ export class KlaviyoStore {
     profileByEmail: Database.Statement;
     profileByPhone: Database.Statement;
     profileByExternal: Database.Statement;
+    profileByIdentifiers: Database.Statement;
     insertProfile: Database.Statement;
     updateProfile: Database.Statement;
     metricById: Database.Statement;
@@ -234,6 +235,14 @@ export class KlaviyoStore {
       ),
       profileByExternal: db.prepare(
         `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE account = ? AND external_id = ? LIMIT 1`,
+      ),
+      // Klaviyo's precedence in one statement (one round trip into SQLite instead of up to three):
+      // each arm is the same indexed `LIMIT 1` probe profileBy() runs; a NULL identifier matches nothing.
+      profileByIdentifiers: db.prepare(
+        `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE seq = COALESCE(
+           (SELECT seq FROM profiles WHERE account = ? AND email = ? LIMIT 1),
+           (SELECT seq FROM profiles WHERE account = ? AND external_id = ? LIMIT 1),
+           (SELECT seq FROM profiles WHERE account = ? AND phone_number = ? LIMIT 1))`,
       ),
       insertProfile: db.prepare(
         `INSERT INTO profiles (account, id, email, phone_number, external_id, attrs, properties, created, updated)
@@ -302,6 +311,18 @@ export class KlaviyoStore {
           ? this.s.profileByPhone
           : this.s.profileByExternal;
     return st.get(this.acct(account), value) as ProfileRow | undefined;
+  }
+
+  /** The first profile matching email, else external_id, else phone_number (null: not given). */
+  profileByIdentifiers(
+    account: string,
+    email: string | null,
+    externalId: string | null,
+    phone: string | null,
+  ): ProfileRow | undefined {
+    if (email === null && externalId === null && phone === null) return undefined;
+    const n = this.acct(account);
+    return this.s.profileByIdentifiers.get(n, email, n, externalId, n, phone) as ProfileRow | undefined;
   }
 
   insertProfile(row: Omit<ProfileRow, 'seq'>): ProfileRow {

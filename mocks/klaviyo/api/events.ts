@@ -117,8 +117,21 @@ function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): vo
     datetime: time,
     value: a.value ?? null,
     dedup: a.unique_id ? `u:${a.unique_id}` : `t:${time / 1000}`,
-    properties: JSON.stringify(a.unique_id ? { ...a.properties, $event_id: a.unique_id } : a.properties),
+    properties: propertiesJson(a.properties, a.unique_id),
   });
+}
+
+/**
+ * The stored properties: as sent, plus `$event_id` when there is a unique_id (as Klaviyo shows it).
+ * Appending to the serialised text skips copying the object; a body that already has `$event_id`
+ * takes the copy so the key keeps its position and the unique_id wins.
+ */
+function propertiesJson(props: Record<string, unknown>, uniqueId: string | null | undefined): string {
+  const text = JSON.stringify(props);
+  if (!uniqueId) return text;
+  if (Object.hasOwn(props, '$event_id')) return JSON.stringify({ ...props, $event_id: uniqueId });
+  const tail = `"$event_id":${JSON.stringify(uniqueId)}}`;
+  return text === '{}' ? `{${tail}` : `${text.slice(0, -1)},${tail}`;
 }
 
 /** Find the event's profile, or create it; fill in attributes it did not have yet. */

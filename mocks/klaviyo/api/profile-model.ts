@@ -133,14 +133,13 @@ export function hasIdentifier(attrs: ProfileAttributesInput): boolean {
 
 /** The first profile matching any identifier, in Klaviyo's order: email, external_id, phone_number. */
 export function findByIdentifiers(ctx: Ctx, attrs: ProfileAttributesInput): ProfileRow | undefined {
-  for (const key of ['email', 'external_id', 'phone_number'] as const) {
-    const v = attrs[key];
-    if (typeof v === 'string') {
-      const row = ctx.store.profileBy(ctx.account, key, v);
-      if (row) return row;
-    }
-  }
-  return undefined;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return ctx.store.profileByIdentifiers(
+    ctx.account,
+    str(attrs.email),
+    str(attrs.external_id),
+    str(attrs.phone_number),
+  );
 }
 
 /** 409 `duplicate_profile` if another profile already holds one of these identifiers. */
