@@ -25,7 +25,12 @@ export interface Ctx {
 export type Handler = (ctx: Ctx) => HttpReply;
 
 /** Parse and validate a JSON body; the first problem becomes a 400 with `source.pointer`. */
-export function parseBody<T>(ctx: Ctx, schema: ZodType<T>): T {
+export function parseBody<T>(
+  ctx: Ctx,
+  schema: ZodType<T>,
+  /** A cheaper check for the common shape: returns the body when valid, undefined to ask zod. */
+  fast?: (json: unknown) => T | undefined,
+): T {
   const text = ctx.req.body;
   if (!text || text.trim() === '')
     throw invalidBody(
@@ -37,6 +42,10 @@ export function parseBody<T>(ctx: Ctx, schema: ZodType<T>): T {
     json = JSON.parse(text);
   } catch (err) {
     throw invalidBody('/data', `JSON parse error - ${(err as Error).message}`);
+  }
+  if (fast) {
+    const ok = fast(json);
+    if (ok !== undefined) return ok;
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;

@@ -16,6 +16,7 @@ import { fieldsParam, listParam, pageSizeParam, sortParam } from '../jsonapi/que
 import { Included, isoTime, pickFields, type ResourceObject, relationship } from '../jsonapi/serialize.ts';
 import type { EventRow, MetricRow, ProfileRow } from '../store.ts';
 import { type Ctx, type Handler, parseBody, reply } from './context.ts';
+import { fastCheckEvent } from './event-fast-check.ts';
 import { METRIC_FIELDS, metricResource, resolveMetric } from './metrics.ts';
 import {
   applyAttributes,
@@ -32,7 +33,8 @@ import {
 
 const nullableString = z.string().nullable().optional();
 
-const createSchema = z.object({
+/** Exported for event-fast-check.test.ts, which checks the fast path against it. */
+export const createSchema = z.object({
   data: z.object({
     type: z.literal('event'),
     attributes: z.object({
@@ -64,6 +66,8 @@ const createSchema = z.object({
   }),
 });
 
+export type CreateEventBody = z.infer<typeof createSchema>;
+
 type ProfileInput = z.infer<typeof createSchema>['data']['attributes']['profile']['data'];
 
 const PROFILE_POINTER = '/data/attributes/profile/data';
@@ -71,7 +75,7 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 const MIN_TIME = Date.UTC(1990, 0, 1);
 
 export const createEvent: Handler = (ctx) => {
-  const body = parseBody(ctx, createSchema);
+  const body = parseBody(ctx, createSchema, fastCheckEvent<CreateEventBody>);
   const a = body.data.attributes;
   const now = ctx.clock.now();
   let time = now;
