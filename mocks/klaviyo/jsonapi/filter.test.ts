@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { KlaviyoError } from './errors.ts';
-import { compileFilter, type FieldSpec, parseDatetime, parseFilter } from './filter.ts';
+import { compileFilter, type FieldSpec, OPERATORS, parseDatetime, parseFilter } from './filter.ts';
 
 // A real SQLite table, so each operator is checked for what it selects, not for the SQL text.
 const db = new Database(':memory:');
@@ -15,18 +15,7 @@ for (const [name, n, at, opt] of [
   insert.run(name, n, at, opt);
 }
 
-const ALL = [
-  'equals',
-  'any',
-  'greater-than',
-  'less-than',
-  'greater-or-equal',
-  'less-or-equal',
-  'contains',
-  'starts-with',
-  'ends-with',
-  'has',
-];
+const ALL = [...OPERATORS];
 const FIELDS: Record<string, FieldSpec> = {
   name: { column: 'name', type: 'string', ops: ALL },
   n: { column: 'n', type: 'number', ops: ALL },
