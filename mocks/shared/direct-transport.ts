@@ -18,8 +18,8 @@
 import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AxiosAdapter, AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { createMockRequest, damagedReply, type MockResponse } from './http.ts';
-import { IN_PROCESS_HANG_MS } from './msw-adapter.ts';
+import { createMockRequest } from './http.ts';
+import { IN_PROCESS_HANG_MS, settleInProcess } from './in-process.ts';
 import type { MockService } from './service.ts';
 
 /** Origin (`https://a.klaviyo.com`) or base URL → the mock that answers it. */
@@ -102,20 +102,17 @@ export function createDirectFetch(routes: DirectRoutes): typeof fetch {
     });
     const out = await service.handle(req);
     if (signal?.aborted) throw abortError(signal);
-    if (out.kind === 'network') {
-      if (out.fault === 'malformed') {
-        const damaged = damagedReply({ ...out, fault: 'malformed' });
-        return new Response(damaged.body, { status: damaged.status, headers: damaged.headers });
-      }
-      if (out.fault === 'hang') await service.clock.sleep(IN_PROCESS_HANG_MS, signal ?? undefined);
-      // What undici throws when a connection dies.
-      throw new TypeError('fetch failed', { cause: networkCause(out.fault) });
-    }
-    const nullBody = out.status === 204 || out.status === 205 || out.status === 304 || method === 'HEAD';
-    return new Response(nullBody ? null : out.body || null, {
-      status: out.status,
-      statusText: STATUS_CODES[out.status] ?? '',
-      headers: out.headers,
+    const outcome = await settleInProcess(service, out, signal);
+    // What undici throws when a connection dies.
+    if ('networkError' in outcome)
+      throw new TypeError('fetch failed', { cause: networkCause(outcome.networkError) });
+    const { reply } = outcome;
+    const nullBody =
+      reply.status === 204 || reply.status === 205 || reply.status === 304 || method === 'HEAD';
+    return new Response(nullBody ? null : reply.body || null, {
+      status: reply.status,
+      statusText: STATUS_CODES[reply.status] ?? '',
+      headers: reply.headers,
     });
   };
 }
@@ -167,25 +164,24 @@ export function createDirectAxiosAdapter(routes: DirectRoutes, lib: AxiosLib = s
       headers: headers as Record<string, string>,
       body: method === 'GET' || method === 'HEAD' ? '' : bodyText(config.data),
     });
-    const out: MockResponse = await service.handle(req);
-    if (out.kind === 'network' && out.fault !== 'malformed') {
-      if (out.fault === 'hang') {
-        try {
-          await service.clock.sleep(IN_PROCESS_HANG_MS, signal);
-        } catch {
-          throw new AxiosErrorClass('canceled', 'ERR_CANCELED', config, request);
-        }
-        throw new AxiosErrorClass(
-          `no answer after ${IN_PROCESS_HANG_MS} ms (injected hang)`,
-          'ETIMEDOUT',
-          config,
-          request,
-        );
+    const out = await service.handle(req);
+    let outcome: Awaited<ReturnType<typeof settleInProcess>>;
+    try {
+      outcome = await settleInProcess(service, out, signal);
+    } catch {
+      // Only an abort during an injected hang rejects here.
+      throw new AxiosErrorClass('canceled', 'ERR_CANCELED', config, request);
+    }
+    if ('networkError' in outcome) {
+      if (outcome.networkError === 'hang') {
+        const message = `no answer after ${IN_PROCESS_HANG_MS} ms (injected hang)`;
+        throw new AxiosErrorClass(message, 'ETIMEDOUT', config, request);
       }
       // As a socket reset surfaces from the HTTP adapter: an AxiosError with no response.
-      throw new AxiosErrorClass(`socket hang up (injected ${out.fault})`, 'ECONNRESET', config, request);
+      const message = `socket hang up (injected ${outcome.networkError})`;
+      throw new AxiosErrorClass(message, 'ECONNRESET', config, request);
     }
-    const answer = out.kind === 'network' ? damagedReply({ ...out, fault: 'malformed' }) : out;
+    const answer = outcome.reply;
     const status = answer.status;
     const response: AxiosResponse = {
       data: answer.body ?? '',
