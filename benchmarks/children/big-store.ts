@@ -8,24 +8,9 @@
  * Usage: big-store.ts <profiles> <events> <aggregateRepeats>
  */
 import { performance } from 'node:perf_hooks';
+import type { KlaviyoStore as Store } from '../../mocks/klaviyo/store.ts';
 import { exitWithParent, serveParent } from '../lib/child.ts';
 import { importOptional } from '../lib/optional.ts';
-
-interface StoreLike {
-  db: { pragma(source: string, options?: { simple: boolean }): unknown };
-  transaction<T>(fn: () => T): T;
-  insertProfile(row: Record<string, unknown>): { seq: number };
-  insertMetric(row: Record<string, unknown>): unknown;
-  insertEvent(row: Record<string, unknown>): boolean;
-  aggregate(
-    account: string,
-    metricId: string,
-    buckets: [number, number][],
-    by: string[],
-    wantUnique: boolean,
-  ): unknown[];
-  close(): void;
-}
 
 const ACCOUNT = 'bench-account';
 const START = Date.UTC(2026, 0, 1);
@@ -43,9 +28,7 @@ async function main(): Promise<void> {
   const profiles = Math.min(Number(process.argv[2] ?? 100_000), 1_000_000);
   const events = Math.min(Number(process.argv[3] ?? 1_000_000), 5_000_000);
   const repeats = Math.min(Math.max(1, Number(process.argv[4] ?? 10)), 100);
-  const { KlaviyoStore } = await importOptional<{ KlaviyoStore: new (file?: string) => StoreLike }>(
-    'mocks/klaviyo/store.ts',
-  );
+  const { KlaviyoStore } = await importOptional<{ KlaviyoStore: typeof Store }>('mocks/klaviyo/store.ts');
   const store = new KlaviyoStore();
   const rssBefore = process.memoryUsage().rss;
 
