@@ -254,28 +254,24 @@ async function call(
   const started = ctx.clock.now();
   const wallStarted = wallNow();
   state.steps++;
-  try {
-    await fn();
+  const record = (ok: boolean, error?: string) =>
     ctx.recorder.step({
       user: ctx.persona.index,
       kind,
-      ok: true,
+      ok,
       latencyMs: ctx.clock.now() - started,
       wallMs: wallNow() - wallStarted,
+      ...(error === undefined ? {} : { error }),
     });
+  try {
+    await fn();
+    record(true);
     state.eventsExpected += EVENTS_PER_STEP[kind] ?? 0;
     return true;
   } catch (err) {
     state.failedSteps++;
     const message = (err as Error)?.message ?? String(err);
-    ctx.recorder.step({
-      user: ctx.persona.index,
-      kind,
-      ok: false,
-      latencyMs: ctx.clock.now() - started,
-      wallMs: wallNow() - wallStarted,
-      error: message,
-    });
+    record(false, message);
     if (ctx.signal.aborted) throw new StopJourney('aborted');
     if (kind === 'signup') throw new StopJourney('failed', `signup failed: ${message}`);
     return false;
