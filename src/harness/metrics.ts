@@ -47,6 +47,19 @@ export interface OutboxFigures extends KindFigures {
   byKind?: { event: KindFigures; profile: KindFigures };
 }
 
+function pickKind(k: KindFigures): KindFigures {
+  return { tracked: k.tracked, delivered: k.delivered, pending: k.pending, deadLettered: k.deadLettered };
+}
+
+/** The outbox's own stats (in-process or from the app's status endpoint) as figures; zeros when it has none. */
+export function outboxFigures(s: OutboxFigures | null | undefined): OutboxFigures {
+  if (!s) return { tracked: 0, delivered: 0, pending: 0, deadLettered: 0 };
+  return {
+    ...pickKind(s),
+    byKind: s.byKind ? { event: pickKind(s.byKind.event), profile: pickKind(s.byKind.profile) } : undefined,
+  };
+}
+
 export type KindConservation = KindFigures & { lost: number; conserved: boolean };
 
 function conservation(k: KindFigures): KindConservation {

@@ -12,7 +12,7 @@
  */
 import { createHttpDreamFlowClient } from '../app/http-client.ts';
 import { systemClock } from '../lib/clock.ts';
-import type { CacheFigures, KindFigures, KlaviyoCallRecord, OutboxFigures } from './metrics.ts';
+import { type CacheFigures, type KindFigures, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { categorise } from './stack-inprocess.ts';
 import type { HttpTargets } from './stacks.ts';
@@ -100,17 +100,7 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
       const c = (await status()).cache;
       return { hits: c?.hits ?? 0, misses: c?.misses ?? 0, savedCalls: c?.savedCalls ?? 0 };
     },
-    outbox: async (): Promise<OutboxFigures> => {
-      const o = (await status()).outbox;
-      return o
-        ? {
-            ...pickKind(o),
-            byKind: o.byKind
-              ? { event: pickKind(o.byKind.event), profile: pickKind(o.byKind.profile) }
-              : undefined,
-          }
-        : { tracked: 0, delivered: 0, pending: 0, deadLettered: 0 };
-    },
+    outbox: async () => outboxFigures((await status()).outbox),
     flush: async (deadline) => {
       // Real time: poll the app until its outbox is empty (bounded by the deadline and a poll count).
       const until = Math.min(deadline, Date.now() + 120_000);
@@ -127,8 +117,4 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
     wire: () => undefined,
     close: async () => {},
   };
-}
-
-function pickKind(k: KindFigures): KindFigures {
-  return { tracked: k.tracked, delivered: k.delivered, pending: k.pending, deadLettered: k.deadLettered };
 }

@@ -22,7 +22,7 @@ import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.t
 import { VirtualClock } from '../lib/clock.ts';
 import { createRng, type Rng } from '../lib/prng.ts';
 import { exportKlaviyoData } from './export-data.ts';
-import type { KindFigures, KlaviyoCallRecord } from './metrics.ts';
+import { type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { WireTap } from './wiretap.ts';
 
@@ -162,17 +162,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       const s = app.cache.stats();
       return { hits: s.hits, misses: s.misses, savedCalls: s.savedCalls };
     },
-    outbox: () => {
-      const s = app.outbox?.stats();
-      return s
-        ? {
-            ...pickKind(s),
-            byKind: s.byKind
-              ? { event: pickKind(s.byKind.event), profile: pickKind(s.byKind.profile) }
-              : undefined,
-          }
-        : { tracked: 0, delivered: 0, pending: 0, deadLettered: 0 };
-    },
+    outbox: () => outboxFigures(app.outbox?.stats()),
     flush: async (deadline) => {
       await app.outbox?.flush(Math.max(0, deadline - clock.now()));
     },
@@ -210,7 +200,3 @@ const quietLogger = {
   error: () => {},
   debug: () => {},
 };
-
-function pickKind(k: KindFigures): KindFigures {
-  return { tracked: k.tracked, delivered: k.delivered, pending: k.pending, deadLettered: k.deadLettered };
-}
