@@ -56,12 +56,15 @@ export class WireTap {
     return w;
   }
 
-  /** A MockService that records every emulated-API exchange of `service`, then behaves exactly like it. */
+  /**
+   * A MockService that records every emulated-API exchange of `service`, then behaves exactly like it.
+   * Fields are listed rather than spread: a copied `respond` (the Express fast path) would bypass the tap.
+   */
   wrap(service: MockService): MockService {
     const w = this.wire(service.name);
     return {
-      ...service,
       name: service.name,
+      maxBodyBytes: service.maxBodyBytes,
       core: service.core,
       journal: service.journal,
       clock: service.clock,
