@@ -2,7 +2,7 @@
  * `report.html`: one self-contained file (inline CSS, inline SVG drawn here, no scripts, no external
  * resources) so it opens offline, from a CI artifact, or attached to an email.
  */
-import { fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
+import { fmtChange, fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
 import { barChart, esc, percentileChart, proportionBar } from './svg.ts';
 
 const CSS = `
@@ -142,7 +142,7 @@ export function renderHtml(r: ReportDocument): string {
       .filter((row) => row.status !== 'info')
       .map(
         (row) =>
-          `<tr><td><code>${esc(row.figure)}</code></td><td class="num">${esc(fmtFigure(row.figure, row.baseline))}</td><td class="num">${esc(fmtFigure(row.figure, row.current))}</td><td class="num">${row.change === null ? '—' : `${(row.change * 100).toFixed(1)} %`}</td><td class="${row.status === 'regressed' || row.status === 'changed' ? 'fail' : row.status === 'improved' ? 'pass' : ''}">${esc(row.status)}</td></tr>`,
+          `<tr><td><code>${esc(row.figure)}</code></td><td class="num">${esc(fmtFigure(row.figure, row.baseline))}</td><td class="num">${esc(fmtFigure(row.figure, row.current))}</td><td class="num">${fmtChange(row.change)}</td><td class="${row.status === 'regressed' || row.status === 'changed' ? 'fail' : row.status === 'improved' ? 'pass' : ''}">${esc(row.status)}</td></tr>`,
       )
       .join('');
     baseline = `<h2>Baseline comparison</h2><p>${b.passed ? '<span class="badge ok">no regressions</span>' : `<span class="badge bad">${b.regressions.length} regression(s)</span>`} tolerance ${fmtPct(b.tolerance)} · baseline ${esc(b.baseline.scenario)} seed ${b.baseline.seed}, ${esc(b.baseline.generatedAt)}</p>${b.comparableNote ? `<p class="meta">${esc(b.comparableNote)}</p>` : ''}<table id="baseline"><thead><tr><th>Figure</th><th>Baseline</th><th>Current</th><th>Change</th><th>Status</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -1,5 +1,5 @@
 /** `report.md`: the run in a form that reads well in a pull request. */
-import { fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
+import { fmtChange, fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
 
 export function renderMarkdown(r: ReportDocument): string {
   const m = r.metrics;
@@ -115,14 +115,14 @@ export function renderMarkdown(r: ReportDocument): string {
       out.push('| Figure | Baseline | Current | Change | Status |', '|---|---|---|---|---|');
       for (const row of shown) {
         out.push(
-          `| \`${row.figure}\` | ${fmtFigure(row.figure, row.baseline)} | ${fmtFigure(row.figure, row.current)} | ${row.change === null ? '—' : `${(row.change * 100).toFixed(1)} %`} | ${row.status === 'regressed' || row.status === 'changed' ? `**${row.status}**` : row.status} |`,
+          `| \`${row.figure}\` | ${fmtFigure(row.figure, row.baseline)} | ${fmtFigure(row.figure, row.current)} | ${fmtChange(row.change)} | ${row.status === 'regressed' || row.status === 'changed' ? `**${row.status}**` : row.status} |`,
         );
       }
       out.push('');
     }
   }
   out.push(
-    `<sub>report.json schema v${r.schemaVersion} · generated ${r.generatedAt} · re-create with \`npx dreamflow-sim run ${s.source ? s.name : s.name} --seed ${s.seed} --users ${s.users} --faults ${s.faults}\`</sub>`,
+    `<sub>report.json schema v${r.schemaVersion} · generated ${r.generatedAt} · re-create with \`npx dreamflow-sim run ${s.name} --seed ${s.seed} --users ${s.users} --faults ${s.faults}\`</sub>`,
     '',
   );
   return out.join('\n');

@@ -130,6 +130,11 @@ export function fmtPct(v: number | null | undefined): string {
   return `${(v * 100).toFixed(v >= 0.999 || v === 0 ? 2 : 1)} %`;
 }
 
+/** A baseline comparison's relative change; '—' when it is undefined (figure missing, or a zero baseline). */
+export function fmtChange(v: number | null): string {
+  return v === null ? '—' : `${(v * 100).toFixed(1)} %`;
+}
+
 export function fmtNum(v: number | null | undefined, digits = 0): string {
   if (v === null || v === undefined) return 'n/a';
   return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
