@@ -29,15 +29,6 @@ export async function importOptional<T = Record<string, unknown>>(relPath: strin
   }
 }
 
-/** First export among `names` that is a function, or undefined. Lets suites follow an API that is still settling. */
-export function pickFn<F extends (...args: never[]) => unknown>(
-  mod: Record<string, unknown>,
-  names: string[],
-): F | undefined {
-  for (const n of names) if (typeof mod[n] === 'function') return mod[n] as F;
-  return undefined;
-}
-
 export function moduleExists(relPath: string): boolean {
   return existsSync(path.join(ROOT, relPath));
 }
