@@ -4,6 +4,7 @@
  * re-rendered or compared long after the run.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { formatDuration } from '../harness/duration.ts';
 import type { RunMetrics } from '../harness/metrics.ts';
@@ -113,6 +114,19 @@ export function parseReport(text: string, file: string): ReportDocument {
     );
   }
   return d as ReportDocument;
+}
+
+/** Read and parse a report.json; `label` names the file in the "cannot read it" error (e.g. `--baseline x.json`). */
+export function readReport(file: string, label = file): ReportDocument {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `${label}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  return parseReport(text, file);
 }
 
 /** Formatting shared by the Markdown, HTML and console renderers. */

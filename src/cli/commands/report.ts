@@ -3,24 +3,11 @@
  * `dreamflow-sim report render FILE [--out DIR]`: re-render report.md / report.html from a report.json.
  * Exit codes: 0 no regression, 1 regressions, 2 bad input.
  */
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { compareReports } from '../../report/compare.ts';
-import { fmtFigure, parseReport, type ReportDocument } from '../../report/model.ts';
+import { fmtFigure, readReport } from '../../report/model.ts';
 import { writeReports } from '../../report/write.ts';
-
-function read(file: string): ReportDocument {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
-  }
-  return parseReport(text, file);
-}
 
 export function register(program: Command): void {
   const report = program
@@ -42,7 +29,10 @@ export function register(program: Command): void {
         const tolerance = Number(opts.tolerance);
         if (!(tolerance >= 0))
           throw new Error(`--tolerance expects a ratio such as 0.1, got "${opts.tolerance}"`);
-        const c = compareReports(read(baselineFile), read(currentFile), { tolerance, baselineFile });
+        const c = compareReports(readReport(baselineFile), readReport(currentFile), {
+          tolerance,
+          baselineFile,
+        });
         if (opts.json) process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
         else {
           process.stdout.write(
@@ -75,7 +65,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory (default: next to the report.json)')
     .action((file: string, opts: { out?: string }) => {
       try {
-        const files = writeReports(read(file), opts.out ?? dirname(file));
+        const files = writeReports(readReport(file), opts.out ?? dirname(file));
         process.stdout.write(`${files.markdown}\n${files.html}\n`);
       } catch (err) {
         process.stderr.write(`error: ${(err as Error).message}\n`);

@@ -10,11 +10,11 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../harness/duration.ts';
 import type { Progress } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
-import { loadScenario, ScenarioError } from '../../harness/scenario-loader.ts';
+import { loadScenario } from '../../harness/scenario-loader.ts';
 import { planWorkers, runScenarioSharded, SHARD_THRESHOLD_USERS } from '../../harness/shard.ts';
 import { stackFactory } from '../../harness/stacks.ts';
 import { compareReports } from '../../report/compare.ts';
-import { buildReport, parseReport } from '../../report/model.ts';
+import { buildReport, readReport } from '../../report/model.ts';
 import { renderSummary } from '../../report/summary.ts';
 import { writeReports } from '../../report/write.ts';
 
@@ -101,7 +101,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   let seed: number | undefined;
   let tolerance: number;
   let workers: number | undefined;
-  let baseline: ReturnType<typeof parseReport> | undefined;
+  let baseline: ReturnType<typeof readReport> | undefined;
   try {
     scenario = loadScenario(scenarioArg);
     users = positiveInt('users', opts.users);
@@ -117,19 +117,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       throw new InputError(`--transport expects "direct" or "msw", got "${opts.transport}"`);
     }
     workers = positiveInt('workers', opts.workers);
-    if (opts.baseline) {
-      let text: string;
-      try {
-        text = readFileSync(opts.baseline, 'utf8');
-      } catch (err) {
-        throw new InputError(
-          `--baseline ${opts.baseline}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-        );
-      }
-      baseline = parseReport(text, opts.baseline);
-    }
+    if (opts.baseline) baseline = readReport(opts.baseline, `--baseline ${opts.baseline}`);
   } catch (err) {
-    if (err instanceof ScenarioError || err instanceof InputError || err instanceof Error) {
+    if (err instanceof Error) {
       process.stderr.write(`error: ${err.message}\n`);
       return 2;
     }
