@@ -7,7 +7,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/lib/clock.ts';
 import { client, type Family, insertFamilies, keys } from './client.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: postgrest-js builder generics are not worth spelling out in tests.
 type Query = any;
 
 export interface Target {
