@@ -3,7 +3,7 @@
  * (JSON:API, snake_case), with a unique email / unique_id per request so that the mock does real work
  * (a new profile, a new event) instead of hitting a dedup short-cut.
  */
-import { createRng } from '../../src/lib/prng.ts';
+import { createRng } from '../../lib/prng.ts';
 
 export const BENCH_API_KEY = 'pk_bench_0000000000000000000000000000';
 export const REVISION = '2026-07-15';

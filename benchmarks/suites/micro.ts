@@ -6,9 +6,9 @@
  * process (benchmarks/children/big-store.ts) so that the million rows never sit in this process's heap.
  */
 import { Bench } from 'tinybench';
+import { systemClock } from '../../lib/clock.ts';
+import { createRng } from '../../lib/prng.ts';
 import { createMockRequest } from '../../mocks/shared/http.ts';
-import { systemClock } from '../../src/lib/clock.ts';
-import { createRng } from '../../src/lib/prng.ts';
 import { bodyFactory, eventBody, profileImportBody, SDK_HEADERS } from '../lib/bodies.ts';
 import { startChild } from '../lib/child.ts';
 import { importOptional, ModuleUnavailable } from '../lib/optional.ts';

@@ -6,8 +6,8 @@
  * Known limitations: decisions are drawn in arrival order, so concurrent HTTP clients can reorder them
  * (the in-process harness on a virtual clock is fully deterministic); bandwidth limits are not modelled.
  */
-import type { Clock } from '../../src/lib/clock.ts';
-import { systemClock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { systemClock } from '../../lib/clock.ts';
 import type { FaultInjector } from '../shared/service.ts';
 import { FaultEngine } from './injector.ts';
 import { loadFaultProfile } from './profiles.ts';

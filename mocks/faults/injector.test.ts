@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/lib/clock.ts';
+import { VirtualClock } from '../../lib/clock.ts';
 import { createStubCore } from '../../test/faults/stub-core.ts';
 import { createMockRequest } from '../shared/http.ts';
 import { createMockService } from '../shared/service.ts';

@@ -13,8 +13,8 @@
  * - Request numbers (outage `fromRequest`, bursts) count the requests each rule matched, from 1.
  *   Times (`fromTime`, `durationMs`) are on the injected clock, relative to when the rules were loaded.
  */
-import type { Clock } from '../../src/lib/clock.ts';
-import { createRng, type Rng } from '../../src/lib/prng.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { createRng, type Rng } from '../../lib/prng.ts';
 import type { MockRequest, NetworkFault } from '../shared/http.ts';
 import type { FaultDecision } from '../shared/service.ts';
 import { sampleLatency, sampleRetryAfter } from './latency.ts';

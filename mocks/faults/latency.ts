@@ -2,7 +2,7 @@
  * Latency distributions. Each sample draws from the injector's latency stream only, so changing a
  * latency setting never shifts which requests get errors.
  */
-import type { Rng } from '../../src/lib/prng.ts';
+import type { Rng } from '../../lib/prng.ts';
 import type { LatencySpec, RetryAfterSpec } from './schema.ts';
 
 /** z-score of the 99th percentile of the standard normal distribution. */

@@ -6,8 +6,8 @@
  * so a file-backed mock restarted with the same seed never re-issues an id.
  */
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../src/lib/clock.ts';
-import type { Rng } from '../../src/lib/prng.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Rng } from '../../lib/prng.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -7,7 +7,7 @@
  * - `startKlaviyoServer(opts)` → the same service over HTTP (Express) on 127.0.0.1.
  */
 import type { HttpHandler } from 'msw';
-import type { Clock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { createExpressApp } from '../shared/express-adapter.ts';
 import type { MockRequest, MockResponse } from '../shared/http.ts';
 import { type RunningServer, serveMock } from '../shared/listen.ts';

@@ -25,9 +25,9 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../src/lib/clock.ts';
-import { systemClock } from '../../src/lib/clock.ts';
-import { createRng } from '../../src/lib/prng.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { systemClock } from '../../lib/clock.ts';
+import { createRng } from '../../lib/prng.ts';
 import type { HttpReply, MockRequest, MockResponse } from '../shared/http.ts';
 import type { MockCore } from '../shared/service.ts';
 import type { Ctx, Handler } from './api/context.ts';

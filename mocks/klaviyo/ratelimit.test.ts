@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/lib/clock.ts';
+import { VirtualClock } from '../../lib/clock.ts';
 import { parseRate, RateLimiter } from './ratelimit.ts';
 
 describe('RateLimiter', () => {

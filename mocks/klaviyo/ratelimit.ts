@@ -4,7 +4,7 @@
  * A request passes when both buckets hold a token. Successful answers carry `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset`; a refusal carries `Retry-After` in whole seconds.
  */
-import type { Clock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { RATE_LIMITS, type RateLimitTier } from './ratelimits.generated.ts';
 
 interface Bucket {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRng } from '../../src/lib/prng.ts';
+import { createRng } from '../../lib/prng.ts';
 import { KlaviyoStore, type ListQuery } from './store.ts';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -6,9 +6,9 @@
 import type { AxiosError } from 'axios';
 import { setupServer } from 'msw/node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../lib/clock.ts';
 import { createKlaviyoApis } from '../../src/integration/klaviyo/sdk.ts';
 import { createSupabaseClients } from '../../src/integration/supabase.ts';
-import { VirtualClock } from '../../src/lib/clock.ts';
 import { createFaultInjector } from '../faults/index.ts';
 import { createKlaviyoMock, klaviyoHandlers } from '../klaviyo/index.ts';
 import { createSupabaseMock, supabaseKeys } from '../supabase/index.ts';

@@ -5,8 +5,8 @@
  * (Express, msw) only ever call `service.handle(request)`, so both transports get identical behaviour.
  */
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../../src/lib/clock.ts';
-import { systemClock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { systemClock } from '../../lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse, NetworkFault } from './http.ts';
 import { jsonReply } from './http.ts';
 import { RequestJournal } from './journal.ts';

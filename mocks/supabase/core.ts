@@ -21,8 +21,8 @@
  * - No Storage, Realtime, Edge Functions: their paths answer 404 like an unknown gateway route.
  * - The fake never answers 503 itself (supabase-js retries 503); only the fault layer injects errors.
  */
-import type { Clock } from '../../src/lib/clock.ts';
-import { systemClock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { systemClock } from '../../lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse } from '../shared/http.ts';
 import { jsonReply } from '../shared/http.ts';
 import type { MockCore } from '../shared/service.ts';

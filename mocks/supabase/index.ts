@@ -6,7 +6,7 @@
  * - `supabaseKeys(jwtSecret?)` → the anon and service-role keys, identical to the Supabase CLI's
  */
 import type { HttpHandler } from 'msw';
-import type { Clock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { createExpressApp } from '../shared/express-adapter.ts';
 import type { RunningServer } from '../shared/listen.ts';
 import { serveMock } from '../shared/listen.ts';

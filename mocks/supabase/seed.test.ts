@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/lib/clock.ts';
+import { VirtualClock } from '../../lib/clock.ts';
 import { SupabaseCore } from './core.ts';
 import { seedDemoFamilies } from './seed.ts';
 

@@ -5,8 +5,8 @@
  * `signInWithPassword` works for seeded accounts. Re-running with the same seed adds nothing new.
  */
 import { en, Faker } from '@faker-js/faker';
-import type { Clock } from '../../src/lib/clock.ts';
-import { systemClock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { systemClock } from '../../lib/clock.ts';
 import { hashPassword } from './gotrue/password.ts';
 import type { Db } from './store/db.ts';
 

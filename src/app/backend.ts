@@ -6,6 +6,8 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { z } from 'zod';
+import type { Clock } from '../../lib/clock.ts';
+import type { Rng } from '../../lib/prng.ts';
 import type { Cache } from '../integration/cache.ts';
 import { uuidFromRng } from '../integration/ids.ts';
 import type { Instrumentation } from '../integration/instrumentation.ts';
@@ -18,8 +20,6 @@ import { scoreChurnRisk } from '../integration/personalization/churn.ts';
 import { RecommendationEngine } from '../integration/personalization/recommendations.ts';
 import { segmentsFor } from '../integration/personalization/segments.ts';
 import type { StoryGenerator } from '../integration/story-generator.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { Rng } from '../lib/prng.ts';
 import type {
   CancelInput,
   DreamFlowApi,

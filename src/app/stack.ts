@@ -7,6 +7,8 @@
 
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { AxiosAdapter } from 'axios';
+import { type Clock, systemClock } from '../../lib/clock.ts';
+import { createRng, type Rng } from '../../lib/prng.ts';
 import { Cache } from '../integration/cache.ts';
 import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-breaker.ts';
 import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
@@ -17,8 +19,6 @@ import { Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
 import type { RetryPolicy } from '../integration/retry.ts';
 import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
 import { createSupabaseClients, type SupabaseClients } from '../integration/supabase.ts';
-import { type Clock, systemClock } from '../lib/clock.ts';
-import { createRng, type Rng } from '../lib/prng.ts';
 import { createDreamFlowBackend, type DreamFlowBackend } from './backend.ts';
 
 export interface DreamFlowStackOptions {

@@ -5,9 +5,10 @@
  * answered, so the same seed replays the same steps (and the same events) whatever the interleaving
  * with other families. Think times and bedtimes sleep on the injected clock.
  */
+
+import type { Clock } from '../../lib/clock.ts';
+import type { Rng } from '../../lib/prng.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { Rng } from '../lib/prng.ts';
 import { type Persona, THEMES } from './personas.ts';
 import type { Step, StepKind, Weights } from './scenario-schema.ts';
 

@@ -3,7 +3,7 @@
  * names and emails; the project PRNG gives every other choice. Same seed and index → same persona.
  */
 import { en, Faker } from '@faker-js/faker';
-import { createRng, type Rng } from '../lib/prng.ts';
+import { createRng, type Rng } from '../../lib/prng.ts';
 import { parseClockTime } from './duration.ts';
 
 export const THEMES = [

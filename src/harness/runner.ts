@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRng } from '../lib/prng.ts';
+import { createRng } from '../../lib/prng.ts';
 import { arrivalOffsets } from './arrival.ts';
 import { abortableSleep, runJourney } from './journey.ts';
 import {

@@ -10,8 +10,9 @@
  * - outbox and cache figures come from the app's `/api/v1/demo/klaviyo-integration` (cumulative since
  *   the app started: start from a fresh app for clean figures).
  */
+
+import { systemClock } from '../../lib/clock.ts';
 import { createHttpDreamFlowClient } from '../app/http-client.ts';
-import { systemClock } from '../lib/clock.ts';
 import { type CacheFigures, type KindFigures, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { categorise } from './stack-inprocess.ts';

@@ -13,14 +13,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { VirtualClock } from '../../lib/clock.ts';
+import { createRng, type Rng } from '../../lib/prng.ts';
 import { createFaultInjector } from '../../mocks/faults/index.ts';
 import { createKlaviyoMock, klaviyoHandlers } from '../../mocks/klaviyo/index.ts';
 import { createDirectAxiosAdapter, createDirectFetch } from '../../mocks/shared/direct-transport.ts';
 import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
 import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
-import { VirtualClock } from '../lib/clock.ts';
-import { createRng, type Rng } from '../lib/prng.ts';
 import { exportKlaviyoData } from './export-data.ts';
 import { type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';

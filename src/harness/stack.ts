@@ -3,8 +3,9 @@
  * read-outs of the integration's instrumentation, outbox, cache and the Klaviyo mock. The in-process
  * stack (msw + virtual clock) and the HTTP stack (running servers, real time) both provide this.
  */
+
+import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
-import type { Clock } from '../lib/clock.ts';
 import type { CacheFigures, KlaviyoCallRecord, OutboxFigures, WireFigures } from './metrics.ts';
 
 export interface SimulationStack {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../lib/clock.ts';
+import { VirtualClock } from '../../lib/clock.ts';
 import { Cache, MemoryCacheStore } from './cache.ts';
 import { Instrumentation } from './instrumentation.ts';
 

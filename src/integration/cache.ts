@@ -5,7 +5,7 @@
  * replace `MemoryCacheStore` without touching callers. `Cache` adds read-through loading, the hit / miss
  * / saved-call counters and invalidation by key prefix (used on every write that changes a user).
  */
-import type { Clock } from '../lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
 import type { Instrumentation } from './instrumentation.ts';
 
 export interface CacheEntry<T = unknown> {

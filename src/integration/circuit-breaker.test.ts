@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../lib/clock.ts';
+import { VirtualClock } from '../../lib/clock.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 
 describe('CircuitBreaker', () => {

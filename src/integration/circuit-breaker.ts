@@ -4,7 +4,7 @@
  * failed probe, up to `maxOpenMs`), so queued events wait instead of burning their retries. Then it is
  * half-open: exactly one probe may go; success closes it, failure opens it again.
  */
-import type { Clock } from '../lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

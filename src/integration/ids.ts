@@ -3,7 +3,7 @@
  * `unique_id`s from a hash of what identifies the event (so a retry or a replay can never double-count).
  */
 import { createHash } from 'node:crypto';
-import type { Rng } from '../lib/prng.ts';
+import type { Rng } from '../../lib/prng.ts';
 
 /** An RFC 4122 version-4-shaped UUID drawn from the Rng. */
 export function uuidFromRng(rng: Rng): string {

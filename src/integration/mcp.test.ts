@@ -4,8 +4,8 @@
  */
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../lib/clock.ts';
 import { listen, type RunningServer } from '../../mocks/shared/listen.ts';
-import { VirtualClock } from '../lib/clock.ts';
 import { KlaviyoMcpAdapter } from './mcp.ts';
 
 describe('KlaviyoMcpAdapter', () => {

@@ -8,7 +8,7 @@
  * Privacy: only the user id, email and goal go to the MCP server — never child names or ages, so the
  * fallback email deliberately does not personalise with a child's name (the seeds' example did).
  */
-import type { Clock } from '../lib/clock.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { SEGMENTS } from './personalization/segments.ts';
 import { recommendSimilarThemes } from './personalization/themes.ts';
 

@@ -3,8 +3,8 @@
  * Retry-After, which failures retry, and a real SDK call through the Klaviyo mock's fault layer.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../lib/clock.ts';
-import { createRng } from '../lib/prng.ts';
+import { VirtualClock } from '../../lib/clock.ts';
+import { createRng } from '../../lib/prng.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { KlaviyoService } from './klaviyo/service.ts';
 import { backoffDelay, describeFailure, parseRetryAfter, SEED_RETRY_POLICY, withRetry } from './retry.ts';

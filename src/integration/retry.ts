@@ -13,8 +13,8 @@
  *   replay backoff on a VirtualClock without real sleeps.
  */
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../lib/clock.ts';
-import type { Rng } from '../lib/prng.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Rng } from '../../lib/prng.ts';
 
 export interface RetryPolicy {
   /** Total attempts, the first one included (seeds: 3). */

@@ -4,8 +4,8 @@
  * seeded jitter — is slept on the injected Clock, so a VirtualClock run costs no wall time.
  * The child's name may appear in the story text: the text stays in Supabase, never goes to Klaviyo.
  */
-import type { Clock } from '../lib/clock.ts';
-import type { Rng } from '../lib/prng.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Rng } from '../../lib/prng.ts';
 import type { StoryAdaptation } from './personalization/adaptive.ts';
 
 export interface StoryRequest {

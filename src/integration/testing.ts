@@ -5,9 +5,9 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll } from 'vitest';
+import { VirtualClock } from '../../lib/clock.ts';
 import { createFaultInjector } from '../../mocks/faults/index.ts';
 import { createKlaviyoMock, klaviyoHandlers } from '../../mocks/klaviyo/index.ts';
-import { VirtualClock } from '../lib/clock.ts';
 
 export function useKlaviyoMock() {
   const clock = new VirtualClock();

@@ -5,6 +5,7 @@
  */
 import { ApiKeySession, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import { setupServer } from 'msw/node';
+import { type Clock, systemClock, VirtualClock } from '../../lib/clock.ts';
 import { createFaultInjector } from '../../mocks/faults/index.ts';
 import { createKlaviyoMock, klaviyoHandlers, startKlaviyoServer } from '../../mocks/klaviyo/index.ts';
 import type { RunningServer } from '../../mocks/shared/listen.ts';
@@ -24,7 +25,6 @@ import {
   type DreamFlowStack,
   type DreamFlowStackOptions,
 } from '../../src/app/stack.ts';
-import { type Clock, systemClock, VirtualClock } from '../../src/lib/clock.ts';
 
 export const KLAVIYO_KEY = 'pk_e2e_test_key';
 

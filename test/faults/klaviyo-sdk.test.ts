@@ -6,11 +6,11 @@ import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { ApiKeySession, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../lib/clock.ts';
 import { createFaultInjector, type FaultLayer } from '../../mocks/faults/index.ts';
 import { klaviyoHandlers, startKlaviyoServer } from '../../mocks/klaviyo/index.ts';
 import type { RunningServer } from '../../mocks/shared/listen.ts';
 import type { MockService } from '../../mocks/shared/service.ts';
-import { VirtualClock } from '../../src/lib/clock.ts';
 import { useKlaviyoContract } from '../support/klaviyo-contract.ts';
 
 const KEY = 'pk_faults_test_0123456789abcdef';

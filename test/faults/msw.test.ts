@@ -4,10 +4,10 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../lib/clock.ts';
 import { createFaultInjector } from '../../mocks/faults/index.ts';
 import { createMswHandlers, IN_PROCESS_HANG_MS } from '../../mocks/shared/msw-adapter.ts';
 import { createMockService } from '../../mocks/shared/service.ts';
-import { VirtualClock } from '../../src/lib/clock.ts';
 import { createStubCore } from './stub-core.ts';
 
 const BASE = 'https://a.klaviyo.com';

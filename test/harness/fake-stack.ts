@@ -3,11 +3,12 @@
  * a VirtualClock whose "Klaviyo calls" take a seeded, fixed-shape latency. Scenario-level behaviour is
  * tested against the real stack in scenarios.test.ts; this only keeps the engine's tests fast and focused.
  */
+
+import { VirtualClock } from '../../lib/clock.ts';
+import { createRng } from '../../lib/prng.ts';
 import type { DreamFlowApi } from '../../src/app/contract.ts';
 import type { KlaviyoCallRecord } from '../../src/harness/metrics.ts';
 import type { SimulationStack, StackOptions } from '../../src/harness/stack.ts';
-import { VirtualClock } from '../../src/lib/clock.ts';
-import { createRng } from '../../src/lib/prng.ts';
 
 export function createFakeStack(
   options: StackOptions & { failEvery?: number },

@@ -1,6 +1,6 @@
 /** Events, metrics and metric aggregates over HTTP with the official SDK, on a virtual clock. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/lib/clock.ts';
+import { VirtualClock } from '../../lib/clock.ts';
 import { contractChecked, eventBody, profileBody, sdk, sdkError, startChecked } from './helpers.ts';
 
 const contract = contractChecked();

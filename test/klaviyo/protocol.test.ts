@@ -3,7 +3,7 @@
  * routes, wrong methods, trailing slashes, account isolation, rate limits, admin endpoints.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/lib/clock.ts';
+import { VirtualClock } from '../../lib/clock.ts';
 import { contractChecked, eventBody, profileBody, raw, sdk, sdkError, startChecked } from './helpers.ts';
 
 const contract = contractChecked();

@@ -1,5 +1,5 @@
+import { VirtualClock } from '../../lib/clock.ts';
 import { startSupabaseServer } from '../../mocks/supabase/index.ts';
-import { VirtualClock } from '../../src/lib/clock.ts';
 import { describeSupabase } from './suite.ts';
 
 describeSupabase('HTTP', async () => {

@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node';
+import { VirtualClock } from '../../lib/clock.ts';
 import { createSupabaseMock, supabaseHandlers } from '../../mocks/supabase/index.ts';
-import { VirtualClock } from '../../src/lib/clock.ts';
 import { describeSupabase } from './suite.ts';
 
 describeSupabase('in-process msw', async () => {

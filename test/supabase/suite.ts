@@ -4,7 +4,7 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { VirtualClock } from '../../src/lib/clock.ts';
+import type { VirtualClock } from '../../lib/clock.ts';
 import { client, type Family, insertFamilies, keys } from './client.ts';
 
 type Query = any;

@@ -3,7 +3,7 @@
  * (errors become 400 `invalid` with a JSON pointer to the bad member) and JSON:API replies.
  */
 import type { ZodType } from 'zod';
-import type { Clock } from '../../../src/lib/clock.ts';
+import type { Clock } from '../../../lib/clock.ts';
 import type { HttpReply, MockRequest } from '../../shared/http.ts';
 import type { IdFactory } from '../ids.ts';
 import { invalidBody, JSONAPI } from '../jsonapi/errors.ts';

@@ -2,7 +2,7 @@
  * Metrics API: get_metrics, get_metric. Metrics are created implicitly by create-event, on first use of
  * a name in an account (`resolveMetric`).
  */
-import { hashString } from '../../../src/lib/prng.ts';
+import { hashString } from '../../../lib/prng.ts';
 import { notFound } from '../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../jsonapi/pagination.ts';

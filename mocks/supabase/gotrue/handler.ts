@@ -3,7 +3,7 @@
  * sign-up (a session comes back at once), access tokens are HS256 JWTs signed with the project secret
  * and checked on every request that carries one; refresh tokens rotate and a reused one is refused.
  */
-import type { Clock } from '../../../src/lib/clock.ts';
+import type { Clock } from '../../../lib/clock.ts';
 import type { HttpReply, MockRequest } from '../../shared/http.ts';
 import type { JwtClaims } from '../jwt.ts';
 import { signJwt, verifyJwt } from '../jwt.ts';

@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { Clock } from '../../../src/lib/clock.ts';
-import { systemClock } from '../../../src/lib/clock.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import { systemClock } from '../../../lib/clock.ts';
 import { compileLike } from '../postgrest/like.ts';
 
 export type Db = Database.Database;

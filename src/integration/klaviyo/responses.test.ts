@@ -4,7 +4,7 @@
  * as an "empty" result, so without a check the integration would call a lost event delivered.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRng } from '../../lib/prng.ts';
+import { createRng } from '../../../lib/prng.ts';
 import { useKlaviyoMock } from '../testing.ts';
 import { KlaviyoService } from './service.ts';
 

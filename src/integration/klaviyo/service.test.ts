@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../lib/clock.ts';
-import { createRng } from '../../lib/prng.ts';
+import { VirtualClock } from '../../../lib/clock.ts';
+import { createRng } from '../../../lib/prng.ts';
 import type { KlaviyoJob } from './events.ts';
 import { EVENT_NAMES, stripChildData } from './events.ts';
 import { KlaviyoService } from './service.ts';

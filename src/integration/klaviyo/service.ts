@@ -11,8 +11,8 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { AxiosAdapter } from 'axios';
-import type { Clock } from '../../lib/clock.ts';
-import type { Rng } from '../../lib/prng.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import type { Rng } from '../../../lib/prng.ts';
 import { type Cache, cacheKeys } from '../cache.ts';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import { stableId } from '../ids.ts';

@@ -3,8 +3,8 @@
  * move them back to the queue with a fresh retry budget, run a worker until the queue is empty or the
  * deadline passes, report the counters. Jobs that fail again go back to the dead-letter table.
  */
-import { type Clock, systemClock } from '../../lib/clock.ts';
-import { createRng } from '../../lib/prng.ts';
+import { type Clock, systemClock } from '../../../lib/clock.ts';
+import { createRng } from '../../../lib/prng.ts';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import type { IntegrationConfig } from '../config.ts';
 import { KlaviyoService, type Logger } from '../klaviyo/service.ts';

@@ -3,7 +3,7 @@
  * the problem: the outbox keeps it, without spending its budget, until the server's time has passed.
  */
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../lib/prng.ts';
+import { createRng } from '../../../lib/prng.ts';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import { KlaviyoService } from '../klaviyo/service.ts';
 import { useKlaviyoMock } from '../testing.ts';

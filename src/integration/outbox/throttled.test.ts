@@ -5,8 +5,8 @@
  * ends in the dead-letter table instead of an endless loop.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../lib/clock.ts';
-import { createRng } from '../../lib/prng.ts';
+import { VirtualClock } from '../../../lib/clock.ts';
+import { createRng } from '../../../lib/prng.ts';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import type { EventJob } from '../klaviyo/events.ts';
 import type { DeliveryResult } from '../klaviyo/service.ts';

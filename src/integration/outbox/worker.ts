@@ -19,8 +19,8 @@
  * Invariant at every moment: tracked = delivered + pending + dead-lettered.
  */
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../../lib/clock.ts';
-import type { Rng } from '../../lib/prng.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import type { Rng } from '../../../lib/prng.ts';
 import type { BreakerSnapshot, CircuitBreaker } from '../circuit-breaker.ts';
 import type { Instrumentation } from '../instrumentation.ts';
 import type { KlaviyoJob } from '../klaviyo/events.ts';

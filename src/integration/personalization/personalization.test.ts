@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../lib/clock.ts';
-import { createRng } from '../../lib/prng.ts';
+import { VirtualClock } from '../../../lib/clock.ts';
+import { createRng } from '../../../lib/prng.ts';
 import { StoryGenerator } from '../story-generator.ts';
 import { adaptStory } from './adaptive.ts';
 import { scoreChurnRisk } from './churn.ts';

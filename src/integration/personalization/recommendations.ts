@@ -3,7 +3,7 @@
  * `story_preferences`, then a rule-based fallback (the user's own Supabase history, then the time of
  * day). Results are cached per user; fallback answers are not cached, so recovery shows immediately.
  */
-import type { Clock } from '../../lib/clock.ts';
+import type { Clock } from '../../../lib/clock.ts';
 import { type Cache, cacheKeys } from '../cache.ts';
 import type { KlaviyoService } from '../klaviyo/service.ts';
 import type { KlaviyoMcpAdapter } from '../mcp.ts';
