@@ -8,7 +8,10 @@
  * Usage: big-store.ts <profiles> <events> <aggregateRepeats>
  */
 import { performance } from 'node:perf_hooks';
-import type { KlaviyoStore as Store } from '../../mocks/klaviyo/store.ts';
+import type { EventsRepo as Events } from '../../mocks/klaviyo/groups/events/repo.ts';
+import type { MetricsRepo as Metrics } from '../../mocks/klaviyo/groups/metrics/repo.ts';
+import type { ProfilesRepo as Profiles } from '../../mocks/klaviyo/groups/profiles/repo.ts';
+import type { KlaviyoCore as Core } from '../../mocks/klaviyo/provider.ts';
 import { exitWithParent, serveParent } from '../lib/child.ts';
 import { importOptional } from '../lib/optional.ts';
 
@@ -28,8 +31,20 @@ async function main(): Promise<void> {
   const profiles = Math.min(Number(process.argv[2] ?? 100_000), 1_000_000);
   const events = Math.min(Number(process.argv[3] ?? 1_000_000), 5_000_000);
   const repeats = Math.min(Math.max(1, Number(process.argv[4] ?? 10)), 100);
-  const { KlaviyoStore } = await importOptional<{ KlaviyoStore: typeof Store }>('mocks/klaviyo/store.ts');
-  const store = new KlaviyoStore();
+  const { KlaviyoCore } = await importOptional<{ KlaviyoCore: typeof Core }>('mocks/klaviyo/provider.ts');
+  const { ProfilesRepo } = await importOptional<{ ProfilesRepo: typeof Profiles }>(
+    'mocks/klaviyo/groups/profiles/repo.ts',
+  );
+  const { MetricsRepo } = await importOptional<{ MetricsRepo: typeof Metrics }>(
+    'mocks/klaviyo/groups/metrics/repo.ts',
+  );
+  const { EventsRepo } = await importOptional<{ EventsRepo: typeof Events }>(
+    'mocks/klaviyo/groups/events/repo.ts',
+  );
+  const store = new KlaviyoCore({ rateLimits: false }).store;
+  const profileRepo = store.repo(ProfilesRepo);
+  const metricRepo = store.repo(MetricsRepo);
+  const eventRepo = store.repo(EventsRepo);
   const rssBefore = process.memoryUsage().rss;
 
   const t0 = performance.now();
@@ -40,7 +55,7 @@ async function main(): Promise<void> {
   for (let lo = 0; lo < profiles; lo += CHUNK) {
     store.transaction(() => {
       for (let i = lo; i < Math.min(profiles, lo + CHUNK); i++) {
-        seqs[i] = store.insertProfile({
+        seqs[i] = profileRepo.insert({
           account: ACCOUNT,
           id: `01PROF${String(i).padStart(20, '0')}`,
           email: `parent.${i}@bench.dreamflow.test`,
@@ -58,7 +73,7 @@ async function main(): Promise<void> {
   const tProfiles = performance.now();
   store.transaction(() => {
     for (const m of METRICS)
-      store.insertMetric({
+      metricRepo.insert({
         account: ACCOUNT,
         id: m.id,
         name: m.name,
@@ -75,7 +90,7 @@ async function main(): Promise<void> {
         const profile = (i * 7919) % Math.max(1, profiles);
         // Spread over 30 days, truncated to the second as the store does.
         const datetime = START + Math.floor(((i * 104729) % (DAYS * DAY)) / 1000) * 1000;
-        store.insertEvent({
+        eventRepo.insert({
           account: ACCOUNT,
           id: `01EVT${String(i).padStart(21, '0')}`,
           metric_id: metric.id,
@@ -108,7 +123,7 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < repeats; i++) {
     const a = performance.now();
-    rows = store.aggregate(ACCOUNT, METRICS[0]!.id, daily, [], true).length;
+    rows = eventRepo.aggregate(ACCOUNT, METRICS[0]!.id, daily, [], true).length;
     timings.push(performance.now() - a);
   }
   const cpu = process.cpuUsage(cpu0);
@@ -116,13 +131,13 @@ async function main(): Promise<void> {
   const countOnly: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const a = performance.now();
-    store.aggregate(ACCOUNT, METRICS[1]!.id, daily, [], false);
+    eventRepo.aggregate(ACCOUNT, METRICS[1]!.id, daily, [], false);
     countOnly.push(performance.now() - a);
   }
   const byTheme: number[] = [];
   for (let i = 0; i < Math.min(repeats, 3); i++) {
     const a = performance.now();
-    store.aggregate(ACCOUNT, METRICS[0]!.id, [[START, START + DAYS * DAY]], ['theme'], false);
+    eventRepo.aggregate(ACCOUNT, METRICS[0]!.id, [[START, START + DAYS * DAY]], ['theme'], false);
     byTheme.push(performance.now() - a);
   }
   const peakRss = Math.max(process.memoryUsage().rss, rssAfterBuild);

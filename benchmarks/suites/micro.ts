@@ -45,10 +45,10 @@ const GROUPS: Group[] = [
   {
     name: 'request validation and JSON:API serialisation',
     async setup() {
-      const model = await importOptional<AnyMod>('mocks/klaviyo/api/profile-model.ts');
-      const context = await importOptional<AnyMod>('mocks/klaviyo/api/context.ts');
+      const model = await importOptional<AnyMod>('mocks/klaviyo/groups/profiles/model.ts');
+      const context = await importOptional<AnyMod>('mocks/klaviyo/core/context.ts');
       const { z } = await import('zod');
-      const { KlaviyoStore } = await importOptional<AnyMod>('mocks/klaviyo/store.ts');
+      const { KlaviyoCore } = await importOptional<AnyMod>('mocks/klaviyo/provider.ts');
       // The same schema the profile-import endpoint validates with (built from the model's exported parts).
       const upsert = z.object({
         data: z.object({
@@ -58,7 +58,8 @@ const GROUPS: Group[] = [
           meta: model.profileMetaSchema,
         }),
       });
-      const store = new KlaviyoStore();
+      const core = new KlaviyoCore({ rateLimits: false });
+      const store = core.store;
       const body = profileImportBody(1, 5);
       const req = createMockRequest({
         method: 'POST',
@@ -66,7 +67,7 @@ const GROUPS: Group[] = [
         headers: SDK_HEADERS,
         body,
       });
-      const ctx = { req, account: 'bench', params: {}, store, clock: systemClock, metricCache: new Map() };
+      const ctx = { req, account: 'bench', params: {}, store, clock: systemClock, scheduler: core.scheduler };
       const row = {
         seq: 1,
         account: 'bench',
@@ -97,8 +98,14 @@ const GROUPS: Group[] = [
   {
     name: 'Klaviyo store writes and reads',
     async setup() {
-      const { KlaviyoStore } = await importOptional<AnyMod>('mocks/klaviyo/store.ts');
-      const store = new KlaviyoStore();
+      const { KlaviyoCore } = await importOptional<AnyMod>('mocks/klaviyo/provider.ts');
+      const { ProfilesRepo } = await importOptional<AnyMod>('mocks/klaviyo/groups/profiles/repo.ts');
+      const { MetricsRepo } = await importOptional<AnyMod>('mocks/klaviyo/groups/metrics/repo.ts');
+      const { EventsRepo } = await importOptional<AnyMod>('mocks/klaviyo/groups/events/repo.ts');
+      const store = new KlaviyoCore({ rateLimits: false }).store;
+      const profiles = store.repo(ProfilesRepo);
+      const metrics = store.repo(MetricsRepo);
+      const events = store.repo(EventsRepo);
       const now = Date.UTC(2026, 0, 1);
       let p = 0;
       let e = 0;
@@ -114,8 +121,8 @@ const GROUPS: Group[] = [
         updated: now,
         last_event_date: null,
       });
-      for (; p < 10_000; p++) store.insertProfile(profile(p));
-      store.insertMetric({
+      for (; p < 10_000; p++) profiles.insert(profile(p));
+      metrics.insert({
         account: 'bench',
         id: 'MET1',
         name: 'Story Generated',
@@ -133,15 +140,15 @@ const GROUPS: Group[] = [
         dedup,
         properties: '{"theme":"space","num_scenes":5}',
       });
-      store.insertEvent(event(0, 'u:dup'));
+      events.insert(event(0, 'u:dup'));
       const rng = createRng(7);
       return {
         tasks: {
-          'insert profile': () => store.insertProfile(profile(p++)),
+          'insert profile': () => profiles.insert(profile(p++)),
           'profile by email (10k+ rows)': () =>
-            store.profileBy('bench', 'email', `parent.${rng.int(0, 9_999)}@bench.dreamflow.test`),
-          'insert event (new unique_id)': () => store.insertEvent(event(++e, `u:evt-${e}`)),
-          'insert event (duplicate unique_id → ignored)': () => store.insertEvent(event(0, 'u:dup')),
+            profiles.by('bench', 'email', `parent.${rng.int(0, 9_999)}@bench.dreamflow.test`),
+          'insert event (new unique_id)': () => events.insert(event(++e, `u:evt-${e}`)),
+          'insert event (duplicate unique_id → ignored)': () => events.insert(event(0, 'u:dup')),
         },
         teardown: () => store.close(),
       };

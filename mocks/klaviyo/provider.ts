@@ -5,10 +5,17 @@
  * → `revision` header (400) → per-account, per-operation rate limit (429) → the operation's handler.
  * Each private API key is its own account (rows are scoped by a hash of the key).
  *
+ * The operations come from the API groups in `groups/` (one folder each, listed in `groups/index.ts`);
+ * the core holds what every group shares: auth, revision, rate limits, the store and the job scheduler.
+ *
  * Known limitations (LocalStack style — what this mock does NOT do):
- * - Only the operations in IMPLEMENTED_OPERATIONS exist; every other Klaviyo path answers 404.
- * - Any non-empty API key is accepted (no key registry, no scopes); revisions are checked for
- *   format only, and every revision gets the 2026-07-15 behaviour.
+ * - Only the operations in IMPLEMENTED_OPERATIONS exist; another Klaviyo operation answers 404 saying
+ *   it exists in Klaviyo but is not emulated (see docs/klaviyo-coverage.md).
+ * - Any non-empty private key is accepted (no key registry, no scopes); a 6-character public key (site
+ *   id) is refused on `/api/` with 401, as Klaviyo does. Revisions are checked for format only, and every
+ *   revision gets the 2026-07-15 behaviour.
+ * - Asynchronous work (bulk jobs, segment processing) runs on the scheduler when the mock's clock
+ *   reaches it; pending jobs are held in memory, so a restart of a file-backed mock drops them.
  * - No lists, segments, flows, conversations, push tokens or attributions: those relationships and
  *   `include`s are always empty. Subscriptions are all "NEVER_SUBSCRIBED"; predictive analytics all null.
  * - `filter` supports the spec's field/operator pairs per endpoint, combined with `and(...)` or commas;
@@ -30,21 +37,15 @@ import { systemClock } from '../../lib/clock.ts';
 import { createRng } from '../../lib/prng.ts';
 import type { HttpReply, MockRequest, MockResponse } from '../shared/http.ts';
 import type { MockCore } from '../shared/service.ts';
-import type { Ctx, Handler } from './api/context.ts';
-import { createEvent, getEvent, getEvents } from './api/events.ts';
-import { queryMetricAggregates } from './api/metric-aggregates.ts';
-import { getMetric, getMetrics } from './api/metrics.ts';
-import {
-  createOrUpdateProfile,
-  createProfile,
-  getProfile,
-  getProfiles,
-  updateProfile,
-} from './api/profiles.ts';
+import type { Ctx } from './core/context.ts';
+import { Router } from './core/router.ts';
+import { Scheduler } from './core/scheduler.ts';
+import { KlaviyoStore } from './core/store.ts';
+import { GROUPS } from './groups/index.ts';
 import { IdFactory } from './ids.ts';
 import { errorReply, KlaviyoError } from './jsonapi/errors.ts';
+import type { OperationId } from './operations.generated.ts';
 import { RateLimiter } from './ratelimit.ts';
-import { KlaviyoStore } from './store.ts';
 
 export interface KlaviyoCoreOptions {
   /** SQLite file (WAL); omitted → in memory. */
@@ -56,69 +57,39 @@ export interface KlaviyoCoreOptions {
   seed?: number;
 }
 
-interface Route {
-  method: string;
-  /** Path segments; `:id` matches one segment. */
-  segments: string[];
-  operation: string;
-  handler: Handler;
-}
-
-const ROUTES: [string, string, string, Handler][] = [
-  ['GET', '/api/profiles', 'get_profiles', getProfiles],
-  ['POST', '/api/profiles', 'create_profile', createProfile],
-  ['GET', '/api/profiles/:id', 'get_profile', getProfile],
-  ['PATCH', '/api/profiles/:id', 'update_profile', updateProfile],
-  ['POST', '/api/profile-import', 'create_or_update_profile', createOrUpdateProfile],
-  ['GET', '/api/events', 'get_events', getEvents],
-  ['POST', '/api/events', 'create_event', createEvent],
-  ['GET', '/api/events/:id', 'get_event', getEvent],
-  ['GET', '/api/metrics', 'get_metrics', getMetrics],
-  ['GET', '/api/metrics/:id', 'get_metric', getMetric],
-  ['POST', '/api/metric-aggregates', 'query_metric_aggregates', queryMetricAggregates],
-];
+const ROUTES = GROUPS.flatMap((g) => g.routes);
+const REPOS = GROUPS.flatMap((g) => g.repos);
 
 /** The spec operation ids this mock implements. */
-export const IMPLEMENTED_OPERATIONS: string[] = ROUTES.map((r) => r[2]);
+export const IMPLEMENTED_OPERATIONS: OperationId[] = ROUTES.map((r) => r.operation);
 
 const REVISION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
 const AUTH = /^Klaviyo-API-Key\s+(\S+)\s*$/;
-
-type Match = { route: Route; params: Record<string, string> } | { allowed: string[] } | null;
+/** A public API key (site id): six alphanumerics. Klaviyo refuses it on the private `/api/` endpoints. */
+const PUBLIC_KEY = /^[A-Za-z0-9]{6}$/;
+const COVERAGE = 'docs/klaviyo-coverage.md';
 
 export class KlaviyoCore implements MockCore {
   readonly name = 'klaviyo';
   readonly store: KlaviyoStore;
+  readonly scheduler: Scheduler;
   private readonly clock: Clock;
   private readonly ids: IdFactory;
   private readonly limiter: RateLimiter | null;
-  private readonly routes: Route[];
-  /** `"POST /api/events"` → route, for paths without parameters: one Map lookup instead of a segment walk. */
-  private readonly staticRoutes = new Map<string, Route>();
+  private readonly router = new Router(ROUTES);
   private readonly accounts = new Map<string, string>();
-  private readonly metricCache = new Map<string, string>();
 
   constructor(options: KlaviyoCoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.store = new KlaviyoStore(options.dbFile);
+    this.store = new KlaviyoStore(options.dbFile, REPOS);
+    this.scheduler = new Scheduler(this.clock);
     const rng = createRng(options.seed ?? 1).fork(`klaviyo-ids:${this.store.generation}`);
     this.ids = new IdFactory(rng, this.clock);
     this.limiter = options.rateLimits === false ? null : new RateLimiter(this.clock);
-    this.routes = ROUTES.map(([method, path, operation, handler]) => ({
-      method,
-      segments: path.split('/').filter(Boolean),
-      operation,
-      handler,
-    }));
-    for (const route of this.routes) {
-      if (!route.segments.some((s) => s.startsWith(':'))) {
-        this.staticRoutes.set(`${route.method} /${route.segments.join('/')}`, route);
-      }
-    }
   }
 
   operationOf(req: MockRequest): string | undefined {
-    const m = this.match(req);
+    const m = this.router.match(req);
     return m && 'route' in m ? m.route.operation : undefined;
   }
 
@@ -128,12 +99,19 @@ export class KlaviyoCore implements MockCore {
   }
 
   handle(req: MockRequest): MockResponse {
-    const m = this.match(req);
+    const m = this.router.match(req);
     if (m === null) {
       return this.error(
         404,
         'not_found',
-        `No Klaviyo API route ${req.method} ${req.path} in this mock. Implemented: ${ROUTES.map((r) => `${r[0]} ${r[1]}`).join(', ')}.`,
+        `${req.method} ${req.path} is not a Klaviyo API operation. The operations this mock emulates are listed in ${COVERAGE}.`,
+      );
+    }
+    if ('known' in m) {
+      return this.error(
+        404,
+        'not_found',
+        `${m.known.method} ${m.known.path} (${m.known.operation}, ${m.known.group} API) exists in Klaviyo but is not emulated by this mock. See ${COVERAGE} for what is.`,
       );
     }
     if ('allowed' in m) {
@@ -157,6 +135,13 @@ export class KlaviyoCore implements MockCore {
           : 'Authentication credentials were not provided. Send the header "Authorization: Klaviyo-API-Key <your private key>".',
       );
     }
+    if (PUBLIC_KEY.test(key)) {
+      return this.error(
+        401,
+        'authentication_failed',
+        `'${key}' looks like a public API key (site id). Endpoints under /api/ need a private API key (pk_…); public keys work only on /client/ endpoints.`,
+      );
+    }
     const revision = req.headers.revision;
     if (!revision || !REVISION.test(revision)) {
       return this.error(
@@ -171,7 +156,7 @@ export class KlaviyoCore implements MockCore {
     const account = this.account(key);
     let rateHeaders: Record<string, string> = {};
     if (this.limiter) {
-      const decision = this.limiter.take(account, m.route.operation);
+      const decision = this.limiter.take(account, m.route.operation, req.query);
       if (!decision.ok) {
         return this.error(
           429,
@@ -182,6 +167,8 @@ export class KlaviyoCore implements MockCore {
       }
       rateHeaders = decision.headers;
     }
+    // Asynchronous work that is due by now lands before the request sees the data.
+    this.scheduler.runDue();
     const ctx: Ctx = {
       req,
       account,
@@ -189,7 +176,7 @@ export class KlaviyoCore implements MockCore {
       store: this.store,
       ids: this.ids,
       clock: this.clock,
-      metricCache: this.metricCache,
+      scheduler: this.scheduler,
     };
     try {
       const out = m.route.handler(ctx);
@@ -220,13 +207,14 @@ export class KlaviyoCore implements MockCore {
   }
 
   reset(): void {
+    this.scheduler.reset();
     this.store.reset();
-    this.metricCache.clear();
     this.limiter?.reset();
   }
 
   state(): Record<string, unknown> {
-    return { ...this.store.counts(), rateLimits: this.limiter !== null };
+    this.scheduler.runDue();
+    return { ...this.store.counts(), pendingJobs: this.scheduler.size, rateLimits: this.limiter !== null };
   }
 
   close(): void {
@@ -254,37 +242,5 @@ export class KlaviyoCore implements MockCore {
       this.accounts.set(key, account);
     }
     return account;
-  }
-
-  private match(req: MockRequest): Match {
-    const fixed = this.staticRoutes.get(`${req.method} ${req.path}`);
-    if (fixed) return { route: fixed, params: {} };
-    const segments = req.path.split('/').filter(Boolean);
-    const allowed: string[] = [];
-    for (const route of this.routes) {
-      if (route.segments.length !== segments.length) continue;
-      const params: Record<string, string> = {};
-      let ok = true;
-      for (let i = 0; i < segments.length; i++) {
-        const want = route.segments[i]!;
-        if (want.startsWith(':')) params[want.slice(1)] = safeDecode(segments[i]!);
-        else if (want !== segments[i]) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) continue;
-      if (route.method === req.method) return { route, params };
-      allowed.push(route.method);
-    }
-    return allowed.length ? { allowed } : null;
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
   }
 }

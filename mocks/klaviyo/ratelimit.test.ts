@@ -36,13 +36,22 @@ describe('RateLimiter', () => {
     if (!refused.ok) expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
-  it('keeps buckets per account and operation; unknown operations get the default tier', () => {
+  it('keeps buckets per account and operation', () => {
     const limiter = new RateLimiter(new VirtualClock(0));
     for (let i = 0; i < 3; i++) limiter.take('a', 'query_metric_aggregates');
     expect(limiter.take('a', 'query_metric_aggregates').ok).toBe(false);
     expect(limiter.take('b', 'query_metric_aggregates').ok).toBe(true);
     expect(limiter.take('a', 'get_profiles').ok).toBe(true);
-    expect(limiter.take('a', 'made_up').headers['ratelimit-limit']).toBe('75, 75;w=1, 750;w=60');
+    expect(limiter.take('a', 'get_profiles').headers['ratelimit-limit']).toBe('75, 75;w=1, 750;w=60');
+  });
+
+  it('draws from the stricter tier the spec gives additional-fields[list]=profile_count', () => {
+    const limiter = new RateLimiter(new VirtualClock(0));
+    const counted = new URLSearchParams('additional-fields[list]=profile_count');
+    expect(limiter.take('a', 'get_list', counted).headers['ratelimit-limit']).toBe('1, 1;w=1, 15;w=60');
+    expect(limiter.take('a', 'get_list', counted).ok).toBe(false);
+    // The plain call has its own, wider buckets.
+    expect(limiter.take('a', 'get_list').ok).toBe(true);
   });
 
   it('parses rate strings', () => {

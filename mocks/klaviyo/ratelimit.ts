@@ -5,7 +5,12 @@
  * `RateLimit-Remaining` and `RateLimit-Reset`; a refusal carries `Retry-After` in whole seconds.
  */
 import type { Clock } from '../../lib/clock.ts';
-import { RATE_LIMITS, type RateLimitTier } from './ratelimits.generated.ts';
+import { OPERATIONS, type OperationId } from './operations.generated.ts';
+
+export interface RateLimitTier {
+  burst: string;
+  steady: string;
+}
 
 interface Bucket {
   capacity: number;
@@ -20,8 +25,6 @@ export type RateDecision =
   | { ok: true; headers: Record<string, string> }
   | { ok: false; retryAfterSeconds: number; headers: Record<string, string> };
 
-/** Operations not in the spec table get Klaviyo's most common tier. */
-const DEFAULT_TIER: RateLimitTier = { burst: '75/s', steady: '750/m' };
 /** Bound the bucket map; idle buckets are full anyway, so dropping them changes nothing. */
 const MAX_BUCKETS = 100_000;
 
@@ -36,13 +39,17 @@ export class RateLimiter {
   private readonly buckets = new Map<string, [Bucket, Bucket]>();
   constructor(private readonly clock: Clock) {}
 
-  take(account: string, operation: string): RateDecision {
+  /**
+   * Take a token for `account` from the operation's buckets. A request that uses a parameter the spec
+   * rates more strictly (`additional-fields[list]=profile_count`) draws from that tier's own buckets.
+   */
+  take(account: string, operation: OperationId, query?: URLSearchParams): RateDecision {
     const now = this.clock.now();
-    const key = `${account}|${operation}`;
+    const { tier, name } = tierOf(operation, query);
+    const key = `${account}|${name}`;
     let pair = this.buckets.get(key);
     if (!pair) {
       if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
-      const tier = RATE_LIMITS[operation] ?? DEFAULT_TIER;
       pair = [bucket(tier.burst, now), bucket(tier.steady, now)];
       this.buckets.set(key, pair);
     }
@@ -93,4 +100,25 @@ function refill(b: Bucket, now: number): void {
     b.tokens = Math.min(b.capacity, b.tokens + (now - b.at) * b.rate);
     b.at = now;
   }
+}
+
+/** The operation's tier, or the stricter one its query asks for (values match by prefix: `list` ~ `lists`). */
+export function tierOf(
+  operation: OperationId,
+  query?: URLSearchParams,
+): { tier: RateLimitTier; name: string } {
+  const info = OPERATIONS[operation] as {
+    burst: string;
+    steady: string;
+    stricter?: readonly { param: string; value: string; burst: string; steady: string }[];
+  };
+  if (query && info.stricter) {
+    for (const s of info.stricter) {
+      const raw = query.get(s.param);
+      if (raw?.split(',').some((v) => v.trim().startsWith(s.value))) {
+        return { tier: s, name: `${operation}|${s.param}=${s.value}` };
+      }
+    }
+  }
+  return { tier: info, name: operation };
 }

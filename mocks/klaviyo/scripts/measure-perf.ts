@@ -13,6 +13,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createMockRequest } from '../../shared/http.ts';
+import { EventsRepo } from '../groups/events/repo.ts';
+import { MetricsRepo } from '../groups/metrics/repo.ts';
+import { ProfilesRepo } from '../groups/profiles/repo.ts';
 import { KlaviyoCore } from '../provider.ts';
 
 const PROFILES = Math.min(Number(process.argv[2] ?? 100_000), 1_000_000);
@@ -55,6 +58,9 @@ const core = new KlaviyoCore({
   clock: { now: () => START + DAYS * DAY, sleep: async () => {} },
 });
 const store = core.store;
+const profiles = store.repo(ProfilesRepo);
+const metrics = store.repo(MetricsRepo);
+const eventsRepo = store.repo(EventsRepo);
 const account = core.accountOf(
   createMockRequest({ method: 'GET', url: 'http://x/api/events', headers: HEADERS }),
 )!;
@@ -65,7 +71,7 @@ const CHUNK = 20_000;
 for (let lo = 0; lo < PROFILES; lo += CHUNK) {
   store.transaction(() => {
     for (let i = lo; i < Math.min(PROFILES, lo + CHUNK); i++) {
-      store.insertProfile({
+      profiles.insert({
         account,
         id: `01PROF${String(i).padStart(20, '0')}`,
         email: `parent.${i}@bench.dreamflow.test`,
@@ -82,7 +88,7 @@ for (let lo = 0; lo < PROFILES; lo += CHUNK) {
 }
 store.transaction(() => {
   for (const id of METRICS)
-    store.insertMetric({ account, id, name: id, service: 'api', created: START, updated: START });
+    metrics.insert({ account, id, name: id, service: 'api', created: START, updated: START });
 });
 for (let lo = 0; lo < EVENTS; lo += CHUNK) {
   store.transaction(() => {
@@ -91,7 +97,7 @@ for (let lo = 0; lo < EVENTS; lo += CHUNK) {
       const metric =
         i % 100_000 === 0 ? 'MET_RARE' : r < 800 ? 'MET_STORY' : r < 900 ? 'MET_SIGNUP' : 'MET_SUB';
       const profile = (i * 7919) % Math.max(1, PROFILES);
-      store.insertEvent({
+      eventsRepo.insert({
         account,
         id: `01EVT${String(i).padStart(21, '0')}`,
         metric_id: metric,

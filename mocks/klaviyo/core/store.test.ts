@@ -3,15 +3,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRng } from '../../lib/prng.ts';
+import { createRng } from '../../../lib/prng.ts';
+import { EventsRepo } from '../groups/events/repo.ts';
+import { GROUPS } from '../groups/index.ts';
+import { MetricsRepo } from '../groups/metrics/repo.ts';
+import { ProfilesRepo } from '../groups/profiles/repo.ts';
 import { KlaviyoStore, type ListQuery } from './store.ts';
+
+const open = (file?: string) =>
+  new KlaviyoStore(
+    file,
+    GROUPS.flatMap((g) => g.repos),
+  );
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
 
 function seeded(store: KlaviyoStore, account: string, profiles: number) {
   for (let i = 0; i < profiles; i++) {
-    store.insertProfile({
+    store.repo(ProfilesRepo).insert({
       account,
       id: `P${account}${i}`,
       email: null,
@@ -25,7 +35,7 @@ function seeded(store: KlaviyoStore, account: string, profiles: number) {
     });
   }
   for (const id of ['MA', 'MB']) {
-    store.insertMetric({ account, id, name: id, service: 'api', created: T0, updated: T0 });
+    store.repo(MetricsRepo).insert({ account, id, name: id, service: 'api', created: T0, updated: T0 });
   }
 }
 
@@ -42,8 +52,7 @@ function event(account: string, i: number, metric: string, profile: number, date
   };
 }
 
-const eventsByMetric = (account: string, metric: string): ListQuery => ({
-  table: 'events',
+const eventsByMetric = (account: string, metric: string): Omit<ListQuery, 'table'> => ({
   account,
   where: ['metric_id = ?'],
   params: [metric],
@@ -63,49 +72,53 @@ describe('KlaviyoStore', () => {
   });
 
   it('pages events of one metric straight off the (account, metric, datetime, seq) index', () => {
-    store = new KlaviyoStore();
+    store = open();
     seeded(store, 'acc', 1);
-    const plan = store.explainList(eventsByMetric('acc', 'MA')).join(' | ');
+    const plan = store.repo(EventsRepo).explainList(eventsByMetric('acc', 'MA')).join(' | ');
     expect(plan).toContain('USING INDEX events_metric_time (account=? AND metric_id=?)');
     // The index order already is (datetime, seq): no sort step.
     expect(plan).not.toContain('TEMP B-TREE');
-    const next = store.explainList({ ...eventsByMetric('acc', 'MA'), cursor: { dir: 'n', key: T0, seq: 5 } });
+    const next = store
+      .repo(EventsRepo)
+      .explainList({ ...eventsByMetric('acc', 'MA'), cursor: { dir: 'n', key: T0, seq: 5 } });
     expect(next.join(' | ')).toContain(
       'USING INDEX events_metric_time (account=? AND metric_id=? AND datetime>?)',
     );
   });
 
   it('pages a profile timeline off the (profile, datetime) index', () => {
-    store = new KlaviyoStore();
+    store = open();
     seeded(store, 'acc', 1);
-    const seq = store.profileSeq('acc', 'Pacc0');
-    const plan = store.explainList({ ...eventsByMetric('acc', 'MA'), where: ['profile = ?'], params: [seq] });
+    const seq = store.repo(ProfilesRepo).seqOf('acc', 'Pacc0');
+    const plan = store
+      .repo(EventsRepo)
+      .explainList({ ...eventsByMetric('acc', 'MA'), where: ['profile = ?'], params: [seq] });
     expect(plan.join(' | ')).toContain('USING INDEX events_profile_time (profile=?)');
   });
 
   it('reads events back with their profile id and scoped to their account', () => {
-    store = new KlaviyoStore();
+    store = open();
     seeded(store, 'a', 2);
     seeded(store, 'b', 2);
-    store.insertEvent(event('a', 1, 'MA', 1, T0, 'x'));
-    store.insertEvent(event('b', 2, 'MA', 0, T0, 'x'));
-    expect(store.eventById('a', 'Ea1')?.profile_id).toBe('Pa1');
-    expect(store.eventById('b', 'Ea1')).toBeUndefined();
-    const page = store.list<{ id: string; profile_id: string }>(eventsByMetric('b', 'MA'));
+    store.repo(EventsRepo).insert(event('a', 1, 'MA', 1, T0, 'x'));
+    store.repo(EventsRepo).insert(event('b', 2, 'MA', 0, T0, 'x'));
+    expect(store.repo(EventsRepo).byId('a', 'Ea1')?.profile_id).toBe('Pa1');
+    expect(store.repo(EventsRepo).byId('b', 'Ea1')).toBeUndefined();
+    const page = store.repo(EventsRepo).list(eventsByMetric('b', 'MA'));
     expect(page.rows.map((r) => [r.id, r.profile_id])).toEqual([['Eb2', 'Pb0']]);
-    expect(store.list(eventsByMetric('nobody', 'MA')).rows).toEqual([]);
-    expect(() => store.insertEvent(event('a', 3, 'MA', 99, T0, 'x'))).toThrow(
+    expect(store.repo(EventsRepo).list(eventsByMetric('nobody', 'MA')).rows).toEqual([]);
+    expect(() => store.repo(EventsRepo).insert(event('a', 3, 'MA', 99, T0, 'x'))).toThrow(
       /does not exist in this account/,
     );
     // last_event_date is the latest event, whatever order events arrive in; null with no events.
-    store.insertEvent(event('a', 4, 'MB', 1, T0 + 5000, 'x'));
-    store.insertEvent(event('a', 5, 'MA', 1, T0 + 2000, 'x'));
-    expect(store.profileById('a', 'Pa1')?.last_event_date).toBe(T0 + 5000);
-    expect(store.profileById('a', 'Pa0')?.last_event_date).toBeNull();
+    store.repo(EventsRepo).insert(event('a', 4, 'MB', 1, T0 + 5000, 'x'));
+    store.repo(EventsRepo).insert(event('a', 5, 'MA', 1, T0 + 2000, 'x'));
+    expect(store.repo(ProfilesRepo).byId('a', 'Pa1')?.last_event_date).toBe(T0 + 5000);
+    expect(store.repo(ProfilesRepo).byId('a', 'Pa0')?.last_event_date).toBeNull();
   });
 
   it('counts, sums and counts distinct profiles per bucket and property exactly', () => {
-    store = new KlaviyoStore();
+    store = open();
     seeded(store, 'acc', 40);
     seeded(store, 'other', 5);
     const rng = createRng(11);
@@ -118,10 +131,11 @@ describe('KlaviyoStore', () => {
       i,
     }));
     store.transaction(() => {
-      for (const e of events) store.insertEvent(event('acc', e.i, e.metric, e.profile, e.datetime, e.theme));
+      for (const e of events)
+        store.repo(EventsRepo).insert(event('acc', e.i, e.metric, e.profile, e.datetime, e.theme));
       // Same metric id and times in another account: never counted.
       for (let i = 0; i < 50; i++)
-        store.insertEvent(event('other', 10_000 + i, 'MA', i % 5, T0 + i * 1000, 'space'));
+        store.repo(EventsRepo).insert(event('other', 10_000 + i, 'MA', i % 5, T0 + i * 1000, 'space'));
     });
     const buckets: [number, number][] = Array.from({ length: 6 }, (_, h) => [
       T0 + h * HOUR,
@@ -138,7 +152,7 @@ describe('KlaviyoStore', () => {
       s.profiles.add(e.profile);
       expected.set(key, s);
     }
-    const got = store.aggregate('acc', 'MA', buckets, ['theme'], true);
+    const got = store.repo(EventsRepo).aggregate('acc', 'MA', buckets, ['theme'], true);
     expect(got.length).toBe(expected.size);
     for (const r of got) {
       const want = expected.get(`${r.bucket}|${r.dims[0]}`)!;
@@ -149,7 +163,7 @@ describe('KlaviyoStore', () => {
       });
     }
 
-    const total = store.aggregate('acc', 'MA', [[T0, T0 + 6 * HOUR]], [], true);
+    const total = store.repo(EventsRepo).aggregate('acc', 'MA', [[T0, T0 + 6 * HOUR]], [], true);
     const all = events.filter((e) => e.metric === 'MA');
     expect(total).toEqual([
       {
@@ -164,13 +178,15 @@ describe('KlaviyoStore', () => {
       },
     ]);
     // unique not asked for: zero, and the query still works outside a counting run.
-    expect(store.aggregate('acc', 'MA', [[T0, T0 + 6 * HOUR]], [], false)[0]!.unique).toBe(0);
+    expect(store.repo(EventsRepo).aggregate('acc', 'MA', [[T0, T0 + 6 * HOUR]], [], false)[0]!.unique).toBe(
+      0,
+    );
   });
 
   it('finds a profile by identifiers in Klaviyo order: email, then external_id, then phone_number', () => {
-    store = new KlaviyoStore();
+    store = open();
     const add = (id: string, email: string | null, external_id: string | null, phone_number: string | null) =>
-      store.insertProfile({
+      store.repo(ProfilesRepo).insert({
         account: 'a',
         id,
         email,
@@ -186,14 +202,14 @@ describe('KlaviyoStore', () => {
     add('PX', null, 'ext-1', null);
     add('PP', null, null, '+12345678901');
     const find = (e: string | null, x: string | null, p: string | null) =>
-      store.profileByIdentifiers('a', e, x, p)?.id;
+      store.repo(ProfilesRepo).byIdentifiers('a', e, x, p)?.id;
     expect(find('e@x.io', 'ext-1', '+12345678901')).toBe('PE');
     expect(find('nobody@x.io', 'ext-1', '+12345678901')).toBe('PX');
     expect(find(null, 'ext-2', '+12345678901')).toBe('PP');
     expect(find('nobody@x.io', 'ext-2', '+10000000000')).toBeUndefined();
     expect(find(null, null, null)).toBeUndefined();
     // Scoped to the account like every other read.
-    expect(store.profileByIdentifiers('b', 'e@x.io', null, null)).toBeUndefined();
+    expect(store.repo(ProfilesRepo).byIdentifiers('b', 'e@x.io', null, null)).toBeUndefined();
   });
 
   it('refuses a database file written in an older layout, saying how to fix it', () => {
@@ -202,10 +218,10 @@ describe('KlaviyoStore', () => {
     const old = new Database(file);
     old.exec('CREATE TABLE events (seq INTEGER PRIMARY KEY, account TEXT, profile_id TEXT)');
     old.close();
-    expect(() => new KlaviyoStore(file)).toThrow(/older layout.*Delete the file or pass another --db path/);
-    store = new KlaviyoStore(path.join(dir, 'fresh.sqlite'));
+    expect(() => open(file)).toThrow(/older layout.*Delete the file or pass another --db path/);
+    store = open(path.join(dir, 'fresh.sqlite'));
     store.close();
-    store = new KlaviyoStore(path.join(dir, 'fresh.sqlite'));
+    store = open(path.join(dir, 'fresh.sqlite'));
     expect(store.counts().events).toBe(0);
   });
 });

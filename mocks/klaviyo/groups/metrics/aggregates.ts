@@ -4,10 +4,13 @@
  * split `by` event properties. Computed in SQL from the events this mock stored.
  */
 import { z } from 'zod';
-import { invalidBody, KlaviyoError } from '../jsonapi/errors.ts';
-import { type Condition, parseFilter } from '../jsonapi/filter.ts';
-import { fieldsParam } from '../jsonapi/query.ts';
-import { pickFields } from '../jsonapi/serialize.ts';
+import { type Handler, parseBody, reply } from '../../core/context.ts';
+import { invalidBody, KlaviyoError } from '../../jsonapi/errors.ts';
+import { type Condition, parseFilter } from '../../jsonapi/filter.ts';
+import { fieldsParam } from '../../jsonapi/query.ts';
+import { pickFields } from '../../jsonapi/serialize.ts';
+import { EventsRepo } from '../events/repo.ts';
+import { requireMetric } from './model.ts';
 import {
   floorTo,
   type Interval,
@@ -16,9 +19,7 @@ import {
   nextBoundary,
   wallTime,
   zonedToUtc,
-} from '../tz.ts';
-import { type Handler, parseBody, reply } from './context.ts';
-import { requireMetric } from './metrics.ts';
+} from './tz.ts';
 
 const MEASUREMENTS = ['count', 'sum_value', 'unique'] as const;
 const MAX_BUCKETS = 10_000;
@@ -70,7 +71,9 @@ export const queryMetricAggregates: Handler = (ctx) => {
   }
 
   const by = a.by ?? [];
-  const rows = ctx.store.aggregate(ctx.account, metric.id, buckets, by, a.measurements.includes('unique'));
+  const rows = ctx.store
+    .repo(EventsRepo)
+    .aggregate(ctx.account, metric.id, buckets, by, a.measurements.includes('unique'));
   // One output row per distinct dimension tuple (exactly one, with no dimensions, when `by` is absent).
   const series = new Map<
     string,

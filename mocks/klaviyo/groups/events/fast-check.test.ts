@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fastCheckEvent } from './event-fast-check.ts';
-import { createSchema } from './events.ts';
+import { fastCheckEvent } from './fast-check.ts';
+import { createSchema } from './handlers.ts';
 
 type Json = Record<string, unknown>;
 

@@ -5,10 +5,10 @@
  * resource object as Klaviyo serialises it.
  */
 import { z } from 'zod';
-import { invalidBody, KlaviyoError, notFound } from '../jsonapi/errors.ts';
-import { isoTime, pickFields, type ResourceObject, relationship } from '../jsonapi/serialize.ts';
-import type { ProfileRow } from '../store.ts';
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../../core/context.ts';
+import { invalidBody, KlaviyoError, notFound } from '../../jsonapi/errors.ts';
+import { isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
+import { type ProfileRow, ProfilesRepo } from './repo.ts';
 
 export const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
 export type Identifier = (typeof IDENTIFIERS)[number];
@@ -134,12 +134,9 @@ export function hasIdentifier(attrs: ProfileAttributesInput): boolean {
 /** The first profile matching any identifier, in Klaviyo's order: email, external_id, phone_number. */
 export function findByIdentifiers(ctx: Ctx, attrs: ProfileAttributesInput): ProfileRow | undefined {
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  return ctx.store.profileByIdentifiers(
-    ctx.account,
-    str(attrs.email),
-    str(attrs.external_id),
-    str(attrs.phone_number),
-  );
+  return ctx.store
+    .repo(ProfilesRepo)
+    .byIdentifiers(ctx.account, str(attrs.email), str(attrs.external_id), str(attrs.phone_number));
 }
 
 /** 409 `duplicate_profile` if another profile already holds one of these identifiers. */
@@ -147,7 +144,7 @@ export function assertNoDuplicate(ctx: Ctx, attrs: ProfileAttributesInput, selfI
   for (const key of IDENTIFIERS) {
     const v = attrs[key];
     if (typeof v !== 'string') continue;
-    const other = ctx.store.profileBy(ctx.account, key, v);
+    const other = ctx.store.repo(ProfilesRepo).by(ctx.account, key, v);
     if (other && other.id !== selfId) {
       throw new KlaviyoError(
         409,
@@ -163,7 +160,7 @@ export function assertNoDuplicate(ctx: Ctx, attrs: ProfileAttributesInput, selfI
 }
 
 export function requireProfile(ctx: Ctx, id: string): ProfileRow {
-  const row = ctx.store.profileById(ctx.account, id);
+  const row = ctx.store.repo(ProfilesRepo).byId(ctx.account, id);
   if (!row) throw notFound(`A profile with id ${id} does not exist.`);
   return row;
 }

@@ -2,12 +2,11 @@
  * Profiles API: create_profile, get_profiles, get_profile, update_profile, create_or_update_profile.
  */
 import { z } from 'zod';
-import { invalidBody } from '../jsonapi/errors.ts';
-import { compileFilter, type FieldSpec, parseFilter } from '../jsonapi/filter.ts';
-import { pageLinks, readCursor } from '../jsonapi/pagination.ts';
-import { fieldsParam, listParam, pageSizeParam, sortParam } from '../jsonapi/query.ts';
-import type { ProfileRow } from '../store.ts';
-import { type Ctx, type Handler, parseBody, reply } from './context.ts';
+import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
+import { invalidBody } from '../../jsonapi/errors.ts';
+import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
+import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
+import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
 import {
   applyAttributes,
   assertNoDuplicate,
@@ -21,7 +20,8 @@ import {
   profileMetaSchema,
   profileResource,
   requireProfile,
-} from './profile-model.ts';
+} from './model.ts';
+import { type ProfileRow, ProfilesRepo } from './repo.ts';
 
 const ADDITIONAL = ['subscriptions', 'predictive_analytics'] as const;
 
@@ -109,7 +109,7 @@ export const createProfile: Handler = (ctx) => {
     assertNoDuplicate(ctx, attrs, null);
     const fresh = newProfileRow(ctx, attrs);
     if (body.data.meta) applyAttributes(fresh as ProfileRow, {}, body.data.meta, fresh.created);
-    return ctx.store.insertProfile(fresh);
+    return ctx.store.repo(ProfilesRepo).insert(fresh);
   });
   return single(ctx, 201, row, v);
 };
@@ -131,13 +131,13 @@ export const createOrUpdateProfile: Handler = (ctx) => {
     if (existing) {
       assertNoDuplicate(ctx, attrs, existing.id);
       if (applyAttributes(existing, attrs, body.data.meta, ctx.clock.now()))
-        ctx.store.updateProfile(existing);
+        ctx.store.repo(ProfilesRepo).update(existing);
       return single(ctx, 200, existing, v);
     }
     assertNoDuplicate(ctx, attrs, null);
     const fresh = newProfileRow(ctx, attrs);
     if (body.data.meta) applyAttributes(fresh as ProfileRow, {}, body.data.meta, fresh.created);
-    return single(ctx, 201, ctx.store.insertProfile(fresh), v);
+    return single(ctx, 201, ctx.store.repo(ProfilesRepo).insert(fresh), v);
   });
 };
 
@@ -155,7 +155,8 @@ export const updateProfile: Handler = (ctx) => {
   return ctx.store.transaction(() => {
     const row = requireProfile(ctx, ctx.params.id!);
     assertNoDuplicate(ctx, attrs, row.id);
-    if (applyAttributes(row, attrs, body.data.meta, ctx.clock.now())) ctx.store.updateProfile(row);
+    if (applyAttributes(row, attrs, body.data.meta, ctx.clock.now()))
+      ctx.store.repo(ProfilesRepo).update(row);
     return single(ctx, 200, row, v);
   });
 };
@@ -182,8 +183,7 @@ export const getProfiles: Handler = (ctx) => {
   const sort = sortParam(ctx.req, Object.keys(SORTS));
   const limit = pageSizeParam(ctx.req, 20, 100);
   const cursor = readCursor(ctx.req);
-  const page = ctx.store.list<ProfileRow>({
-    table: 'profiles',
+  const page = ctx.store.repo(ProfilesRepo).list({
     account: ctx.account,
     where: filter.where,
     params: filter.params,

@@ -8,16 +8,15 @@
  * event per profile, metric and second is kept (exactly as Klaviyo documents it).
  */
 import { z } from 'zod';
-import { eventUuid } from '../ids.ts';
-import { invalidBody, notFound } from '../jsonapi/errors.ts';
-import { compileFilter, type FieldSpec, parseDatetime, parseFilter } from '../jsonapi/filter.ts';
-import { pageLinks, readCursor } from '../jsonapi/pagination.ts';
-import { fieldsParam, listParam, pageSizeParam, sortParam } from '../jsonapi/query.ts';
-import { Included, isoTime, pickFields, type ResourceObject, relationship } from '../jsonapi/serialize.ts';
-import type { EventRow, MetricRow, ProfileRow } from '../store.ts';
-import { type Ctx, type Handler, parseBody, reply } from './context.ts';
-import { fastCheckEvent } from './event-fast-check.ts';
-import { METRIC_FIELDS, metricResource, resolveMetric } from './metrics.ts';
+import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
+import { eventUuid } from '../../ids.ts';
+import { invalidBody, notFound } from '../../jsonapi/errors.ts';
+import { compileFilter, type FieldSpec, parseDatetime, parseFilter } from '../../jsonapi/filter.ts';
+import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
+import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
+import { Included, isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
+import { METRIC_FIELDS, metricResource, resolveMetric } from '../metrics/model.ts';
+import { MetricsRepo } from '../metrics/repo.ts';
 import {
   applyAttributes,
   findByIdentifiers,
@@ -29,7 +28,10 @@ import {
   profileAttributesShape,
   profileMetaSchema,
   profileResource,
-} from './profile-model.ts';
+} from '../profiles/model.ts';
+import { type ProfileRow, ProfilesRepo } from '../profiles/repo.ts';
+import { fastCheckEvent } from './fast-check.ts';
+import { type EventRow, EventsRepo } from './repo.ts';
 
 const nullableString = z.string().nullable().optional();
 
@@ -97,7 +99,7 @@ export const createEvent: Handler = (ctx) => {
     ctx.store.transaction(() => writeEvent(ctx, a, time, now));
   } catch (err) {
     // A rolled-back transaction may have created a metric the cache now names; forget them all.
-    ctx.metricCache.clear();
+    ctx.store.repo(MetricsRepo).idByName.clear();
     throw err;
   }
   return { status: 202, headers: {}, body: null };
@@ -112,7 +114,7 @@ function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): vo
     a.metric.data.attributes.name,
     a.metric.data.attributes.service ?? 'api',
   );
-  ctx.store.insertEvent({
+  ctx.store.repo(EventsRepo).insert({
     account: ctx.account,
     id: ctx.ids.ulid(),
     metric_id: metricId,
@@ -144,7 +146,7 @@ function resolveEventProfile(ctx: Ctx, pdata: ProfileInput, now: number): Profil
   const meta = attrs.meta ?? pdata.meta;
   let row: ProfileRow | undefined;
   if (pdata.id) {
-    row = ctx.store.profileById(ctx.account, pdata.id);
+    row = ctx.store.repo(ProfilesRepo).byId(ctx.account, pdata.id);
     if (!row) throw invalidBody(`${PROFILE_POINTER}/id`, `A profile with id ${pdata.id} does not exist.`);
   } else {
     row = findByIdentifiers(ctx, attrs);
@@ -159,18 +161,19 @@ function resolveEventProfile(ctx: Ctx, pdata: ProfileInput, now: number): Profil
     }
     const fresh = newProfileRow(ctx, rest);
     if (meta) applyAttributes(fresh as ProfileRow, {}, meta, now);
-    return ctx.store.insertProfile(fresh);
+    return ctx.store.repo(ProfilesRepo).insert(fresh);
   }
   // Identifiers only fill gaps (never steal one held by another profile); other attributes update.
   const update = { ...rest };
   for (const key of IDENTIFIERS) {
     const v = update[key];
     if (v === undefined) continue;
-    if (row[key] !== null || v === null || ctx.store.profileBy(ctx.account, key, v)) delete update[key];
+    if (row[key] !== null || v === null || ctx.store.repo(ProfilesRepo).by(ctx.account, key, v))
+      delete update[key];
   }
   const keys = Object.keys(update);
   if (keys.length > 0 || meta) {
-    if (applyAttributes(row, update, meta, now)) ctx.store.updateProfile(row);
+    if (applyAttributes(row, update, meta, now)) ctx.store.repo(ProfilesRepo).update(row);
   }
   return row;
 }
@@ -199,7 +202,7 @@ function filtersFor(ctx: Ctx): Record<string, FieldSpec> {
       column: 'profile',
       type: 'string',
       ops: ['equals'],
-      normalise: (id) => ctx.store.profileSeq(ctx.account, String(id)) ?? -1,
+      normalise: (id) => ctx.store.repo(ProfilesRepo).seqOf(ctx.account, String(id)) ?? -1,
     },
   };
 }
@@ -258,12 +261,12 @@ function includedFor(ctx: Ctx, rows: EventRow[], v: EventView): ResourceObject[]
   const out = new Included();
   if (v.include.includes('metric')) {
     const ids = [...new Set(rows.map((r) => r.metric_id))];
-    for (const m of ctx.store.byIds<MetricRow>('metrics', ctx.account, ids))
+    for (const m of ctx.store.repo(MetricsRepo).byIds(ctx.account, ids))
       out.add(metricResource(ctx, m, v.metricFields));
   }
   if (v.include.includes('profile')) {
     const ids = [...new Set(rows.map((r) => r.profile_id))];
-    for (const p of ctx.store.byIds<ProfileRow>('profiles', ctx.account, ids)) {
+    for (const p of ctx.store.repo(ProfilesRepo).byIds(ctx.account, ids)) {
       out.add(
         profileResource(ctx, p, {
           fields: v.profileFields,
@@ -284,8 +287,7 @@ export const getEvents: Handler = (ctx) => {
     ? compileFilter(parseFilter(filterText), filtersFor(ctx), 'event')
     : { where: [], params: [] };
   const sort = sortParam(ctx.req, ['datetime', 'timestamp']);
-  const page = ctx.store.list<EventRow>({
-    table: 'events',
+  const page = ctx.store.repo(EventsRepo).list({
     account: ctx.account,
     where: filter.where,
     params: filter.params,
@@ -305,7 +307,7 @@ export const getEvents: Handler = (ctx) => {
 
 export const getEvent: Handler = (ctx) => {
   const v = readView(ctx);
-  const row = ctx.store.eventById(ctx.account, ctx.params.id!);
+  const row = ctx.store.repo(EventsRepo).byId(ctx.account, ctx.params.id!);
   if (!row) throw notFound(`An event with id ${ctx.params.id} does not exist.`);
   const data = eventResource(ctx, row, v);
   const doc: Record<string, unknown> = { data, links: { self: data.links.self } };

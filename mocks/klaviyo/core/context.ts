@@ -1,13 +1,15 @@
 /**
  * What every operation handler receives, and the helpers they share: JSON body parsing with zod
  * (errors become 400 `invalid` with a JSON pointer to the bad member) and JSON:API replies.
+ * Handlers reach their group's rows through `ctx.store.repo(SomeRepo)`.
  */
 import type { ZodType } from 'zod';
 import type { Clock } from '../../../lib/clock.ts';
 import type { HttpReply, MockRequest } from '../../shared/http.ts';
 import type { IdFactory } from '../ids.ts';
 import { invalidBody, JSONAPI } from '../jsonapi/errors.ts';
-import type { KlaviyoStore } from '../store.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { KlaviyoStore } from './store.ts';
 
 export interface Ctx {
   req: MockRequest;
@@ -18,8 +20,8 @@ export interface Ctx {
   store: KlaviyoStore;
   ids: IdFactory;
   clock: Clock;
-  /** Metric ids by account + name, so create-event skips a lookup on the hot path. */
-  metricCache: Map<string, string>;
+  /** Work that Klaviyo does asynchronously (bulk jobs, segment processing), due on the mock's clock. */
+  scheduler: Scheduler;
 }
 
 export type Handler = (ctx: Ctx) => HttpReply;

@@ -1,0 +1,10 @@
+/**
+ * The registry of emulated API groups. Order matters only for tables: a group comes after the groups
+ * whose rows its tables point at (events and list members point at profiles).
+ */
+import type { ApiGroup } from '../core/group.ts';
+import { events } from './events/index.ts';
+import { metrics } from './metrics/index.ts';
+import { profiles } from './profiles/index.ts';
+
+export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events];
