@@ -32,8 +32,8 @@ export class IdFactory {
     return time + rand;
   }
 
-  /** 6 alphanumerics, like `Y6nRLr`. */
-  metricId(): string {
+  /** 6 alphanumerics, like `Y6nRLr`: metric, list and segment ids. */
+  shortId(): string {
     let id = '';
     for (let i = 0; i < 6; i++) id += ALNUM[Math.floor(this.rng.next() * ALNUM.length)];
     return id;

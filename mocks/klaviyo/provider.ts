@@ -81,8 +81,8 @@ export class KlaviyoCore implements MockCore {
 
   constructor(options: KlaviyoCoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.store = new KlaviyoStore(options.dbFile, REPOS);
     this.scheduler = new Scheduler(this.clock);
+    this.store = new KlaviyoStore(options.dbFile, REPOS, this.scheduler);
     const rng = createRng(options.seed ?? 1).fork(`klaviyo-ids:${this.store.generation}`);
     this.ids = new IdFactory(rng, this.clock);
     this.limiter = options.rateLimits === false ? null : new RateLimiter(this.clock);

@@ -15,6 +15,19 @@
  */
 import Database from 'better-sqlite3';
 import type { Cursor } from '../jsonapi/pagination.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/**
+ * What a write changed, for groups whose state follows other groups' data (segments re-evaluate the
+ * profiles whose properties, events, list memberships or consent changed).
+ */
+export interface Change {
+  /** The store's account number (`acct(label)`). */
+  account: number;
+  /** `profiles.seq` of the profile concerned. */
+  profile: number;
+  kind: 'profile' | 'event' | 'list' | 'consent';
+}
 
 /**
  * A group's data access: built once per store with the shared database, statements prepared up front.
@@ -34,6 +47,8 @@ export interface RepoClass<T = unknown> {
 
 export interface ListQuery {
   table: string;
+  /** FROM clause when it is more than `table` (a join); `table` still qualifies `account` and `seq`. */
+  from?: string;
   /** Columns to select (`profiles.*, … AS last_event_date`); default `*`. */
   columns?: string;
   account: string;
@@ -74,8 +89,14 @@ export class KlaviyoStore {
   private readonly tx: (fn: () => unknown) => unknown;
   private readonly repos = new Map<RepoClass, unknown>();
   private readonly s: { accountNumber: Database.Statement; insertAccount: Database.Statement };
+  private readonly listeners: ((change: Change) => void)[] = [];
 
-  constructor(file: string | undefined, repoClasses: readonly RepoClass[]) {
+  constructor(
+    file: string | undefined,
+    repoClasses: readonly RepoClass[],
+    /** Where repos put asynchronous work (segment processing, bulk jobs). */
+    readonly scheduler?: Scheduler,
+  ) {
     const onDisk = file !== undefined && file !== ':memory:';
     // An empty buffer opens a fresh memdb database (see the header for why not ':memory:').
     this.db = onDisk ? new Database(file) : new Database(Buffer.alloc(0));
@@ -116,6 +137,16 @@ export class KlaviyoStore {
     return repo as T;
   }
 
+  /** Follow writes of other groups (call from a repo's constructor). */
+  onChange(listener: (change: Change) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Tell the followers what a write changed. Cheap when nobody listens (no segments defined). */
+  changed(change: Change): void {
+    for (const l of this.listeners) l(change);
+  }
+
   transaction<T>(fn: () => T): T {
     return this.tx(fn) as T;
   }
@@ -124,7 +155,9 @@ export class KlaviyoStore {
    * The internal number of an account label. Reads of an unknown account get -1 (matches no row)
    * rather than creating one; writes (`create`) number it on first use.
    */
-  acct(label: string, create = false): number {
+  acct(label: string | number, create = false): number {
+    // Rows read back carry the number already.
+    if (typeof label === 'number') return label;
     let n = this.accountNumbers.get(label);
     if (n !== undefined) return n;
     n = this.s.accountNumber.get(label) as number | undefined;
@@ -186,7 +219,7 @@ export class KlaviyoStore {
       }
     }
     const dir = readDesc ? 'DESC' : 'ASC';
-    const sql = `SELECT ${q.columns ?? '*'}, ${q.sortExpr} AS _k FROM ${q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, ${q.table}.seq ${dir} LIMIT ?`;
+    const sql = `SELECT ${q.columns ?? '*'}, ${q.sortExpr} AS _k FROM ${q.from ?? q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, ${q.table}.seq ${dir} LIMIT ?`;
     params.push(q.limit + 1);
     return { sql, params, backward };
   }

@@ -4,7 +4,8 @@
  */
 import type { ApiGroup } from '../core/group.ts';
 import { events } from './events/index.ts';
+import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
 import { profiles } from './profiles/index.ts';
 
-export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events];
+export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events, lists];

@@ -104,7 +104,9 @@ CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
       row.dedup,
       row.properties,
     );
-    return info.changes > 0;
+    if (info.changes === 0) return false;
+    this.store.changed({ account, profile, kind: 'event' });
+    return true;
   }
 
   byId(account: string, id: string): EventRow | undefined {

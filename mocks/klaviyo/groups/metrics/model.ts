@@ -65,7 +65,7 @@ export function resolveMetric(ctx: Ctx, name: string, service: string): string {
     const now = ctx.clock.now();
     // Six random characters can collide; try a few times (bounded) before giving up.
     for (let attempt = 0; attempt < 10 && !row; attempt++) {
-      const id = ctx.ids.metricId();
+      const id = ctx.ids.shortId();
       if (metrics.byId(ctx.account, id)) continue;
       row = metrics.insert({ account: ctx.account, id, name, service, created: now, updated: now });
     }

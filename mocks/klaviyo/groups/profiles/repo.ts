@@ -153,7 +153,9 @@ CREATE INDEX IF NOT EXISTS profiles_external ON profiles(account, external_id);
       row.created,
       row.updated,
     );
-    return { ...row, seq: Number(info.lastInsertRowid), last_event_date: null };
+    const seq = Number(info.lastInsertRowid);
+    this.store.changed({ account: this.store.acct(row.account), profile: seq, kind: 'profile' });
+    return { ...row, seq, last_event_date: null };
   }
 
   update(row: ProfileRow): void {
@@ -166,6 +168,7 @@ CREATE INDEX IF NOT EXISTS profiles_external ON profiles(account, external_id);
       row.updated,
       row.seq,
     );
+    this.store.changed({ account: this.store.acct(row.account), profile: row.seq, kind: 'profile' });
   }
 
   list(q: ProfileListQuery): ListResult<ProfileRow> {
