@@ -13,6 +13,11 @@ import type { Clock } from '../../../lib/clock.ts';
 export interface Job {
   /** Replaces a pending job with the same key; also what `pending(key)` asks about. */
   key?: string;
+  /**
+   * With a key: keep a pending job of that key instead of replacing it, so a steady stream of
+   * triggers (events arriving every second) cannot postpone the work forever.
+   */
+  coalesce?: boolean;
   run: () => void;
 }
 
@@ -34,10 +39,16 @@ export class Scheduler {
 
   /** Run `job` once the clock reaches now + `delayMs`. */
   schedule(delayMs: number, job: Job): void {
+    if (job.key !== undefined && job.coalesce && this.byKey.has(job.key)) return;
     if (job.key !== undefined) this.cancel(job.key);
     const entry: Entry = { ...job, at: this.clock.now() + Math.max(0, delayMs), order: this.order++ };
     this.entries.push(entry);
     if (job.key !== undefined) this.byKey.set(job.key, entry);
+  }
+
+  /** The mock's clock time (jobs stamp what they write with it). */
+  now(): number {
+    return this.clock.now();
   }
 
   /** Whether a job with this key is waiting. */

@@ -7,5 +7,6 @@ import { events } from './events/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
 import { profiles } from './profiles/index.ts';
+import { segments } from './segments/index.ts';
 
-export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events, lists];
+export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events, lists, segments];

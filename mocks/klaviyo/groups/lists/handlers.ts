@@ -9,8 +9,7 @@ import { invalidBody } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
-import { isoTime, pickFields } from '../../jsonapi/serialize.ts';
-import { PROFILE_FIELDS, profileResource, requireProfile } from '../profiles/model.ts';
+import { MEMBER_FILTERS, memberResource, memberView, requireProfile } from '../profiles/model.ts';
 import { ProfilesRepo } from '../profiles/repo.ts';
 import { DEFAULT_OPT_IN, LIST_FIELDS, type ListView, listResource, requireList } from './model.ts';
 import { ListsRepo } from './repo.ts';
@@ -48,25 +47,6 @@ const LIST_FILTERS: Record<string, FieldSpec> = {
   updated: { column: 'updated', type: 'datetime', ops: ['greater-than'] },
 };
 const LIST_SORTS: Record<string, string> = { created: 'created', id: 'id', name: 'name', updated: 'updated' };
-
-/** get_profiles_for_list / get_profile_ids_for_list filters, from the spec. */
-const MEMBER_FILTERS: Record<string, FieldSpec> = {
-  email: {
-    column: 'profiles.email',
-    type: 'string',
-    ops: ['any', 'equals'],
-    normalise: (v) => String(v).toLowerCase(),
-  },
-  phone_number: { column: 'profiles.phone_number', type: 'string', ops: ['any', 'equals'] },
-  // No push tokens or Klaviyo JS cookies exist here: these match nothing.
-  push_token: { column: 'NULL', type: 'string', ops: ['any', 'equals'] },
-  _kx: { column: 'NULL', type: 'string', ops: ['equals'] },
-  joined_group_at: {
-    column: 'list_members.joined',
-    type: 'datetime',
-    ops: ['greater-or-equal', 'greater-than', 'less-or-equal', 'less-than'],
-  },
-};
 
 function listView(ctx: Ctx, withCount: boolean): ListView {
   fieldsParam(ctx.req, 'tag', ['name']);
@@ -202,23 +182,12 @@ function memberPage(ctx: Ctx) {
 }
 
 export const getProfilesForList: Handler = (ctx) => {
-  const fields = fieldsParam(ctx.req, 'profile', [...PROFILE_FIELDS, 'joined_group_at']);
-  const additional = listParam(ctx.req, 'additional-fields[profile]', [
-    'subscriptions',
-    'predictive_analytics',
-  ]);
+  const view = memberView(ctx);
   const page = memberPage(ctx);
-  const data = page.rows.map((r) => {
-    const res = profileResource(ctx, r, {
-      fields: null,
-      additional,
-      included: [],
-      relationships: ['lists', 'segments', 'push-tokens'],
-    });
-    res.attributes = pickFields({ ...res.attributes, joined_group_at: isoTime(r.joined_group_at) }, fields);
-    return res;
+  return reply(200, {
+    data: page.rows.map((r) => memberResource(ctx, r, view)),
+    links: pageLinks(ctx.req, page),
   });
-  return reply(200, { data, links: pageLinks(ctx.req, page) });
 };
 
 export const getProfileIdsForList: Handler = (ctx) => {

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { KlaviyoStore, ListQuery, ListResult } from '../../core/store.ts';
-import { PROFILE_COLUMNS, type ProfileRow } from '../profiles/repo.ts';
+import { type ProfileRow, ProfilesRepo } from '../profiles/repo.ts';
 
 export interface ListRow {
   seq: number;
@@ -145,15 +145,7 @@ CREATE INDEX IF NOT EXISTS list_members_joined ON list_members(list, joined);
     list: ListRow,
     q: Omit<ListQuery, 'table' | 'columns' | 'from' | 'sortExpr'>,
   ): ListResult<MemberRow> {
-    return this.store.list<MemberRow>({
-      ...q,
-      table: 'profiles',
-      from: 'profiles JOIN list_members ON list_members.profile = profiles.seq',
-      columns: `${PROFILE_COLUMNS}, list_members.joined AS joined_group_at`,
-      where: ['list_members.list = ?', ...q.where],
-      params: [list.seq, ...q.params],
-      sortExpr: 'list_members.joined',
-    });
+    return this.store.repo(ProfilesRepo).membersOf('list_members', 'list', list.seq, q);
   }
 
   /** The lists a profile belongs to, in creation order. */

@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import type { Ctx } from '../../core/context.ts';
 import { invalidBody, KlaviyoError, notFound } from '../../jsonapi/errors.ts';
+import type { FieldSpec } from '../../jsonapi/filter.ts';
+import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import { isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
 import { type ProfileRow, ProfilesRepo } from './repo.ts';
 
@@ -370,4 +372,48 @@ function predictiveAnalytics(): Record<string, unknown> {
     expected_date_of_next_order: null,
     ranked_channel_affinity: [],
   };
+}
+
+// --- profiles as members of a list or segment ------------------------------------------------
+
+/** Filters of get_profiles_for_list / _segment and their id variants, from the spec. */
+export const MEMBER_FILTERS: Record<string, FieldSpec> = {
+  email: {
+    column: 'profiles.email',
+    type: 'string',
+    ops: ['any', 'equals'],
+    normalise: (v) => String(v).toLowerCase(),
+  },
+  phone_number: { column: 'profiles.phone_number', type: 'string', ops: ['any', 'equals'] },
+  // No push tokens or Klaviyo JS cookies exist here: these match nothing.
+  push_token: { column: 'NULL', type: 'string', ops: ['any', 'equals'] },
+  _kx: { column: 'NULL', type: 'string', ops: ['equals'] },
+  joined_group_at: {
+    column: 'm.joined',
+    type: 'datetime',
+    ops: ['greater-or-equal', 'greater-than', 'less-or-equal', 'less-than'],
+  },
+};
+
+export function memberView(ctx: Ctx): ProfileView {
+  return {
+    fields: fieldsParam(ctx.req, 'profile', [...PROFILE_FIELDS, 'joined_group_at']),
+    additional: listParam(ctx.req, 'additional-fields[profile]', ['subscriptions', 'predictive_analytics']),
+    included: [],
+    relationships: ['lists', 'segments', 'push-tokens'],
+  };
+}
+
+/** A member profile: the profile resource plus `joined_group_at`, sparse fieldsets applied to both. */
+export function memberResource(
+  ctx: Ctx,
+  row: ProfileRow & { joined_group_at: number },
+  view: ProfileView,
+): ResourceObject {
+  const res = profileResource(ctx, row, { ...view, fields: null });
+  res.attributes = pickFields(
+    { ...res.attributes, joined_group_at: isoTime(row.joined_group_at) },
+    view.fields,
+  );
+  return res;
 }

@@ -175,6 +175,27 @@ CREATE INDEX IF NOT EXISTS profiles_external ON profiles(account, external_id);
     return this.store.list<ProfileRow>({ ...q, table: 'profiles', columns: PROFILE_COLUMNS });
   }
 
+  /**
+   * One page of a group's members (`list_members` or `segment_members`: rows of group seq, profile seq,
+   * join time) as profiles with `joined_group_at`, sorted by join time.
+   */
+  membersOf(
+    table: 'list_members' | 'segment_members',
+    column: 'list' | 'segment',
+    groupSeq: number,
+    q: Omit<ListQuery, 'table' | 'columns' | 'from' | 'sortExpr'>,
+  ): ListResult<ProfileRow & { joined_group_at: number }> {
+    return this.store.list<ProfileRow & { joined_group_at: number }>({
+      ...q,
+      table: 'profiles',
+      from: `profiles JOIN ${table} AS m ON m.profile = profiles.seq`,
+      columns: `${PROFILE_COLUMNS}, m.joined AS joined_group_at`,
+      where: [`m.${column} = ?`, ...q.where],
+      params: [groupSeq, ...q.params],
+      sortExpr: 'm.joined',
+    });
+  }
+
   /** Rows by id for `include` (one query per page). */
   byIds(account: string, ids: string[]): ProfileRow[] {
     if (ids.length === 0) return [];
