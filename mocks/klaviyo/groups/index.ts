@@ -6,7 +6,8 @@ import type { ApiGroup } from '../core/group.ts';
 import { events } from './events/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
+import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
 import { segments } from './segments/index.ts';
 
-export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events, lists, segments];
+export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events, lists, segments, profileJobs];

@@ -20,6 +20,8 @@ import {
   profileMetaSchema,
   profileResource,
   requireProfile,
+  upsertProfile,
+  upsertSchema,
 } from './model.ts';
 import { type ProfileRow, ProfilesRepo } from './repo.ts';
 
@@ -28,15 +30,6 @@ const ADDITIONAL = ['subscriptions', 'predictive_analytics'] as const;
 const createSchema = z.object({
   data: z.object({
     type: z.literal('profile'),
-    attributes: z.strictObject(profileAttributesShape),
-    meta: profileMetaSchema,
-  }),
-});
-
-const upsertSchema = z.object({
-  data: z.object({
-    type: z.literal('profile'),
-    id: z.string().nullable().optional(),
     attributes: z.strictObject(profileAttributesShape),
     meta: profileMetaSchema,
   }),
@@ -127,17 +120,8 @@ export const createOrUpdateProfile: Handler = (ctx) => {
     );
   }
   return ctx.store.transaction(() => {
-    const existing = id ? requireProfile(ctx, id) : findByIdentifiers(ctx, attrs);
-    if (existing) {
-      assertNoDuplicate(ctx, attrs, existing.id);
-      if (applyAttributes(existing, attrs, body.data.meta, ctx.clock.now()))
-        ctx.store.repo(ProfilesRepo).update(existing);
-      return single(ctx, 200, existing, v);
-    }
-    assertNoDuplicate(ctx, attrs, null);
-    const fresh = newProfileRow(ctx, attrs);
-    if (body.data.meta) applyAttributes(fresh as ProfileRow, {}, body.data.meta, fresh.created);
-    return single(ctx, 201, ctx.store.repo(ProfilesRepo).insert(fresh), v);
+    const { row, created } = upsertProfile(ctx, id ?? null, attrs, body.data.meta);
+    return single(ctx, created ? 201 : 200, row, v);
   });
 };
 

@@ -95,6 +95,16 @@ export const profileAttributesShape = {
   properties: z.record(z.string(), z.unknown()).nullable().optional(),
 };
 
+/** create_or_update_profile's body (ProfileUpsertQuery); bulk import jobs check each profile with its `data`. */
+export const upsertSchema = z.object({
+  data: z.object({
+    type: z.literal('profile'),
+    id: z.string().nullable().optional(),
+    attributes: z.strictObject(profileAttributesShape),
+    meta: profileMetaSchema,
+  }),
+});
+
 export type ProfileAttributesInput = {
   [K in keyof typeof profileAttributesShape]?: z.infer<(typeof profileAttributesShape)[K]>;
 } & { anonymous_id?: string | null };
@@ -165,6 +175,29 @@ export function requireProfile(ctx: Ctx, id: string): ProfileRow {
   const row = ctx.store.repo(ProfilesRepo).byId(ctx.account, id);
   if (!row) throw notFound(`A profile with id ${id} does not exist.`);
   return row;
+}
+
+/**
+ * create_or_update_profile's rule, shared with bulk import jobs: match by id, else by identifiers;
+ * update what is given, or create. Identifiers must already be normalised.
+ */
+export function upsertProfile(
+  ctx: Ctx,
+  id: string | null,
+  attrs: ProfileAttributesInput,
+  meta: ProfileMetaInput,
+): { row: ProfileRow; created: boolean } {
+  const repo = ctx.store.repo(ProfilesRepo);
+  const existing = id ? requireProfile(ctx, id) : findByIdentifiers(ctx, attrs);
+  if (existing) {
+    assertNoDuplicate(ctx, attrs, existing.id);
+    if (applyAttributes(existing, attrs, meta, ctx.clock.now())) repo.update(existing);
+    return { row: existing, created: false };
+  }
+  assertNoDuplicate(ctx, attrs, null);
+  const fresh = newProfileRow(ctx, attrs);
+  if (meta) applyAttributes(fresh as ProfileRow, {}, meta, fresh.created);
+  return { row: repo.insert(fresh), created: true };
 }
 
 /** A new row from attributes (not yet inserted). */
