@@ -10,7 +10,6 @@ import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/
 import {
   applyAttributes,
   assertNoDuplicate,
-  findByIdentifiers,
   hasIdentifier,
   newProfileRow,
   normaliseIdentifiers,
