@@ -13,6 +13,19 @@ export function createExpressApp(service: MockService): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
+  // Express's router parses req.url to match routes and answers its own HTML error page when that fails
+  // (`POST http://[bad/api/events`). A target that is not origin-form routes as `/`; originalUrl keeps
+  // the raw text, so toMockRequest still sees it and the core answers in the API's format (issue 11).
+  type Handle = (req: Request, res: Response, cb?: unknown) => void;
+  const withHandle = app as unknown as { handle: Handle };
+  const handle = withHandle.handle.bind(app);
+  withHandle.handle = (req, res, cb) => {
+    if (!req.url.startsWith('/')) {
+      req.originalUrl = req.url;
+      req.url = '/';
+    }
+    handle(req, res, cb);
+  };
   // Compressed or non-UTF-8 bodies (rare) go through body-parser, which inflates and decodes them; the
   // size limit is the service's, and bad JSON is still the core's to report (every type is read as text).
   const decodingReader = express.text({
@@ -125,7 +138,18 @@ function toMockRequest(req: Request, body: string, bodyError?: MockRequest['body
 
 function serve(service: MockService, res: Response, mockReq: MockRequest): void {
   const fail = (err: Error) => {
-    const reply = service.core.formatError(500, 'error', `Internal mock error: ${err.message}`, {}, mockReq);
+    let reply: MockResponse;
+    try {
+      reply = service.core.formatError(500, 'error', `Internal mock error: ${err.message}`, {}, mockReq);
+    } catch {
+      // The core's own formatter failed: a plain JSON answer still beats a crashed server.
+      reply = {
+        kind: 'http',
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: `Internal mock error: ${err.message}` }),
+      } as MockResponse;
+    }
     writeResponse(res, reply);
   };
   let out: MockResponse | Promise<MockResponse>;

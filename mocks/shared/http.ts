@@ -85,7 +85,8 @@ export function createMockRequest(init: {
   body?: string;
   bodyError?: MockRequest['bodyError'];
 }): MockRequest {
-  const url = typeof init.url === 'string' ? new URL(init.url) : init.url;
+  const parsed = typeof init.url === 'string' ? safeUrl(init.url) : { url: init.url };
+  const url = parsed.url;
   const headers: Record<string, string> = {};
   if (init.headers instanceof Headers) {
     init.headers.forEach((value, key) => {
@@ -97,7 +98,9 @@ export function createMockRequest(init: {
       headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
   }
-  const pathname = url.pathname;
+  // A target the URL parser rejects keeps its raw text as the path: no route matches it, so the core
+  // answers 404 in its own format instead of the request throwing (issue 11).
+  const pathname = parsed.rawPath ?? url.pathname;
   const path = pathname.length > 1 && pathname.endsWith('/') ? pathname.replace(/\/+$/, '') : pathname;
   return {
     method: init.method.toUpperCase(),
@@ -108,6 +111,32 @@ export function createMockRequest(init: {
     body: init.body ?? '',
     ...(init.bodyError ? { bodyError: init.bodyError } : {}),
   };
+}
+
+const FALLBACK_ORIGIN = 'http://127.0.0.1';
+
+/**
+ * `new URL()` that cannot throw. An asterisk-form (`*`) or broken absolute-form target (`http://[bad/x`),
+ * or a Host header the parser rejects, would otherwise raise `TypeError: Invalid URL` inside the server
+ * and crash it. Order of tries: as given; the path on a fixed origin (bad Host); else an empty URL with
+ * the raw target kept as `rawPath`.
+ */
+export function safeUrl(href: string): { url: URL; rawPath?: string } {
+  try {
+    return { url: new URL(href) };
+  } catch {
+    const schemeEnd = href.indexOf('//');
+    const slash = schemeEnd < 0 ? -1 : href.indexOf('/', schemeEnd + 2);
+    const rest = slash < 0 ? '' : href.slice(slash);
+    if (rest.startsWith('/')) {
+      try {
+        return { url: new URL(FALLBACK_ORIGIN + rest) };
+      } catch {
+        // fall through
+      }
+    }
+    return { url: new URL(`${FALLBACK_ORIGIN}/`), rawPath: rest || href };
+  }
 }
 
 /** A path the WHATWG URL parser would return unchanged: no dot segments, escapes or odd characters. */
@@ -128,6 +157,8 @@ export function requestFromTarget(init: {
   body: string;
   bodyError?: MockRequest['bodyError'];
 }): MockRequest {
+  // Only origin-form targets (`/path`) take the fast path; asterisk and absolute forms are parsed safely.
+  if (!init.target.startsWith('/')) return requestFromOddTarget(init);
   const q = init.target.indexOf('?');
   let pathname = q < 0 ? init.target : init.target.slice(0, q);
   if (!PLAIN_PATH.test(pathname) || init.target.includes('#')) {
@@ -144,6 +175,19 @@ export function requestFromTarget(init: {
   );
 }
 
+/**
+ * Asterisk-form (`OPTIONS *`) and absolute-form (`GET http://host/path`) targets. An absolute target that
+ * parses routes on its path, as a proxy-aware server does; anything else keeps its raw text as the path.
+ */
+function requestFromOddTarget(init: Parameters<typeof requestFromTarget>[0]): MockRequest {
+  if (/^https?:\/\//i.test(init.target)) {
+    const parsed = safeUrl(init.target);
+    if (!parsed.rawPath) return createMockRequest({ ...init, url: parsed.url });
+  }
+  const req = createMockRequest({ ...init, url: `${FALLBACK_ORIGIN}/` });
+  return { ...req, path: init.target };
+}
+
 class TargetRequest implements MockRequest {
   private parsed: URL | undefined;
   readonly bodyError?: MockRequest['bodyError'];
@@ -158,7 +202,7 @@ class TargetRequest implements MockRequest {
     if (bodyError) this.bodyError = bodyError;
   }
   get url(): URL {
-    if (!this.parsed) this.parsed = new URL(this.href);
+    if (!this.parsed) this.parsed = safeUrl(this.href).url;
     return this.parsed;
   }
   get query(): URLSearchParams {

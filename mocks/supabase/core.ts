@@ -141,8 +141,18 @@ export class SupabaseCore implements MockCore {
       ['/auth/v1', 'auth'],
     ] as const) {
       if (req.path === prefix) return { kind, rest: '' };
-      if (req.path.startsWith(`${prefix}/`))
-        return { kind, rest: decodeURIComponent(req.path.slice(prefix.length + 1)) };
+      if (req.path.startsWith(`${prefix}/`)) {
+        const raw = req.path.slice(prefix.length + 1);
+        // Malformed percent-encoding (`%E0%A4%A`) is the client's mistake: keep the raw text so the
+        // route misses and answers 404 in the API's format, instead of URIError → 500 (issue 11).
+        let rest = raw;
+        try {
+          rest = decodeURIComponent(raw);
+        } catch {
+          // keep raw
+        }
+        return { kind, rest };
+      }
     }
     return undefined;
   }

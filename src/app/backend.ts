@@ -378,7 +378,9 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
       return engine.recommend(user_id, { storyPreferences: profile.story_preferences ?? [] });
     },
 
-    async insights(userId: string) {
+    async insights(input: string) {
+      // Same rule as recommendations: a non-UUID is a 400 naming user_id, not a Supabase 502.
+      const { user_id: userId } = parse(RecommendationsSchema, { user_id: input });
       const profile = await loadProfile(userId);
       return {
         user_id: userId,

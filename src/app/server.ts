@@ -3,13 +3,28 @@
  * token in `Authorization: Bearer …` identifies the user instead of `user_id` (seeds: JWT email
  * extraction). Errors are `{"error": {"code", "message", "field"?}}`.
  */
+
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { DreamFlowBackend } from './backend.ts';
+import { bodyGuard } from './body-guard.ts';
 import { DreamFlowError } from './errors.ts';
 
 export function createAppServer(backend: DreamFlowBackend): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express's router would answer a non-origin-form target (`POST http://[bad/…`) with its HTML page;
+  // such targets route as `/` and bodyGuard answers them in JSON (originalUrl keeps the raw text).
+  type Handle = (req: Request, res: Response, cb?: unknown) => void;
+  const withHandle = app as unknown as { handle: Handle };
+  const handle = withHandle.handle.bind(app);
+  withHandle.handle = (req, res, cb) => {
+    if (!req.url.startsWith('/')) {
+      req.originalUrl = req.url;
+      req.url = '/';
+    }
+    handle(req, res, cb);
+  };
+  app.use(bodyGuard);
   app.use(express.json({ limit: '1mb', type: () => true }));
 
   type Handler = (req: Request, res: Response) => Promise<void>;

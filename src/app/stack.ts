@@ -110,7 +110,11 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     outbox.start();
   }
   const mcp = new KlaviyoMcpAdapter({ url: config.klaviyoMcpUrl, clock });
-  const storyGenerator = new StoryGenerator(clock, rng.fork('stories'), options.storyLatency);
+  // Ids are drawn from the seed, so a restart on the same persisted outbox would redraw ids already
+  // stored; the run counter kept in that file makes run 2, 3, … draw fresh ones (run 1 is unchanged).
+  const run = outbox && options.outboxPath && options.outboxPath !== ':memory:' ? outbox.store.nextRun() : 1;
+  const idRng = run > 1 ? rng.fork(`run-${run}`) : rng;
+  const storyGenerator = new StoryGenerator(clock, idRng.fork('stories'), options.storyLatency);
   const backend = createDreamFlowBackend({
     supabase: supabase.db,
     supabaseAuth: supabase.auth,
@@ -119,7 +123,7 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     cache,
     mcp,
     clock,
-    rng: rng.fork('app'),
+    rng: idRng.fork('app'),
     storyGenerator,
     instrumentation,
   });

@@ -93,6 +93,18 @@ export class OutboxStore {
   readonly db: Database.Database;
   private readonly stmts;
 
+  /**
+   * Count one more run against this file and return its number (1 for a new file). The app forks its id
+   * Rng with it, so a restart with the same seed and the same --outbox-db draws new ids instead of the
+   * ones already stored in Supabase (issue 11: stories_pkey 23505 after kill -9).
+   */
+  nextRun(): number {
+    this.db.prepare("INSERT OR IGNORE INTO counters (name, value) VALUES ('runs', 0)").run();
+    this.db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'runs'").run();
+    return (this.db.prepare("SELECT value FROM counters WHERE name = 'runs'").get() as { value: number })
+      .value;
+  }
+
   constructor(readonly path = ':memory:') {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
