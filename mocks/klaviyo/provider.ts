@@ -16,8 +16,15 @@
  *   revision gets the 2026-07-15 behaviour.
  * - Asynchronous work (bulk jobs, segment processing) runs on the scheduler when the mock's clock
  *   reaches it; pending jobs are held in memory, so a restart of a file-backed mock drops them.
- * - No lists, segments, flows, conversations, push tokens or attributions: those relationships and
- *   `include`s are always empty. Subscriptions are all "NEVER_SUBSCRIBED"; predictive analytics all null.
+ * - No flows, conversations, push tokens or attributions: those relationships and `include`s are always
+ *   empty; `include=lists,segments` on a profile is not filled in either (use get_lists_for_profile and
+ *   get_segments_for_profile). Predictive analytics are all null.
+ * - Consent: no subscribe / unsubscribe / suppress jobs yet, so every profile reads NEVER_SUBSCRIBED
+ *   (reachable when it has an email); segments' consent conditions see the same.
+ * - Segments evaluate profile-property, profile-group-membership, profile-metric (count/sum, no
+ *   metric_filters) and email profile-marketing-consent conditions; other condition types are refused
+ *   with 400 when saved. Evaluation re-reads every profile of the account, PROCESSING_MS after a change.
+ * - Daily rate limits (`150/d` on create_list, `100/d` on create_segment) are not enforced.
  * - `filter` supports the spec's field/operator pairs per endpoint, combined with `and(...)` or commas;
  *   `or(...)` and `not(...)` are rejected.
  * - Metric aggregates filter on the datetime range only; weeks start on the range's first day;
