@@ -9,7 +9,7 @@ import { invalidBody } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
-import { MEMBER_FILTERS, memberResource, memberView, requireProfile } from '../profiles/model.ts';
+import { memberHandlers, requireProfile } from '../profiles/model.ts';
 import { ProfilesRepo } from '../profiles/repo.ts';
 import { DEFAULT_OPT_IN, LIST_FIELDS, type ListView, listResource, requireList } from './model.ts';
 import { ListsRepo } from './repo.ts';
@@ -164,39 +164,9 @@ export const removeProfilesFromList: Handler = (ctx) => {
   return { status: 204, headers: {}, body: null };
 };
 
-function memberPage(ctx: Ctx) {
-  const list = requireList(ctx, ctx.params.id!);
-  const filterText = ctx.req.query.get('filter');
-  const filter = filterText
-    ? compileFilter(parseFilter(filterText), MEMBER_FILTERS, 'profile')
-    : { where: [], params: [] };
-  const sort = sortParam(ctx.req, ['joined_group_at']);
-  return ctx.store.repo(ListsRepo).members(list, {
-    account: ctx.account,
-    where: filter.where,
-    params: filter.params,
-    desc: sort?.desc ?? false,
-    cursor: readCursor(ctx.req),
-    limit: pageSizeParam(ctx.req, 20, 100),
-  });
-}
-
-export const getProfilesForList: Handler = (ctx) => {
-  const view = memberView(ctx);
-  const page = memberPage(ctx);
-  return reply(200, {
-    data: page.rows.map((r) => memberResource(ctx, r, view)),
-    links: pageLinks(ctx.req, page),
-  });
-};
-
-export const getProfileIdsForList: Handler = (ctx) => {
-  const page = memberPage(ctx);
-  return reply(200, {
-    data: page.rows.map((r) => ({ type: 'profile', id: r.id })),
-    links: pageLinks(ctx.req, page),
-  });
-};
+const members = memberHandlers('list_members', 'list', (ctx) => requireList(ctx, ctx.params.id!).seq);
+export const getProfilesForList: Handler = members.profiles;
+export const getProfileIdsForList: Handler = members.ids;
 
 export const getListsForProfile: Handler = (ctx) => {
   const fields = fieldsParam(ctx.req, 'list', LIST_FIELDS);

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { KlaviyoStore, ListQuery, ListResult } from '../../core/store.ts';
-import { type ProfileRow, ProfilesRepo } from '../profiles/repo.ts';
+import type { ProfileRow } from '../profiles/repo.ts';
 
 export interface ListRow {
   seq: number;
@@ -138,14 +138,6 @@ CREATE INDEX IF NOT EXISTS list_members_joined ON list_members(list, joined);
 
   list(q: Omit<ListQuery, 'table' | 'columns'>): ListResult<ListRow> {
     return this.store.list<ListRow>({ ...q, table: 'lists' });
-  }
-
-  /** One page of a list's members (profiles with `joined_group_at`), sorted by join time. */
-  members(
-    list: ListRow,
-    q: Omit<ListQuery, 'table' | 'columns' | 'from' | 'sortExpr'>,
-  ): ListResult<MemberRow> {
-    return this.store.repo(ProfilesRepo).membersOf('list_members', 'list', list.seq, q);
   }
 
   /** The lists a profile belongs to, in creation order. */

@@ -5,10 +5,11 @@
  * resource object as Klaviyo serialises it.
  */
 import { z } from 'zod';
-import type { Ctx } from '../../core/context.ts';
+import { type Ctx, type Handler, reply } from '../../core/context.ts';
 import { invalidBody, KlaviyoError, notFound } from '../../jsonapi/errors.ts';
-import type { FieldSpec } from '../../jsonapi/filter.ts';
-import { fieldsParam, listParam } from '../../jsonapi/query.ts';
+import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
+import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
+import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
 import { isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
 import { type ProfileRow, ProfilesRepo } from './repo.ts';
 
@@ -449,4 +450,48 @@ export function memberResource(
     view.fields,
   );
   return res;
+}
+
+/**
+ * get_profiles_for_<group> and get_profile_ids_for_<group> for a list or a segment: the same filters,
+ * paging and rendering over that group's member table. `groupSeq` finds the group (404 if missing).
+ */
+export function memberHandlers(
+  table: 'list_members' | 'segment_members',
+  column: 'list' | 'segment',
+  groupSeq: (ctx: Ctx) => number,
+): { profiles: Handler; ids: Handler } {
+  const page = (ctx: Ctx) => {
+    const seq = groupSeq(ctx);
+    const filterText = ctx.req.query.get('filter');
+    const filter = filterText
+      ? compileFilter(parseFilter(filterText), MEMBER_FILTERS, 'profile')
+      : { where: [], params: [] };
+    const sort = sortParam(ctx.req, ['joined_group_at']);
+    return ctx.store.repo(ProfilesRepo).membersOf(table, column, seq, {
+      account: ctx.account,
+      where: filter.where,
+      params: filter.params,
+      desc: sort?.desc ?? false,
+      cursor: readCursor(ctx.req),
+      limit: pageSizeParam(ctx.req, 20, 100),
+    });
+  };
+  return {
+    profiles: (ctx) => {
+      const view = memberView(ctx);
+      const p = page(ctx);
+      return reply(200, {
+        data: p.rows.map((r) => memberResource(ctx, r, view)),
+        links: pageLinks(ctx.req, p),
+      });
+    },
+    ids: (ctx) => {
+      const p = page(ctx);
+      return reply(200, {
+        data: p.rows.map((r) => ({ type: 'profile', id: r.id })),
+        links: pageLinks(ctx.req, p),
+      });
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { invalidBody } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
-import { MEMBER_FILTERS, memberResource, memberView, requireProfile } from '../profiles/model.ts';
+import { memberHandlers, requireProfile } from '../profiles/model.ts';
 import { compileDefinition, type Definition, type Lookups } from './evaluate.ts';
 import {
   queueEvaluation,
@@ -177,39 +177,13 @@ export const deleteSegment: Handler = (ctx) => {
   return { status: 204, headers: {}, body: null };
 };
 
-function memberPage(ctx: Ctx) {
-  const seg = requireSegment(ctx, ctx.params.id!);
-  const filterText = ctx.req.query.get('filter');
-  const filter = filterText
-    ? compileFilter(parseFilter(filterText), MEMBER_FILTERS, 'profile')
-    : { where: [], params: [] };
-  const sort = sortParam(ctx.req, ['joined_group_at']);
-  return ctx.store.repo(SegmentsRepo).members(seg, {
-    account: ctx.account,
-    where: filter.where,
-    params: filter.params,
-    desc: sort?.desc ?? false,
-    cursor: readCursor(ctx.req),
-    limit: pageSizeParam(ctx.req, 20, 100),
-  });
-}
-
-export const getProfilesForSegment: Handler = (ctx) => {
-  const v = memberView(ctx);
-  const page = memberPage(ctx);
-  return reply(200, {
-    data: page.rows.map((r) => memberResource(ctx, r, v)),
-    links: pageLinks(ctx.req, page),
-  });
-};
-
-export const getProfileIdsForSegment: Handler = (ctx) => {
-  const page = memberPage(ctx);
-  return reply(200, {
-    data: page.rows.map((r) => ({ type: 'profile', id: r.id })),
-    links: pageLinks(ctx.req, page),
-  });
-};
+const members = memberHandlers(
+  'segment_members',
+  'segment',
+  (ctx) => requireSegment(ctx, ctx.params.id!).seq,
+);
+export const getProfilesForSegment: Handler = members.profiles;
+export const getProfileIdsForSegment: Handler = members.ids;
 
 export const getSegmentsForProfile: Handler = (ctx) => {
   const v = plain(ctx);

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { KlaviyoStore, ListQuery, ListResult } from '../../core/store.ts';
-import { type ProfileRow, ProfilesRepo } from '../profiles/repo.ts';
+import type { ProfileRow } from '../profiles/repo.ts';
 // model.ts imports this module too; each uses the other only inside functions, after both loaded.
 import { queueEvaluation } from './model.ts';
 
@@ -160,10 +160,6 @@ CREATE INDEX IF NOT EXISTS segment_members_profile ON segment_members(profile);
 
   list(q: Omit<ListQuery, 'table' | 'columns'>): ListResult<SegmentRow> {
     return this.store.list<SegmentRow>({ ...q, table: 'segments' });
-  }
-
-  members(segment: SegmentRow, q: Omit<ListQuery, 'table' | 'columns' | 'from' | 'sortExpr'>) {
-    return this.store.repo(ProfilesRepo).membersOf('segment_members', 'segment', segment.seq, q);
   }
 
   segmentsOf(account: string, profile: ProfileRow): SegmentRow[] {
