@@ -3,7 +3,9 @@
  *   outbox stats --db FILE
  *   outbox replay-dead-letters --db FILE [--deadline-ms N]   (reads KLAVIYO_API_KEY, KLAVIYO_BASE_URL)
  */
+
 import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { loadConfig } from '../../integration/config.ts';
 import { outboxFileStats, replayDeadLetters } from '../../integration/outbox/replay.ts';
@@ -52,6 +54,24 @@ export function register(program: Command): void {
 function requireFile(path: string): void {
   if (!existsSync(path))
     throw new Error(`No outbox file at ${path}; pass the file the app was started with (--outbox-db).`);
+  // Opening the store creates its tables: check read-only first so a foreign SQLite file stays untouched.
+  let isOutbox = false;
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      isOutbox = Boolean(
+        db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outbox'").get(),
+      );
+    } finally {
+      db.close();
+    }
+  } catch {
+    isOutbox = false;
+  }
+  if (!isOutbox)
+    throw new Error(
+      `${path} is not an outbox file (no 'outbox' table); pass the file the app was started with (--outbox-db).`,
+    );
 }
 
 function summary(d: {
