@@ -280,4 +280,53 @@ describe('describe and replace', () => {
     expect(fieldOf({ rules: [] })).toBe('accepted');
     expect(f.describe().rules).toEqual([]);
   });
+
+  it('names a misspelt key itself, not the field it left missing, and suggests the right one', () => {
+    const f = createFaultInjector();
+    const err = catchConfig(() => f.replace({ rules: [{ errors: [{ status: 500, probabilty: 0.1 }] }] }));
+    expect(err.field).toBe('rules[0].errors[0].probabilty');
+    expect(err.message).toMatch(/did you mean "probability"\?/);
+    expect(err.message).toMatch(/known fields: status, probability, retryAfterSeconds/);
+  });
+
+  it('refuses operations no service emits, and unknown services, naming the known values', () => {
+    const f = createFaultInjector();
+    const rule = (match: Record<string, unknown>) => ({
+      rules: [{ match, errors: [{ status: 500, probability: 1 }] }],
+    });
+    const typo = catchConfig(() => f.replace(rule({ operation: 'create_evnt' })));
+    expect(typo.field).toBe('rules[0].match.operation');
+    expect(typo.message).toMatch(/unknown operation "create_evnt" \(did you mean "create_event"\?\)/);
+    expect(catchConfig(() => f.replace(rule({ operation: ['get_profiles', 'get_profilez'] }))).field).toBe(
+      'rules[0].match.operation[1]',
+    );
+    // A Supabase operation under service: klaviyo can never fire either.
+    expect(
+      catchConfig(() => f.replace(rule({ service: 'klaviyo', operation: 'rest.select.profiles' }))).field,
+    ).toBe('rules[0].match.operation');
+    expect(catchConfig(() => f.replace(rule({ service: 'klavio' }))).message).toMatch(
+      /expected one of klaviyo, supabase/,
+    );
+    // Real ids, globs that match something, and any table under rest.<verb>. are fine.
+    for (const operation of [
+      'bulk_create_events',
+      'get_*',
+      'rest.insert.stories',
+      'rest.select.my_view',
+      'auth.*',
+    ]) {
+      expect(() => f.replace(rule({ operation }))).not.toThrow();
+    }
+    expect(catchConfig(() => f.replace(rule({ operation: 'zzz_*' }))).field).toBe('rules[0].match.operation');
+  });
 });
+
+function catchConfig(fn: () => unknown): FaultConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof FaultConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a FaultConfigError, but the document was accepted');
+}

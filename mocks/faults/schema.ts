@@ -6,7 +6,9 @@
  * See docs/faults.md for the format with examples.
  */
 import { z } from 'zod';
+import { knownKeys, unknownKeyMessage, unknownValueMessage } from '../../lib/config-errors.ts';
 import { compilePathPattern } from './match.ts';
+import { isKnownOperation, knownOperations } from './operations.ts';
 
 const NETWORK_FAULTS = ['reset', 'hang', 'empty', 'truncated', 'malformed'] as const;
 const LATENCY_KINDS = ['fixed', 'uniform', 'normal', 'lognormal'] as const;
@@ -48,28 +50,52 @@ const stringOrList = (what: string) =>
     error: `expected a ${what} or a list of them`,
   });
 
-export const matchSchema = z.strictObject({
-  /** `POST`, or a list; case-insensitive; `*` for any. */
-  method: stringOrList('method name').optional(),
-  /** A glob on the request path (`/api/events*`), or a regular expression when it starts with `^`. */
-  path: z
-    .string({ error: 'expected a path glob like /api/events* or a regex starting with ^' })
-    .superRefine((value, ctx) => {
-      try {
-        compilePathPattern(value);
-      } catch (err) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `not a valid regular expression: ${(err as Error).message}`,
-        });
-      }
-    })
-    .optional(),
-  /** The emulated operation id (`create_event`, `get_profiles`), a glob (`get_*`), or a list. */
-  operation: stringOrList('operation id').optional(),
-  /** `klaviyo` or `supabase`: which mock the rule applies to. */
-  service: z.string().min(1, { error: 'expected a service name such as klaviyo or supabase' }).optional(),
-});
+const SERVICES = ['klaviyo', 'supabase'];
+const SERVICE = `expected one of ${SERVICES.join(', ')}`;
+
+export const matchSchema = z
+  .strictObject({
+    /** `POST`, or a list; case-insensitive; `*` for any. */
+    method: stringOrList('method name').optional(),
+    /** A glob on the request path (`/api/events*`), or a regular expression when it starts with `^`. */
+    path: z
+      .string({ error: 'expected a path glob like /api/events* or a regex starting with ^' })
+      .superRefine((value, ctx) => {
+        try {
+          compilePathPattern(value);
+        } catch (err) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `not a valid regular expression: ${(err as Error).message}`,
+          });
+        }
+      })
+      .optional(),
+    /** The emulated operation id (`create_event`, `get_profiles`), a glob (`get_*`), or a list. */
+    operation: stringOrList('operation id').optional(),
+    /** `klaviyo` or `supabase`: which mock the rule applies to. */
+    service: z
+      .string({ error: SERVICE })
+      .refine((s) => SERVICES.includes(s.toLowerCase()), { error: SERVICE })
+      .optional(),
+  })
+  .superRefine((m, ctx) => {
+    const patterns =
+      m.operation === undefined ? [] : Array.isArray(m.operation) ? m.operation : [m.operation];
+    patterns.forEach((pattern, i) => {
+      if (isKnownOperation(pattern, m.service)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: Array.isArray(m.operation) ? ['operation', i] : ['operation'],
+        message: unknownValueMessage(
+          m.service ? `${m.service.toLowerCase()} operation` : 'operation',
+          pattern,
+          knownOperations(m.service),
+          "Klaviyo operation ids are the spec's in snake_case (docs/klaviyo-coverage.md); the fake Supabase uses rest.<select|insert|upsert|update|delete>.<table> and auth.<signup|token.password|user.get|…>",
+        ),
+      });
+    });
+  });
 
 export const latencySchema = z
   .strictObject({
@@ -289,12 +315,15 @@ export function parseWith<T>(schema: z.ZodType<T>, input: unknown, label?: strin
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  // An unknown key explains the errors around it (`probabilty` also makes `probability` missing), so it
+  // is reported first.
+  const issues = result.error.issues;
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
   let path = [...issue.path];
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     path = [...path, issue.keys[0]!];
-    message = 'unknown field (check the spelling; docs/faults.md lists the rule format)';
+    message = `${unknownKeyMessage(issue.keys[0]!, knownKeys(schema, issue.path))} (docs/faults.md lists the rule format)`;
   }
   const field = formatPath(path) || '(document)';
   throw new FaultConfigError(`${label ? `${label}: ` : ''}${field}: ${message}`, field, label);

@@ -89,9 +89,29 @@ describe('scenario loader', () => {
     );
     const err = problemsOf(() => loadScenario(file));
     const byField = Object.fromEntries(err.problems.map((p) => [p.field, p.message]));
-    expect(byField['journey[1]']).toMatch(/unknown step "dance"; expected one of signup, story/);
-    expect(byField['(root)']).toMatch(/unknown field\(s\) "colour"/);
+    expect(byField['journey[1]']).toMatch(/unknown step "dance"; known: signup, story/);
+    expect(byField.colour).toMatch(/unknown field "colour"; known fields: name, description, seed, users/);
     expect(byField['thresholds[1]']).toMatch(/unknown metric "events_lots"/);
+  });
+
+  it('suggests the intended key or step for a typo, at any depth', () => {
+    const file = writeScenario(
+      VALID.replace('users: 3', 'users: 3\nconcurency: 2').replace('  - signup\n', '  - singup\n'),
+    );
+    const byField = Object.fromEntries(
+      problemsOf(() => loadScenario(file)).problems.map((p) => [p.field, p.message]),
+    );
+    expect(byField.concurency).toMatch(/did you mean "concurrency"\?/);
+    expect(byField['journey[0]']).toMatch(/unknown step "singup" \(did you mean "signup"\?\)/);
+    const nested = problemsOf(() =>
+      loadScenario(writeScenario('name: x\nusers: 1\njourney:\n  - story: {themez: {space: 1}}\n')),
+    );
+    expect(nested.problems).toEqual([
+      expect.objectContaining({
+        field: 'journey[0].story.themez',
+        message: expect.stringMatching(/did you mean "themes"\?/),
+      }),
+    ]);
   });
 
   it('says which field is missing', () => {

@@ -8,6 +8,7 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { knownKeys, unknownKeyMessage } from '../../lib/config-errors.ts';
 import { type Scenario, scenarioSchema } from './scenario-schema.ts';
 
 /** The repository's `scenarios/` directory. */
@@ -64,13 +65,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): ScenarioProblem[] {
-  return issues.map((issue) => ({ field: formatPath(issue.path), message: describeIssue(issue) }));
+/** One problem per issue; an unknown key is reported at its own path, with the keys allowed there. */
+export function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  schema: z.ZodType = scenarioSchema,
+): ScenarioProblem[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          field: formatPath([...issue.path, key]),
+          message: unknownKeyMessage(key, knownKeys(schema, issue.path)),
+        }))
+      : [{ field: formatPath(issue.path), message: describeIssue(issue) }],
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys')
-    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
     return `required: ${issue.message}`;
   return issue.message;

@@ -7,6 +7,7 @@
  * alternatives.
  */
 import { z } from 'zod';
+import { knownKeys, unknownKeyMessage, unknownValueMessage } from '../../lib/config-errors.ts';
 import { parseClockTime, parseDuration } from './duration.ts';
 import { parseThreshold } from './thresholds.ts';
 
@@ -195,14 +196,20 @@ const stepSchema: z.ZodType<Step> = z.unknown().transform((raw, ctx) => {
   if (!schema) {
     ctx.addIssue({
       code: 'custom',
-      message: `unknown step "${name}"; expected one of ${STEP_NAMES.join(', ')}`,
+      message: unknownValueMessage('step', name, STEP_NAMES),
     });
     return z.NEVER;
   }
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      ctx.addIssue({ code: 'custom', message: issue.message, path: [name, ...issue.path] });
+      // Re-raised as custom issues (the step's path is added), so unknown keys get their message here.
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const message = unknownKeyMessage(key, knownKeys(schema, issue.path));
+          ctx.addIssue({ code: 'custom', message, path: [name, ...issue.path, key] });
+        }
+      } else ctx.addIssue({ code: 'custom', message: issue.message, path: [name, ...issue.path] });
     }
     return z.NEVER;
   }
@@ -212,17 +219,23 @@ const stepSchema: z.ZodType<Step> = z.unknown().transform((raw, ctx) => {
 const stepsSchema: z.ZodType<Step[]> = z.array(stepSchema).min(1, 'expected at least one step');
 
 const arrivalSchema = z
-  .union([
-    z.literal('all-at-once'),
-    z.strictObject({ type: z.literal('all-at-once') }),
-    z.strictObject({ type: z.literal('rate'), per_second: z.number().positive() }),
-    z.strictObject({
-      type: z.literal('ramp'),
-      from: z.number().nonnegative(),
-      to: z.number().positive(),
-      over: durationSchema,
-    }),
-  ])
+  .union(
+    [
+      z.literal('all-at-once'),
+      z.strictObject({ type: z.literal('all-at-once') }),
+      z.strictObject({ type: z.literal('rate'), per_second: z.number().positive() }),
+      z.strictObject({
+        type: z.literal('ramp'),
+        from: z.number().nonnegative(),
+        to: z.number().positive(),
+        over: durationSchema,
+      }),
+    ],
+    {
+      error:
+        'expected all-at-once, {type: rate, per_second: N} or {type: ramp, from: N, to: N, over: <duration>}',
+    },
+  )
   .transform((a) => (a === 'all-at-once' ? { type: 'all-at-once' as const } : a));
 
 export type Arrival = z.output<typeof arrivalSchema>;
