@@ -26,6 +26,15 @@ mockKlaviyo.register(mock);
 mockSupabase.register(mock);
 for (const mod of [app, up, run, report, bench, seed, spec, outbox]) mod.register(program);
 
+// `report compare --json | head` closes the pipe before we are done writing: that is the reader's
+// choice, not a failure, so stop quietly as `cat` does instead of dying with an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
