@@ -68,6 +68,8 @@ export interface StartKlaviyoOptions extends KlaviyoMockOptions {
   announce?: boolean;
   /** Serve an existing service instead of creating one. */
   service?: MockService;
+  /** Admin API token beyond loopback (see `serveMock`). */
+  adminToken?: string;
 }
 
 export async function startKlaviyoServer(
@@ -78,6 +80,7 @@ export async function startKlaviyoServer(
     port: opts.port,
     host: opts.host,
     announce: opts.announce,
+    adminToken: opts.adminToken,
     ownsService: !opts.service,
   });
 }

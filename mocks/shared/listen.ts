@@ -2,6 +2,7 @@
  * Start an HTTP server for a mock or the app, print the one listening line outside scripts wait for,
  * and stop cleanly on SIGINT/SIGTERM.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
@@ -74,17 +75,37 @@ export interface ServeOptions {
   announce?: boolean;
   /** Close the service (its store) when the server closes: true when the caller did not pass one in. */
   ownsService?: boolean;
+  /**
+   * Bearer token for `/__admin/` when `host` is beyond loopback (default: $DREAMFLOW_ADMIN_TOKEN, else a
+   * random one, printed with the listening line when announcing). On loopback the admin API stays open.
+   */
+  adminToken?: string;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/** The token the admin API asks for beyond loopback: given, from the environment, or fresh. */
+export function adminTokenFor(host: string | undefined, given?: string): string | undefined {
+  if (isLoopback(host)) return undefined;
+  return given ?? (process.env.DREAMFLOW_ADMIN_TOKEN?.trim() || randomBytes(24).toString('base64url'));
 }
 
 /**
  * Serve a mock service over HTTP through the Express adapter; closing the server also closes the service
  * when this server owns it. Both mocks' `start*Server` functions are this with their defaults.
  */
-export async function serveMock<S extends { name: string; close(): void }>(
+export async function serveMock<S extends { name: string; close(): void; adminToken?: string }>(
   service: S,
   createApp: (service: S) => Express,
   options: ServeOptions = {},
 ): Promise<RunningServer & { service: S }> {
+  const token = adminTokenFor(options.host, options.adminToken);
+  if (token) service.adminToken = token;
   let running: RunningServer;
   try {
     running = await listen(createApp(service), {
@@ -96,6 +117,11 @@ export async function serveMock<S extends { name: string; close(): void }>(
   } catch (err) {
     if (options.ownsService) service.close();
     throw err;
+  }
+  if (token && options.announce) {
+    process.stdout.write(
+      `${service.name} admin token: ${token} (send it as "Authorization: Bearer <token>" to /__admin/)\n`,
+    );
   }
   return {
     ...running,

@@ -4,6 +4,8 @@
  * A mock is a `MockCore` (the emulated API and its store) wrapped by `createMockService`. Adapters
  * (Express, msw) only ever call `service.handle(request)`, so both transports get identical behaviour.
  */
+
+import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
@@ -35,6 +37,11 @@ export interface MockCore {
   reset(): void;
   /** Counts per resource (`GET /__admin/state`). */
   state(): Record<string, unknown>;
+  /**
+   * The body as the journal should keep it, when it holds secrets (passwords, refresh tokens) that
+   * `GET /__admin/requests` must not show; default the body as received. Headers are never journalled.
+   */
+  journalBody?(req: MockRequest): string | undefined;
   /** Extra admin routes, keyed `"GET keys"` for `GET /__admin/keys`. */
   adminRoutes?: Record<string, (req: MockRequest) => MockResponse | Promise<MockResponse>>;
   /** A short account label for the journal (e.g. a hash of the API key). */
@@ -91,6 +98,11 @@ export interface MockService {
   faults?: FaultInjector;
   /** Bodies above this many bytes get 413; the Express adapter reads no further than this. */
   readonly maxBodyBytes: number;
+  /**
+   * When set, `/__admin/` answers only requests with `Authorization: Bearer <adminToken>`. `serveMock`
+   * sets it when the server binds beyond loopback, where anyone on the network could reset the data.
+   */
+  adminToken?: string;
   handle(req: MockRequest): Promise<MockResponse>;
   /**
    * `handle` without the promise when nothing waits (no injected delay, a synchronous core): the Express
@@ -170,7 +182,8 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
       latencyMs: performance.now() - started,
       injectedLatencyMs: decision && decision.delayMs > 0 ? decision.delayMs : 0,
       fault: decision?.label ?? null,
-      requestBody: recordBodies && req.body ? req.body : undefined,
+      requestBody:
+        recordBodies && req.body ? (core.journalBody ? core.journalBody(req) : req.body) : undefined,
       account: core.accountOf?.(req),
     });
     options.onResponse?.(req, res, operation);
@@ -192,7 +205,15 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
       }
     },
     respond(req) {
-      if (req.path.startsWith(ADMIN_PREFIX) || req.path === '/__admin') return handleAdmin(service, req);
+      if (req.path.startsWith(ADMIN_PREFIX) || req.path === '/__admin') {
+        if (service.adminToken && !bearerMatches(req.headers.authorization, service.adminToken)) {
+          return jsonReply(401, {
+            error:
+              'The admin API needs "Authorization: Bearer <token>" when the server listens beyond loopback. Use the admin token printed at start, or set DREAMFLOW_ADMIN_TOKEN before starting it.',
+          });
+        }
+        return handleAdmin(service, req);
+      }
       const at = clock.now();
       const unreadable = req.bodyError ?? bodyTooLarge(req.body, maxBodyBytes);
       if (unreadable) {
@@ -224,6 +245,13 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
     },
   };
   return service;
+}
+
+/** Constant-time, so the token cannot be guessed a character at a time from response times. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 function isThenable<T>(v: T | Promise<T>): v is Promise<T> {

@@ -210,6 +210,12 @@ export class SupabaseCore implements MockCore {
     return area.kind === 'rest' ? restOperation(req, area.rest) : authOperation(req, area.rest);
   }
 
+  /** GoTrue bodies carry passwords and refresh tokens: the journal keeps them masked. */
+  journalBody(req: MockRequest): string | undefined {
+    if (this.areaOf(req)?.kind !== 'auth') return req.body;
+    return redactSecrets(req.body);
+  }
+
   accountOf(req: MockRequest): string | undefined {
     const token = req.headers.apikey ?? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!token) return undefined;
@@ -277,4 +283,17 @@ function kongReply(status: number, body: unknown): HttpReply {
 
 function withCors(reply: HttpReply): HttpReply {
   return { ...reply, headers: { ...CORS, ...reply.headers } };
+}
+
+const SECRET_FIELDS = new Set(['password', 'refresh_token', 'access_token', 'nonce', 'code_verifier']);
+
+/** The JSON body with secret fields replaced by "[redacted]"; a body that is not JSON is dropped whole. */
+export function redactSecrets(body: string): string | undefined {
+  try {
+    return JSON.stringify(JSON.parse(body), (key, value) =>
+      SECRET_FIELDS.has(key) && typeof value === 'string' ? '[redacted]' : value,
+    );
+  } catch {
+    return undefined;
+  }
 }

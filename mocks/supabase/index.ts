@@ -57,6 +57,8 @@ export async function startSupabaseServer(
     host?: string;
     announce?: boolean;
     service?: MockService;
+    /** Admin API token beyond loopback (see `serveMock`). */
+    adminToken?: string;
   } = {},
 ): Promise<RunningServer & { service: MockService }> {
   const service = opts.service ?? createSupabaseMock(opts);
@@ -64,6 +66,7 @@ export async function startSupabaseServer(
     port: opts.port ?? DEFAULT_SUPABASE_PORT,
     host: opts.host,
     announce: opts.announce,
+    adminToken: opts.adminToken,
     ownsService: !opts.service,
   });
 }
