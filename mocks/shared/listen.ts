@@ -5,7 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
+import { type HttpReply, jsonReply } from './http.ts';
+import type { MockService } from './service.ts';
 
 export interface RunningServer {
   server: Server;
@@ -22,6 +25,25 @@ export interface ListenOptions {
   name?: string;
   /** Print the listening line (default false; the CLI turns it on). */
   announce?: boolean;
+  /**
+   * The answer to a request Node's HTTP parser refuses (a bad method token, a header with control
+   * characters, a broken chunked body), in the API's own format. Node's default is a bare 400 with no
+   * body; the default here is the app's `{"error": {...}}`.
+   */
+  clientError?: (message: string) => HttpReply;
+}
+
+const appClientError = (message: string): HttpReply =>
+  jsonReply(400, { error: { code: 'bad_request', message } });
+
+/** Write a reply on a socket the HTTP parser gave up on, then close it. */
+function answerClientError(socket: Duplex, reply: HttpReply): void {
+  const body = Buffer.from(reply.body ?? '');
+  const headers = { ...reply.headers, 'content-length': String(body.length), connection: 'close' };
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n');
+  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${reply.status} Bad Request\r\n${head}\r\n\r\n`), body]));
 }
 
 export function listen(app: Express, options: ListenOptions = {}): Promise<RunningServer> {
@@ -33,6 +55,15 @@ export function listen(app: Express, options: ListenOptions = {}): Promise<Runni
     server.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // A client that went away needs no answer; anything else gets one in the API's format.
+      if (err.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const message = `Malformed HTTP request (${err.code ?? 'parse error'}): check the request line and headers.`;
+      answerClientError(socket, (options.clientError ?? appClientError)(message));
     });
     server.once('error', reject);
     server.once('listening', () => {
@@ -99,7 +130,7 @@ export function adminTokenFor(host: string | undefined, given?: string): string 
  * Serve a mock service over HTTP through the Express adapter; closing the server also closes the service
  * when this server owns it. Both mocks' `start*Server` functions are this with their defaults.
  */
-export async function serveMock<S extends { name: string; close(): void; adminToken?: string }>(
+export async function serveMock<S extends MockService>(
   service: S,
   createApp: (service: S) => Express,
   options: ServeOptions = {},
@@ -113,6 +144,7 @@ export async function serveMock<S extends { name: string; close(): void; adminTo
       host: options.host,
       name: service.name,
       announce: options.announce,
+      clientError: (message) => service.core.formatError(400, 'invalid', message, {}),
     });
   } catch (err) {
     if (options.ownsService) service.close();
