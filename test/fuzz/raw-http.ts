@@ -16,7 +16,8 @@ export function rawRequest(port: number, head: string, body = '', timeoutMs = 20
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const socket = connect(port, '127.0.0.1');
-    let data = '';
+    // Bytes, not text: chunk sizes and content-length count bytes, and answers may hold non-ASCII.
+    let data = Buffer.alloc(0);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer within ${timeoutMs} ms to ${head.split('\r\n')[0]}`));
@@ -24,30 +25,43 @@ export function rawRequest(port: number, head: string, body = '', timeoutMs = 20
     const finish = () => {
       const split = data.indexOf('\r\n\r\n');
       if (split < 0) return false;
-      const lines = data.slice(0, split).split('\r\n');
+      const lines = data.subarray(0, split).toString('latin1').split('\r\n');
       const status = Number(lines[0]?.split(' ')[1]);
       const headers: Record<string, string> = {};
       for (const line of lines.slice(1)) {
         const i = line.indexOf(':');
         headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
       }
-      const rest = data.slice(split + 4);
-      const length = headers['content-length'];
-      if (length !== undefined && Buffer.byteLength(rest) < Number(length)) return false;
-      if (length === undefined && headers['transfer-encoding'] && !rest.endsWith('0\r\n\r\n')) return false;
+      const rest = data.subarray(split + 4);
+      // A HEAD answer, 204 and 304 carry no body whatever their content-length says.
+      const bodiless = /^HEAD /.test(head) || status === 204 || status === 304;
+      const length = bodiless ? undefined : headers['content-length'];
+      if (length !== undefined && rest.length < Number(length)) return false;
+      if (
+        !bodiless &&
+        length === undefined &&
+        headers['transfer-encoding'] &&
+        !rest.subarray(-5).equals(Buffer.from('0\r\n\r\n'))
+      )
+        return false;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ status, headers, body: dechunk(rest, headers), ms: performance.now() - started });
+      const body = bodiless ? '' : dechunk(rest, headers);
+      resolve({ status, headers, body, ms: performance.now() - started });
       return true;
     };
     socket.on('data', (chunk) => {
-      data += chunk.toString('utf8');
+      data = Buffer.concat([data, chunk]);
       finish();
     });
     socket.on('end', () => {
       if (!finish()) {
         clearTimeout(timer);
-        reject(new Error(`connection closed without a full answer to ${head.split('\r\n')[0]}: ${data}`));
+        reject(
+          new Error(
+            `connection closed without a full answer to ${head.split('\r\n')[0]}: ${data.toString('latin1')}`,
+          ),
+        );
       }
     });
     socket.on('error', (err) => {
@@ -60,15 +74,15 @@ export function rawRequest(port: number, head: string, body = '', timeoutMs = 20
   });
 }
 
-function dechunk(raw: string, headers: Record<string, string>): string {
-  if (!/chunked/i.test(headers['transfer-encoding'] ?? '')) return raw;
-  let out = '';
+function dechunk(raw: Buffer, headers: Record<string, string>): string {
+  if (!/chunked/i.test(headers['transfer-encoding'] ?? '')) return raw.toString('utf8');
+  const parts: Buffer[] = [];
   let rest = raw;
   for (;;) {
     const eol = rest.indexOf('\r\n');
-    const size = Number.parseInt(rest.slice(0, eol), 16);
-    if (!size) return out;
-    out += rest.slice(eol + 2, eol + 2 + size);
-    rest = rest.slice(eol + 4 + size);
+    const size = Number.parseInt(rest.subarray(0, eol).toString('latin1'), 16);
+    if (!size) return Buffer.concat(parts).toString('utf8');
+    parts.push(rest.subarray(eol + 2, eol + 2 + size));
+    rest = rest.subarray(eol + 4 + size);
   }
 }
