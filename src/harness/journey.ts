@@ -23,7 +23,13 @@ export const EVENTS_PER_STEP: Partial<Record<StepKind, number>> = {
   profile_edit: 1, // Profile Updated
 };
 
-export type JourneyOutcome = 'completed' | 'failed' | 'aborted';
+/**
+ * `completed`: every step ran, or the journey reached an open-ended `bedtime` (no `days`) and the run
+ * ended while it waited for the next night, which is how such a journey is meant to end. `truncated`:
+ * the end of the run cut it anywhere else (before its bedtimes, mid-night, inside a `bedtime` with
+ * `days`), so it did less than the scenario describes.
+ */
+export type JourneyOutcome = 'completed' | 'truncated' | 'failed' | 'aborted';
 
 export interface StepObservation {
   user: number;
@@ -63,14 +69,12 @@ export interface JourneyResult {
   failedSteps: number;
   /** Events the journey's successful steps should have produced. */
   eventsExpected: number;
-  /** True when the scenario's duration ended the journey before its last step. */
-  truncated: boolean;
   error?: string;
 }
 
 class StopJourney extends Error {
   constructor(
-    readonly reason: 'duration' | 'aborted' | 'failed',
+    readonly reason: 'duration' | 'finished' | 'aborted' | 'failed',
     message: string = reason,
   ) {
     super(message);
@@ -90,15 +94,18 @@ export async function runJourney(steps: readonly Step[], ctx: JourneyContext): P
   const base = { user: ctx.persona.index };
   try {
     await runSteps(steps, ctx, state);
-    return { ...base, outcome: 'completed', ...counts(state), truncated: false };
+    return { ...base, outcome: 'completed', ...counts(state) };
   } catch (err) {
+    if (err instanceof StopJourney && err.reason === 'finished') {
+      return { ...base, outcome: 'completed', ...counts(state) };
+    }
     if (err instanceof StopJourney && err.reason === 'duration') {
-      return { ...base, outcome: 'completed', ...counts(state), truncated: true };
+      return { ...base, outcome: 'truncated', ...counts(state) };
     }
     if (ctx.signal.aborted || (err instanceof StopJourney && err.reason === 'aborted')) {
-      return { ...base, outcome: 'aborted', ...counts(state), truncated: false };
+      return { ...base, outcome: 'aborted', ...counts(state) };
     }
-    return { ...base, outcome: 'failed', ...counts(state), truncated: false, error: (err as Error).message };
+    return { ...base, outcome: 'failed', ...counts(state), error: (err as Error).message };
   }
 }
 
@@ -207,6 +214,10 @@ async function runBedtimes(
     const jitter = ctx.rng.int(-step.jitter, step.jitter);
     const at = day * DAY_MS + ctx.persona.bedtimeMinutes * 60_000 + jitter;
     if (at < ctx.clock.now()) continue; // tonight's bedtime has passed: start tomorrow
+    // An open-ended bedtime runs "until the run ends": the end arriving between nights is its natural
+    // end, once it has had a night. One that gets no night at all, or a bedtime with `days` that cannot
+    // fit them, is truncated like any other step.
+    if (step.days === undefined && at >= ctx.endsAt) throw new StopJourney(n > 0 ? 'finished' : 'duration');
     n++;
     await sleepUntil(ctx, at);
     if (ctx.rng.chance(step.skipProbability)) {

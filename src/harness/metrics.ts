@@ -76,11 +76,15 @@ function conservation(k: KindFigures): KindConservation {
 
 export interface RunMetrics {
   journeys: {
+    /** Families the run was given (its share, for a shard). */
+    families: number;
     started: number;
     completed: number;
     failed: number;
     aborted: number;
+    /** Cut by the end of the run, including families whose arrival came after it (`notStarted`). */
     truncated: number;
+    notStarted: number;
     perSecond: number;
     /** First few failure messages, for the report. */
     failures: string[];
@@ -131,11 +135,44 @@ export interface RunMetrics {
   };
 }
 
+/** How journeys ended, counted as they end: nothing per journey is kept once it is over. */
+export interface JourneyTally {
+  families: number;
+  started: number;
+  completed: number;
+  truncated: number;
+  notStarted: number;
+  failed: number;
+  aborted: number;
+  eventsExpected: number;
+  /** The first failures by family index (at most MAX_FAILURES), so shards merge to the same list. */
+  failures: { user: number; error: string }[];
+}
+
+const MAX_FAILURES = 10;
+
+function emptyTally(): JourneyTally {
+  return {
+    families: 0,
+    started: 0,
+    completed: 0,
+    truncated: 0,
+    notStarted: 0,
+    failed: 0,
+    aborted: 0,
+    eventsExpected: 0,
+    failures: [],
+  };
+}
+
+function keepFirstFailures(list: { user: number; error: string }[]): { user: number; error: string }[] {
+  return list.sort((a, b) => a.user - b.user).slice(0, MAX_FAILURES);
+}
+
 /** A collector in a form that crosses worker threads, for merging shards. */
 export interface CollectorSnapshot {
-  started: number;
   stepCount: number;
-  results: JourneyResult[];
+  tally: JourneyTally;
   stepLatency: LatencySnapshot;
   byKind: [string, { ok: number; failed: number; skipped: number; latency: LatencySnapshot }][];
 }
@@ -147,9 +184,14 @@ export class JourneyCollector implements JourneyRecorder {
     string,
     { ok: number; failed: number; skipped: number; latency: LatencyRecorder }
   >();
-  readonly results: JourneyResult[] = [];
-  started = 0;
+  readonly tally: JourneyTally = emptyTally();
   stepCount = 0;
+
+  /** Journeys that have ended (any outcome). */
+  get finished(): number {
+    const t = this.tally;
+    return t.completed + t.truncated - t.notStarted + t.failed + t.aborted;
+  }
 
   private kind(kind: string) {
     let entry = this.byKind.get(kind);
@@ -173,15 +215,37 @@ export class JourneyCollector implements JourneyRecorder {
     this.kind(kind).skipped++;
   }
 
+  begin(): void {
+    this.tally.started++;
+  }
+
   journey(result: JourneyResult): void {
-    this.results.push(result);
+    const t = this.tally;
+    t[result.outcome]++;
+    t.eventsExpected += result.eventsExpected;
+    if (result.error) {
+      t.failures.push({ user: result.user, error: result.error });
+      if (t.failures.length > MAX_FAILURES * 2) t.failures = keepFirstFailures(t.failures);
+    }
+  }
+
+  /** Families the run was given, and those it never reached: cut by the end of the run, or interrupted. */
+  close(families: number, interrupted: boolean): void {
+    const t = this.tally;
+    t.families = families;
+    const unreached = families - t.started;
+    if (interrupted) t.aborted += unreached;
+    else {
+      t.notStarted += unreached;
+      t.truncated += unreached;
+    }
+    t.failures = keepFirstFailures(t.failures);
   }
 
   snapshot(): CollectorSnapshot {
     return {
-      started: this.started,
       stepCount: this.stepCount,
-      results: this.results,
+      tally: this.tally,
       stepLatency: this.stepLatency.snapshot(),
       byKind: [...this.byKind].map(([k, v]) => [
         k,
@@ -196,10 +260,21 @@ export class JourneyCollector implements JourneyRecorder {
    */
   static merge(snapshots: readonly CollectorSnapshot[]): JourneyCollector {
     const merged = new JourneyCollector();
+    const t = merged.tally;
     for (const s of snapshots) {
-      merged.started += s.started;
       merged.stepCount += s.stepCount;
-      merged.results.push(...s.results);
+      for (const k of [
+        'families',
+        'started',
+        'completed',
+        'truncated',
+        'notStarted',
+        'failed',
+        'aborted',
+        'eventsExpected',
+      ] as const)
+        t[k] += s.tally[k];
+      t.failures.push(...s.tally.failures);
       merged.stepLatency.absorb(s.stepLatency);
       for (const [kind, v] of s.byKind) {
         const entry = merged.kind(kind);
@@ -209,7 +284,7 @@ export class JourneyCollector implements JourneyRecorder {
         entry.latency.absorb(v.latency);
       }
     }
-    merged.results.sort((a, b) => a.user - b.user);
+    t.failures = keepFirstFailures(t.failures);
     return merged;
   }
 }
@@ -271,25 +346,24 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
     }
   }
 
-  const results = journeys.results;
-  const completed = results.filter((r) => r.outcome === 'completed').length;
-  const expected = results.reduce((sum, r) => sum + r.eventsExpected, 0);
+  const tally = journeys.tally;
+  const completed = tally.completed;
+  const expected = tally.eventsExpected;
   const lost = outbox.tracked - outbox.delivered - outbox.pending - outbox.deadLettered;
   const wallS = Math.max(input.wallMs, 1) / 1000;
   const lookups = cache.hits + cache.misses;
 
   return {
     journeys: {
-      started: journeys.started,
+      families: tally.families,
+      started: tally.started,
       completed,
-      failed: results.filter((r) => r.outcome === 'failed').length,
-      aborted: results.filter((r) => r.outcome === 'aborted').length + (journeys.started - results.length),
-      truncated: results.filter((r) => r.truncated).length,
+      failed: tally.failed,
+      aborted: tally.aborted,
+      truncated: tally.truncated,
+      notStarted: tally.notStarted,
       perSecond: completed / wallS,
-      failures: results
-        .filter((r) => r.error)
-        .slice(0, 10)
-        .map((r) => `user ${r.user}: ${r.error}`),
+      failures: tally.failures.map((f) => `user ${f.user}: ${f.error}`),
     },
     steps: Object.fromEntries(
       [...journeys.byKind.entries()]
@@ -383,6 +457,7 @@ export function flattenMetrics(m: RunMetrics): Record<string, number | null> {
     journeys_started: m.journeys.started,
     journeys_completed: m.journeys.completed,
     journeys_failed: m.journeys.failed,
+    journeys_truncated: m.journeys.truncated,
     journey_error_rate: ratio(m.journeys.failed, m.journeys.started),
     step_error_rate: ratio(
       Object.values(m.steps).reduce((s, v) => s + v.failed, 0),

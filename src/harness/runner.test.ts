@@ -11,7 +11,7 @@ const scenario = parseScenario({
   seed: 9,
   duration: '3d',
   arrival: { type: 'rate', per_second: 0.1 },
-  concurrency: 2,
+  concurrency: 6,
   journey: [
     'signup',
     { think: { min: '1m', max: '10m' } },
@@ -83,6 +83,54 @@ describe('runner', () => {
     expect(r.metrics.journeys.completed).toBeGreaterThanOrEqual(1);
     expect(r.metrics.journeys.completed).toBeLessThan(6);
     expect(r.metrics.events.conserved).toBe(true);
+  });
+
+  it('counts journeys the end of the run cuts, and families it never reaches, as truncated; the default threshold fails', async () => {
+    const short = parseScenario({
+      name: 'short',
+      users: 4,
+      duration: '1d',
+      // Family 4 would arrive 30 h in: after the end.
+      arrival: { type: 'rate', per_second: 1 / 36_000 },
+      journey: ['signup', { bedtime: { days: 3, steps: ['story'] } }],
+    });
+    const r = await runScenario(short, async (o) => createFakeStack(o));
+    expect(r.metrics.journeys).toMatchObject({
+      families: 4,
+      started: 3,
+      completed: 0,
+      truncated: 4,
+      notStarted: 1,
+    });
+    expect(r.figures.journeys_truncated).toBe(4);
+    expect(r.thresholds).toContainEqual(
+      expect.objectContaining({ source: 'journeys_truncated == 0', actual: 4, passed: false }),
+    );
+    // A scenario may accept truncation explicitly; then no default is added.
+    const lenient = await runScenario({ ...short, thresholds: ['journeys_truncated <= 4'] }, async (o) =>
+      createFakeStack(o),
+    );
+    expect(lenient.thresholds.map((t) => [t.source, t.passed])).toEqual([['journeys_truncated <= 4', true]]);
+  });
+
+  it('--users scales arrival and concurrency, so a bigger run keeps every journey whole', async () => {
+    const small = parseScenario({
+      name: 'small',
+      users: 2,
+      concurrency: 2,
+      duration: '2d',
+      arrival: { type: 'rate', per_second: 0.01 },
+      journey: ['signup', { bedtime: { steps: ['story'] } }],
+    });
+    const big = await runScenario(small, async (o) => createFakeStack(o), { users: 12 });
+    expect(big.metrics.journeys).toMatchObject({ families: 12, completed: 12, truncated: 0 });
+    // Every family had its nights: at least one story each.
+    expect(big.metrics.steps.story!.ok).toBeGreaterThanOrEqual(12);
+    // Without the scaling (concurrency kept at 2), most families would wait past the end for a slot.
+    const fixed = await runScenario({ ...small, users: 12 }, async (o) => createFakeStack(o));
+    expect(fixed.metrics.journeys.truncated).toBeGreaterThan(0);
+    const shorter = await runScenario(small, async (o) => createFakeStack(o), { duration: 3_600_000 });
+    expect(shorter.scenario.duration).toBe(3_600_000);
   });
 
   it('fails a journey whose signup fails and says why', async () => {

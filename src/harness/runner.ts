@@ -21,13 +21,16 @@ import {
   type WireFigures,
 } from './metrics.ts';
 import { createPersona } from './personas.ts';
+import { scaleScenario } from './scale.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { evaluateThresholds, parseThreshold, type ThresholdResult } from './thresholds.ts';
 
 export interface RunOptions {
-  /** Override the scenario's user count / seed / fault profile. */
+  /** Override the scenario's user count (arrival rate and concurrency scale with it) / seed / faults. */
   users?: number;
+  /** Override the scenario's simulated duration, ms. */
+  duration?: number;
   seed?: number;
   faults?: string;
   signal?: AbortSignal;
@@ -104,7 +107,7 @@ export interface ResolvedRun {
 export function resolveRun(scenario: Scenario, options: RunOptions): ResolvedRun {
   return {
     seed: options.seed ?? scenario.seed,
-    users: options.users ?? scenario.users,
+    users: scenario.users,
     faults: options.faults ?? scenario.faults,
     startedAt: new Date().toISOString(),
   };
@@ -136,6 +139,7 @@ export async function runScenario(
   createStack: StackFactory,
   options: RunOptions = {},
 ): Promise<RunResult> {
+  scenario = scaleScenario(scenario, options);
   const run = resolveRun(scenario, options);
   const outcome = await runShard(scenario, createStack, run, { index: 0, count: 1 }, options);
   return finishRun(scenario, run, [outcome], options.signal?.aborted ?? false);
@@ -195,7 +199,7 @@ export async function runShard(
             break;
           }
         }
-        collector.started++;
+        collector.begin();
         const result = await runJourney(scenario.journey, {
           api: stack.api,
           clock,
@@ -209,7 +213,7 @@ export async function runShard(
         collector.journey(result);
         if (result.outcome === 'failed') failed++;
         options.onProgress?.({
-          done: collector.results.length,
+          done: collector.finished,
           total: families.length,
           simulatedMs: clock.now() - simStart,
           failed,
@@ -217,6 +221,7 @@ export async function runShard(
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    collector.close(families.length, signal.aborted);
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
@@ -255,6 +260,15 @@ export async function runShard(
   } finally {
     await stack.close();
   }
+}
+
+/**
+ * Every run checks that no journey was cut short: a figure measured on truncated journeys measures
+ * less than the scenario describes. A scenario that means to truncate can say so (`journeys_truncated < 50`).
+ */
+export function withDefaultThresholds(thresholds: readonly string[]): string[] {
+  const named = thresholds.some((t) => parseThreshold(t).metric === 'journeys_truncated');
+  return named ? [...thresholds] : [...thresholds, 'journeys_truncated == 0'];
 }
 
 /** Merge shards (one, for an unsharded run) into the run's result: metrics, figures, thresholds. */
@@ -303,7 +317,10 @@ export function finishRun(
     simulatedMs: Math.max(...shards.map((o) => o.simulatedMs)),
   });
   const figures = flattenMetrics(metrics);
-  const thresholds = evaluateThresholds(scenario.thresholds.map(parseThreshold), figures);
+  const thresholds = evaluateThresholds(
+    withDefaultThresholds(scenario.thresholds).map(parseThreshold),
+    figures,
+  );
   const faultCounts: Record<string, number> = {};
   for (const label of faultSequence) faultCounts[label] = (faultCounts[label] ?? 0) + 1;
   const exported = shards.flatMap((o) => o.exportedFiles ?? []);

@@ -28,6 +28,7 @@ import {
   type ShardOutcome,
   type ShardSpec,
 } from './runner.ts';
+import { scaleScenario } from './scale.ts';
 import type { Scenario } from './scenario-schema.ts';
 
 /** Below this many families a worker's start-up (≈1 s: loading the SDKs and mocks) is not worth it. */
@@ -79,6 +80,7 @@ export interface ShardedRunOptions extends RunOptions {
 
 /** Run a scenario in-process across `workers` threads and merge the shards. */
 export async function runScenarioSharded(scenario: Scenario, options: ShardedRunOptions): Promise<RunResult> {
+  scenario = scaleScenario(scenario, options);
   const run = resolveRun(scenario, options);
   const count = Math.max(1, Math.floor(options.workers));
   const inThread = options.mainThreadShard ?? true;

@@ -57,6 +57,10 @@ export const METRIC_CATALOGUE: Record<string, { unit: 'ms' | 'ratio' | 'count' |
   journeys_started: { unit: 'count', help: 'journeys begun' },
   journeys_completed: { unit: 'count', help: 'journeys that ran every step' },
   journeys_failed: { unit: 'count', help: 'journeys stopped by an error' },
+  journeys_truncated: {
+    unit: 'count',
+    help: 'journeys the end of the run cut short, or never let start (every scenario checks == 0)',
+  },
   journey_error_rate: { unit: 'ratio', help: 'failed journeys / started journeys' },
   step_error_rate: { unit: 'ratio', help: 'backend calls that failed / all backend calls' },
   journeys_per_second: { unit: 'per_s', help: 'journeys completed per second of wall time' },

@@ -2,7 +2,7 @@
  * `report.html`: one self-contained file (inline CSS, inline SVG drawn here, no scripts, no external
  * resources) so it opens offline, from a CI artifact, or attached to an email.
  */
-import { fmtChange, fmtFigure, fmtMs, fmtNum, fmtPct, type ReportDocument } from './model.ts';
+import { fmtChange, fmtFigure, fmtMs, fmtNum, fmtPct, journeysLine, type ReportDocument } from './model.ts';
 import { barChart, esc, percentileChart, proportionBar } from './svg.ts';
 
 const CSS = `
@@ -36,7 +36,10 @@ export function renderHtml(r: ReportDocument): string {
       : '<span class="badge bad">thresholds failed</span>';
 
   const cards = [
-    ['journeys completed', `${m.journeys.completed}/${m.journeys.started}`],
+    [
+      'whole journeys',
+      `${fmtNum(m.journeys.completed)}/${fmtNum(m.journeys.families ?? m.journeys.started)}`,
+    ],
     ['event tracking p95', fmtMs(m.latency.event_tracking.p95)],
     ['profile sync p95', fmtMs(m.latency.profile_sync.p95)],
     ['API success', fmtPct(m.klaviyo.apiSuccessRate)],
@@ -177,7 +180,7 @@ ${s.description ? `<p>${esc(s.description)}</p>` : ''}</header>
 <table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
 <tbody>${m.events.byKind ? `${kindRow('events', m.events.byKind.event, m.events.stored ?? 'n/a', m.events.expected)}${kindRow('profile syncs', m.events.byKind.profile, '', '')}` : ''}${kindRow('all jobs', { ...m.events }, m.events.byKind ? '' : (m.events.stored ?? 'n/a'), m.events.byKind ? '' : m.events.expected)}</tbody></table>
 <h2>Journeys</h2>
-<p>${m.journeys.started} started · ${m.journeys.completed} completed (${m.journeys.truncated} ended by the simulated duration) · ${m.journeys.failed} failed · ${m.journeys.aborted} aborted · ${fmtNum(m.journeys.perSecond, 1)} journeys/s of wall time</p>
+<p>${esc(journeysLine(m.journeys))} · ${fmtNum(m.journeys.perSecond, 1)} whole journeys/s of wall time</p>
 <table id="steps"><thead><tr><th>Step</th><th>ok</th><th>failed</th><th>skipped</th><th>p50</th><th>p95</th></tr></thead><tbody>${stepRows}</tbody></table>
 ${failures}
 <h2>Faults injected</h2>

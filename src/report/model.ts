@@ -130,6 +130,23 @@ export function readReport(file: string, label = file): ReportDocument {
 }
 
 /** Formatting shared by the Markdown, HTML and console renderers. */
+/**
+ * How the journeys ended, in words: `200 families: 180 whole, 20 truncated by the end of the run (5
+ * never started), 0 failed`. Reports from before truncation was counted apart have no `families`.
+ */
+export function journeysLine(j: ReportDocument['metrics']['journeys']): string {
+  const families = j.families ?? j.started;
+  const parts = [`${fmtNum(j.completed)} whole`];
+  const truncated = j.truncated ?? 0;
+  if (truncated || j.families !== undefined)
+    parts.push(
+      `${fmtNum(truncated)} truncated by the end of the run${j.notStarted ? ` (${fmtNum(j.notStarted)} never started)` : ''}`,
+    );
+  parts.push(`${fmtNum(j.failed)} failed`);
+  if (j.aborted) parts.push(`${fmtNum(j.aborted)} aborted`);
+  return `${fmtNum(families)} families: ${parts.join(', ')}`;
+}
+
 export function fmtMs(v: number | null | undefined): string {
   if (v === null || v === undefined) return 'n/a';
   if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;

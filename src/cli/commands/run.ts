@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { formatDuration } from '../../harness/duration.ts';
+import { formatDuration, parseDuration } from '../../harness/duration.ts';
 import type { Progress } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
+import { scaleScenario } from '../../harness/scale.ts';
 import { loadScenario } from '../../harness/scenario-loader.ts';
 import { planWorkers, runScenarioSharded, SHARD_THRESHOLD_USERS } from '../../harness/shard.ts';
 import { stackFactory } from '../../harness/stacks.ts';
@@ -20,6 +21,7 @@ import { writeReports } from '../../report/write.ts';
 
 export interface RunCommandOptions {
   users?: string;
+  duration?: string;
   seed?: string;
   faults?: string;
   out: string;
@@ -52,7 +54,11 @@ export function register(program: Command): void {
       'Replay a scenario (a name in scenarios/ or a path) through the integration and write reports',
     )
     .argument('<scenario>', 'scenario name (default, bedtime-streaks, …) or path to a .yaml file')
-    .option('--users <n>', "override the scenario's number of families")
+    .option(
+      '--users <n>',
+      "override the scenario's number of families (its arrival rate and concurrency scale with it, so journeys stay whole)",
+    )
+    .option('--duration <d>', "override the scenario's simulated duration (e.g. 12h, 3d)")
     .option('--seed <n>', "override the scenario's seed")
     .option(
       '--faults <profile>',
@@ -98,6 +104,7 @@ export function register(program: Command): void {
 export async function runCommand(scenarioArg: string, opts: RunCommandOptions): Promise<number> {
   let scenario: ReturnType<typeof loadScenario>;
   let users: number | undefined;
+  let duration: number | undefined;
   let seed: number | undefined;
   let tolerance: number;
   let workers: number | undefined;
@@ -105,6 +112,11 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   try {
     scenario = loadScenario(scenarioArg);
     users = positiveInt('users', opts.users);
+    if (opts.duration !== undefined) {
+      duration = parseDuration(opts.duration);
+      if (duration === undefined || duration <= 0)
+        throw new InputError(`--duration expects a duration like 90m, 12h or 3d, got "${opts.duration}"`);
+    }
     seed = positiveInt('seed', opts.seed, 0);
     tolerance = Number(opts.tolerance);
     if (!(tolerance >= 0))
@@ -138,16 +150,18 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   };
   process.on('SIGINT', onSigint);
 
-  const total = users ?? scenario.users;
+  const scaled = scaleScenario(scenario, { users, duration });
+  const total = scaled.users;
   const mode = opts.mode as 'inprocess' | 'http';
-  const shards = planWorkers(scenario, total, mode, workers);
+  const shards = planWorkers(scaled, total, mode, workers);
   const progress = createProgress(opts.progress, total);
   process.stderr.write(
-    `Running ${scenario.name}: ${total} families, ${formatDuration(scenario.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}\n`,
+    `Running ${scenario.name}: ${total} families, ${formatDuration(scaled.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}\n`,
   );
   try {
     const runOptions = {
       users,
+      duration,
       seed,
       faults: opts.faults,
       signal: controller.signal,
