@@ -109,6 +109,10 @@ export function insertRows(
       for (const policy of [policies?.visible, policies?.updateUsing]) {
         if (policy && !passes(policy, merging)) throw rlsViolation(policy);
       }
+      // DO UPDATE SET every given column: the merged row is the existing one overlaid with them.
+      const merged = { ...merging, ...rowOf(present, values) };
+      if (policies?.updateCheck && !passes(policies.updateCheck, merged))
+        throw rlsViolation(policies.updateCheck);
     }
     checkForeignKeys(db, table, present, values, 'insert');
     let sql =
@@ -124,7 +128,6 @@ export function insertRows(
     }
     sql += ' RETURNING rowid AS r';
     const out = run(db, table, sql, values, present);
-    if (out !== undefined && merging) checkStored(db, table, policies?.updateCheck, out);
     if (out !== undefined) rowids.push(out);
   }
   return rowids;
@@ -147,10 +150,15 @@ export function updateRows(
   const values = cols.map((c) => fromJson(c, patch[c.name]));
   checkForeignKeys(db, table, cols, values, 'update');
   const sql = `UPDATE ${q(table.name)} SET ${cols.map((c) => `${q(c.name)} = ?`).join(', ')} WHERE rowid = ? RETURNING rowid AS r`;
+  const patchRow = rowOf(cols, values);
   for (const rowid of rowids) {
+    // WITH CHECK sees the whole new row (columns the patch leaves alone count too), and comes before
+    // constraint checks, as in Postgres; an earlier row already written is rolled back by the caller.
+    if (check) {
+      const old = prepare(db, `SELECT * FROM ${q(table.name)} WHERE rowid = ?`).get(rowid) as JsonRow;
+      if (!passes(check, { ...old, ...patchRow })) throw rlsViolation(check);
+    }
     run(db, table, sql, [...values, rowid], cols);
-    // Checked on the stored row, so columns the patch leaves alone count too; the caller rolls back.
-    checkStored(db, table, check, rowid);
   }
 }
 
@@ -177,14 +185,6 @@ function conflictingRow(
   return prepare(db, `SELECT * FROM ${q(table.name)} WHERE ${where}`).get(...idx.map((i) => values[i])) as
     | Record<string, unknown>
     | undefined;
-}
-
-function checkStored(db: Db, table: TableInfo, policy: RowPolicy | undefined, rowid: number): void {
-  if (!policy) return;
-  const row = prepare(db, `SELECT * FROM ${q(table.name)} WHERE rowid = ?`).get(rowid) as
-    | Record<string, unknown>
-    | undefined;
-  if (row && !passes(policy, row)) throw rlsViolation(policy);
 }
 
 /** Report a missing referenced row the way Postgres does (SQLite's own message names no key). */
