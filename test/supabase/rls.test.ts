@@ -4,7 +4,7 @@
  * service role bypasses RLS, `rls: false` opens every table, and a policy the fake cannot enforce is a
  * startup error naming its migration.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,12 +167,17 @@ describe('fake Supabase RLS with default options', () => {
     expect(count).toBe(2);
   });
 
-  it('the service role sees every row', async () => {
+  it('the service role bypasses RLS: it sees every row and writes where users are refused', async () => {
     for (const table of TABLES) {
       const { data } = await admin.from(table).select('id');
       expect(data!.length, table).toBeGreaterThanOrEqual(2);
       expect(data!.map((r) => r.id)).toContain(bobs[table]);
+      const mine = await alice.sb.from(table).select('id');
+      expect(mine.data!.map((r) => r.id)).not.toContain(bobs[table]);
     }
+    const row = { user_id: alice.id, tier: 'premium' };
+    expect((await alice.sb.from('subscriptions').insert(row)).error?.code).toBe('42501');
+    expect((await admin.from('subscriptions').insert(row)).error).toBeNull();
   });
 });
 
@@ -211,6 +216,44 @@ describe('policies in migrations', () => {
     } finally {
       core.close();
     }
+  });
+
+  it('follows Postgres: a table without RLS is open, RETURNING needs a SELECT policy', async () => {
+    const custom = join(dir, 'custom');
+    mkdirSync(custom);
+    for (const f of ['001_dreamflow.sql', '002_auth.sql']) copyFileSync(join(real, f), join(custom, f));
+    writeFileSync(
+      join(custom, '003_notes.sql'),
+      `CREATE TABLE facts (id integer PRIMARY KEY, body text);
+       CREATE TABLE notes (id integer PRIMARY KEY, user_id uuid NOT NULL, body text);
+       ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+       CREATE POLICY "drop box" ON notes FOR INSERT TO authenticated WITH CHECK (user_id = auth.uid());`,
+    );
+    const server = await startSupabaseServer({ port: 0, migrationsDir: custom });
+    try {
+      const anon = client(server.url, keys.anon_key);
+      expect((await anon.from('facts').insert({ id: 1, body: 'open' })).error).toBeNull();
+      expect((await anon.from('facts').select('body')).data).toEqual([{ body: 'open' }]);
+      const carol = await signUp(server.url, 'carol@example.com');
+      expect((await carol.sb.from('notes').insert({ id: 1, user_id: carol.id })).error).toBeNull();
+      const back = await carol.sb.from('notes').insert({ id: 2, user_id: carol.id }).select();
+      expect(back.error?.code).toBe('42501');
+      expect((await carol.sb.from('notes').select()).data).toEqual([]);
+      const stored = await client(server.url).from('notes').select('id');
+      expect(stored.data).toEqual([{ id: 1 }]); // the refused RETURNING rolled its insert back
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a policy on a column that does not exist, naming the migration', () => {
+    const bad = join(dir, 'bad-column');
+    mkdirSync(bad);
+    copyFileSync(join(real, '001_dreamflow.sql'), join(bad, '001_dreamflow.sql'));
+    writeFileSync(join(bad, '002_rls.sql'), 'CREATE POLICY own ON stories USING (owner_id = auth.uid());');
+    expect(() => new SupabaseCore({ migrationsDir: bad })).toThrow(
+      /migration 002_rls\.sql: .*column "owner_id" does not exist in table "stories"/,
+    );
   });
 
   it('refuses to start on a policy it cannot enforce, naming the migration and the statement', () => {
