@@ -36,9 +36,9 @@ import { DEFAULT_JWT_SECRET, verifyJwt } from './jwt.ts';
 import { supabaseKeys } from './keys.ts';
 import { PgrstError, pgrstReply } from './postgrest/errors.ts';
 import { handleRest, restOperation } from './postgrest/handler.ts';
+import { CATALOG_TABLES } from './store/catalog.ts';
 import type { Db } from './store/db.ts';
 import { isoNow, openDatabase } from './store/db.ts';
-import { CATALOG_TABLES } from './store/policies.ts';
 import type { SchemaCache } from './store/schema.ts';
 import { loadSchema } from './store/schema.ts';
 

@@ -15,14 +15,8 @@ import Database from 'better-sqlite3';
 import type { Clock } from '../../../lib/clock.ts';
 import { systemClock } from '../../../lib/clock.ts';
 import { compileLike } from '../postgrest/like.ts';
-import {
-  applyRlsStatement,
-  createCatalog,
-  isRlsStatement,
-  parseRlsStatement,
-  splitStatements,
-  statementText,
-} from './policies.ts';
+import { applyRlsStatement, createCatalog } from './catalog.ts';
+import { isRlsStatement, parseRlsStatement, splitStatements, statementText } from './policies.ts';
 
 export type Db = Database.Database;
 

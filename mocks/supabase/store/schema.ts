@@ -3,9 +3,10 @@
  * SQLite with PRAGMA table_info / index_list / foreign_key_list. Every identifier a request names is
  * checked against this before it reaches SQL, and column types drive value coercion both ways.
  */
+
+import { CATALOG_TABLES, loadCatalog } from './catalog.ts';
 import type { Db } from './db.ts';
 import type { RlsCatalog } from './policies.ts';
-import { CATALOG_TABLES, loadCatalog } from './policies.ts';
 
 /** The Postgres type a column stands for (from its declared type in the migration). */
 export type PgType = 'uuid' | 'text' | 'integer' | 'numeric' | 'boolean' | 'jsonb' | 'timestamptz';
