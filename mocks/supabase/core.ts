@@ -110,7 +110,14 @@ export class SupabaseCore implements MockCore {
           tables: Object.fromEntries(
             [...this.schema.tables.values()].map((t) => [
               t.name,
-              { columns: t.columns, primary_key: t.primaryKey, unique: t.uniques, foreign_keys: t.outgoing },
+              {
+                columns: t.columns,
+                primary_key: t.primaryKey,
+                unique: t.uniques,
+                foreign_keys: t.outgoing,
+                row_level_security: this.schema.rls.enabled.has(t.name),
+                policies: this.schema.rls.policies.filter((p) => p.table === t.name),
+              },
             ]),
           ),
         }),

@@ -207,9 +207,17 @@ describe('policies in migrations', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dreamflow-rls-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('enables RLS on every public table the migrations create', () => {
+  it('enables RLS on every public table the migrations create', async () => {
     const core = new SupabaseCore();
     try {
+      const reply = (await core.adminRoutes!['GET schema']!({} as never)) as { body: string };
+      const schema = JSON.parse(reply.body) as {
+        tables: Record<string, { row_level_security: boolean; policies: { command: string }[] }>;
+      };
+      expect(schema.tables.subscriptions).toMatchObject({
+        row_level_security: true,
+        policies: [{ command: 'SELECT' }],
+      });
       expect([...core.schema.tables.keys()].sort()).toEqual([...TABLES].sort());
       for (const table of core.schema.tables.keys())
         expect(core.schema.rls.enabled.has(table), table).toBe(true);
