@@ -4,10 +4,12 @@
  * the journal and the fault layer are shared; the Express and msw adapters only translate.
  *
  * Known limitations (what real Supabase does that this fake does not):
- * - Row Level Security: off by default (every key sees every row, as with RLS disabled). With `rls: true`
- *   (`--rls`) one fixed owner policy applies to every table that has an owner column (`profiles.id`,
- *   `user_id`, `parent_id`): users see and write their own rows, anon sees none, the service role all.
- *   Real projects' own policies are not read or emulated.
+ * - Row Level Security: on by default, enforcing the policies the migrations declare
+ *   (`migrations/003_rls.sql`); `rls: false` (`--no-rls`) turns every table open. Only permissive
+ *   `column = auth.uid()` policies are understood (`store/policies.ts`); any other policy expression,
+ *   RESTRICTIVE, ALTER/DROP POLICY or DISABLE/FORCE ROW LEVEL SECURITY is a startup error naming the
+ *   migration. No GRANT/REVOKE (every role has table privileges, as Supabase's defaults); service_role
+ *   bypasses RLS; other JWT roles are matched by name against the policies' TO list.
  * - PostgREST subset: no RPC (`/rpc/*` → 404 PGRST202), no views, no aggregates, no spread embeds
  *   (`...rel(*)`), no JSON paths (`col->key`), no full-text search (`fts`), no range operators, no CSV or
  *   GeoJSON output, no `Prefer: tx=rollback`, no `handling=strict`, `count=planned|estimated` are exact.
@@ -34,6 +36,7 @@ import { DEFAULT_JWT_SECRET, verifyJwt } from './jwt.ts';
 import { supabaseKeys } from './keys.ts';
 import { PgrstError, pgrstReply } from './postgrest/errors.ts';
 import { handleRest, restOperation } from './postgrest/handler.ts';
+import { CATALOG_TABLES } from './store/catalog.ts';
 import type { Db } from './store/db.ts';
 import { isoNow, openDatabase } from './store/db.ts';
 import type { SchemaCache } from './store/schema.ts';
@@ -50,10 +53,12 @@ export interface SupabaseCoreOptions {
   /** uuid generator for ids (default crypto.randomUUID). */
   newId?: () => string;
   /**
-   * Enforce owner-only Row Level Security (default off): signed-in users see and write only rows whose
-   * `profiles.id` / `user_id` / `parent_id` is their own id, the anon key sees none, the service role all.
+   * Enforce the migrations' Row Level Security policies (default true, as a Supabase project with RLS
+   * enabled). The service role bypasses them; `false` makes every table open to every key.
    */
   rls?: boolean;
+  /** Migrations directory (default the fake's own `migrations/`); tests use it to try bad policies. */
+  migrationsDir?: string;
 }
 
 const CORS: Record<string, string> = {
@@ -89,8 +94,13 @@ export class SupabaseCore implements MockCore {
     this.clock = options.clock ?? systemClock;
     this.jwtSecret = options.jwtSecret ?? DEFAULT_JWT_SECRET;
     this.jwtExpiry = options.jwtExpiry ?? 3600;
-    this.rls = options.rls ?? false;
-    this.db = openDatabase({ dbFile: options.dbFile, clock: this.clock, newId: options.newId });
+    this.rls = options.rls ?? true;
+    this.db = openDatabase({
+      dbFile: options.dbFile,
+      clock: this.clock,
+      newId: options.newId,
+      migrationsDir: options.migrationsDir,
+    });
     this.schema = loadSchema(this.db);
     this.auth = new AuthStore(this.db, () => isoNow(this.clock), options.newId);
     this.adminRoutes = {
@@ -100,7 +110,14 @@ export class SupabaseCore implements MockCore {
           tables: Object.fromEntries(
             [...this.schema.tables.values()].map((t) => [
               t.name,
-              { columns: t.columns, primary_key: t.primaryKey, unique: t.uniques, foreign_keys: t.outgoing },
+              {
+                columns: t.columns,
+                primary_key: t.primaryKey,
+                unique: t.uniques,
+                foreign_keys: t.outgoing,
+                row_level_security: this.schema.rls.enabled.has(t.name),
+                policies: this.schema.rls.policies.filter((p) => p.table === t.name),
+              },
             ]),
           ),
         }),
@@ -122,9 +139,11 @@ export class SupabaseCore implements MockCore {
       if (bearer && !bearer.ok) return pgrstReply(bearer.error);
       // PostgREST runs as the role in the Authorization JWT (supabase-js sends the key there when signed out).
       const claims = bearer?.ok ? bearer.claims : gate.claims;
+      const role = String(claims.role ?? 'anon');
       const rls =
-        this.rls && claims.role !== 'service_role'
-          ? { uid: claims.role === 'authenticated' && typeof claims.sub === 'string' ? claims.sub : null }
+        this.rls && role !== 'service_role'
+          ? // auth.uid() is the JWT's `sub`, whatever the role (the anon key has none).
+            { role, uid: typeof claims.sub === 'string' ? claims.sub : null }
           : undefined;
       return handleRest({ db: this.db, schema: this.schema, rls }, req, area.rest);
     }
@@ -250,8 +269,11 @@ export class SupabaseCore implements MockCore {
           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'",
         )
         .all() as { name: string }[];
+      // Data goes; the schema stays, and policies are schema.
+      const keep = new Set(CATALOG_TABLES);
       this.db.transaction(() => {
-        for (const t of tables) this.db.prepare(`DELETE FROM "${t.name.replace(/"/g, '""')}"`).run();
+        for (const t of tables.filter((x) => !keep.has(x.name)))
+          this.db.prepare(`DELETE FROM "${t.name.replace(/"/g, '""')}"`).run();
       })();
     } finally {
       this.db.pragma('foreign_keys = ON');

@@ -34,8 +34,10 @@ export interface SupabaseMockOptions {
   jwtExpiry?: number;
   /** uuid generator for row and user ids (default crypto.randomUUID). */
   newId?: () => string;
-  /** Owner-only Row Level Security (default off; see docs/supabase.md). */
+  /** Enforce the migrations' Row Level Security policies (default true; see docs/supabase.md). */
   rls?: boolean;
+  /** Migrations directory (default the fake's own); for trying other schemas and policies. */
+  migrationsDir?: string;
 }
 
 export function createSupabaseMock(opts: SupabaseMockOptions = {}): MockService {

@@ -58,6 +58,16 @@ describe('dreamflow-sim mock supabase / seed (child processes)', () => {
     expect(inserted).toMatchObject({ error: null, data: { email: 'cli@example.com' }, status: 201 });
     const { count } = await sb.from('profiles').select('*', { count: 'exact', head: true });
     expect(count).toBe(1);
+    // Row Level Security is on by default: the anon key sees no rows.
+    expect((await client(url, keys.anon_key).from('profiles').select('email')).data).toEqual([]);
+    expect(await stop(child)).toBe(0);
+  });
+
+  it('--no-rls opens every table to the anon key', async () => {
+    const { child, url } = await startMock(['--no-rls']);
+    expect((await client(url).from('profiles').insert({ email: 'open@example.com' })).error).toBeNull();
+    const anon = await client(url, keys.anon_key).from('profiles').select('email');
+    expect(anon.data).toEqual([{ email: 'open@example.com' }]);
     expect(await stop(child)).toBe(0);
   });
 

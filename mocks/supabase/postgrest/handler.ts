@@ -11,9 +11,11 @@ import { closestName } from '../store/schema.ts';
 import { PgrstError, pgrst, pgrstReply } from './errors.ts';
 import type { Prefer } from './parse.ts';
 import { parseColumns, parsePrefer } from './parse.ts';
-import type { ResourcePlan, RlsCaller } from './plan.ts';
+import type { ResourcePlan } from './plan.ts';
 import { buildPlan } from './plan.ts';
-import { countRows, matchRowids, readByRowids, readRows } from './read.ts';
+import { countRows, matchRowids, readByRowids, readRows, rowidsFailing } from './read.ts';
+import type { RlsCaller } from './rls.ts';
+import { rlsViolation, rowPolicy } from './rls.ts';
 import { deleteRows, insertColumns, insertRows, parseRows, updateRows } from './write.ts';
 
 export interface RestContext {
@@ -71,7 +73,15 @@ function route(ctx: RestContext, req: MockRequest, resource: string): HttpReply 
     throw new PgrstError(406, 'PGRST107', `None of these media types are available: ${accept}`);
   }
   const prefer = parsePrefer(req.headers.prefer);
-  const plan = buildPlan(ctx.schema, table, req.query, ctx.rls);
+  const command =
+    req.method === 'POST'
+      ? 'INSERT'
+      : req.method === 'PATCH'
+        ? 'UPDATE'
+        : req.method === 'DELETE'
+          ? 'DELETE'
+          : 'SELECT';
+  const plan = buildPlan(ctx.schema, table, req.query, ctx.rls, command);
 
   switch (req.method) {
     case 'GET':
@@ -146,12 +156,17 @@ function insert(
     ? onConflictParam.split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
     : undefined;
   const result = ctx.db.transaction(() => {
-    const rowids = insertRows(ctx.db, table, rows, columns, { prefer, onConflict, owner: plan.owner });
-    if (singular && rowids.length !== 1) throw pgrst.singular(rowids.length);
-    return {
-      rowids,
-      out: prefer.return === 'representation' ? readByRowids(ctx.db, plan, rowids) : undefined,
+    const policy = (command: 'INSERT' | 'UPDATE', clause: 'using' | 'check') =>
+      rowPolicy(ctx.schema, table, ctx.rls, command, clause);
+    const policies = plan.visible && {
+      insertCheck: policy('INSERT', 'check'),
+      visible: plan.visible,
+      updateUsing: policy('UPDATE', 'using'),
+      updateCheck: policy('UPDATE', 'check'),
     };
+    const rowids = insertRows(ctx.db, table, rows, columns, { prefer, onConflict, policies });
+    if (singular && rowids.length !== 1) throw pgrst.singular(rowids.length);
+    return { rowids, out: returning(ctx, plan, prefer, rowids) };
   })();
   const headers = writeHeaders(prefer, result.rowids.length, result.out !== undefined);
   if (prefer.return === 'headers-only' && table.primaryKey.length === 1 && result.rowids.length === 1) {
@@ -162,6 +177,22 @@ function insert(
     if (row) headers.location = `/${table.name}?${pk}=eq.${String(row.v)}`;
   }
   return body(201, headers, result.out, singular);
+}
+
+/**
+ * `return=representation` reads the written rows back (RETURNING). Under RLS they must pass the SELECT
+ * policies, or Postgres fails the whole statement; the transaction then rolls the write back.
+ */
+function returning(
+  ctx: RestContext,
+  plan: ResourcePlan,
+  prefer: Prefer,
+  rowids: number[],
+): unknown[] | undefined {
+  if (prefer.return !== 'representation') return undefined;
+  if (plan.visible && rowidsFailing(ctx.db, plan.table, plan.visible, rowids).length > 0)
+    throw rlsViolation(plan.visible);
+  return readByRowids(ctx.db, plan, rowids);
 }
 
 function requireFilter(plan: ResourcePlan, verb: 'UPDATE' | 'DELETE'): void {
@@ -184,12 +215,9 @@ function update(
   requireFilter(plan, 'UPDATE');
   const result = ctx.db.transaction(() => {
     const rowids = matchRowids(ctx.db, plan, true);
-    updateRows(ctx.db, table, rowids, rows[0]!, plan.owner);
+    updateRows(ctx.db, table, rowids, rows[0]!, rowPolicy(ctx.schema, table, ctx.rls, 'UPDATE', 'check'));
     if (singular && rowids.length !== 1) throw pgrst.singular(rowids.length);
-    return {
-      rowids,
-      out: prefer.return === 'representation' ? readByRowids(ctx.db, plan, rowids) : undefined,
-    };
+    return { rowids, out: returning(ctx, plan, prefer, rowids) };
   })();
   const headers = writeHeaders(prefer, result.rowids.length, result.out !== undefined);
   return body(result.out ? 200 : 204, headers, result.out, singular);

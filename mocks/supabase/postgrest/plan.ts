@@ -9,6 +9,8 @@ import { columnOf, resolveRelationship } from './compile.ts';
 import { PgrstError, pgrst } from './errors.ts';
 import type { FilterNode, OrderTerm, SelectItem } from './parse.ts';
 import { parseCondition, parseLogic, parseNonNegativeInt, parseOrder, parseSelect } from './parse.ts';
+import type { RlsCaller, RowPolicy } from './rls.ts';
+import { rowPolicy } from './rls.ts';
 
 export interface ResourcePlan {
   table: TableInfo;
@@ -18,19 +20,10 @@ export interface ResourcePlan {
   limit?: number;
   offset?: number;
   embeds: EmbedPlan[];
-  /** Row Level Security (owner policy): only rows whose `column` equals `uid` (none when uid is null). */
-  owner?: { column: string; uid: string | null };
-}
-
-/** The caller a request runs as when RLS is on; undefined = bypass (service role, or RLS off). */
-export interface RlsCaller {
-  uid: string | null;
-}
-
-/** The column an owner policy checks: `profiles.id`, else `user_id` or `parent_id`. */
-export function ownerColumn(table: TableInfo): string | undefined {
-  if (table.name === 'profiles') return 'id';
-  return ['user_id', 'parent_id'].find((c) => table.byName.has(c));
+  /** Row Level Security: the SELECT policies every row read at this level must pass. */
+  visible?: RowPolicy;
+  /** Root only, for PATCH / DELETE: the UPDATE or DELETE policies' USING, which the targets must pass too. */
+  target?: RowPolicy;
 }
 
 export interface EmbedPlan {
@@ -50,8 +43,11 @@ export function buildPlan(
   table: TableInfo,
   query: URLSearchParams,
   rls?: RlsCaller,
+  command: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' = 'SELECT',
 ): ResourcePlan {
   const root = planFor(schema, table, parseSelect(query.get('select') ?? '*'), rls);
+  if (command === 'UPDATE' || command === 'DELETE')
+    root.target = rowPolicy(schema, table, rls, command, 'using');
   for (const [key, value] of query.entries()) {
     if (RESERVED.has(key)) {
       if (key === 'order') root.order.push(...parseOrder(value));
@@ -71,8 +67,8 @@ function planFor(
   rls: RlsCaller | undefined,
 ): ResourcePlan {
   const plan: ResourcePlan = { table, items, filters: [], order: [], embeds: [] };
-  const owner = rls ? ownerColumn(table) : undefined;
-  if (rls && owner) plan.owner = { column: owner, uid: rls.uid };
+  // Embedded tables apply their own SELECT policies, as a join in Postgres does.
+  plan.visible = rowPolicy(schema, table, rls, 'SELECT', 'using');
   for (const item of items) {
     if (item.kind === 'column') columnOf(table, item.name);
     if (item.kind !== 'embed') continue;

@@ -8,6 +8,8 @@ import type { TableInfo } from '../store/schema.ts';
 import { compileFilters, compileOrder, q } from './compile.ts';
 import type { SelectItem } from './parse.ts';
 import type { ResourcePlan } from './plan.ts';
+import type { RowPolicy } from './rls.ts';
+import { policySql } from './rls.ts';
 import { toJson } from './values.ts';
 
 type RawRow = Record<string, unknown> & { __rowid: number };
@@ -25,12 +27,8 @@ export interface Where {
 export function whereFor(plan: ResourcePlan, alias: string, depth = 0): Where {
   const params: unknown[] = [];
   const clauses = compileFilters(plan.filters, plan.table, alias, params);
-  if (plan.owner) {
-    if (plan.owner.uid === null) clauses.push('0');
-    else {
-      clauses.push(`${q(alias)}.${q(plan.owner.column)} = ?`);
-      params.push(plan.owner.uid);
-    }
+  for (const policy of [plan.visible, plan.target]) {
+    if (policy) clauses.push(policySql(policy, alias, params));
   }
   for (const embed of plan.embeds) {
     if (!embed.inner) continue;
@@ -76,6 +74,21 @@ export function readRows(db: Db, plan: ResourcePlan): OutRow[] {
   const sql = `SELECT "t0".rowid AS __rowid, "t0".* FROM ${q(plan.table.name)} AS "t0"${whereSql(where)}${orderSql(plan, 't0')}${pageSql(plan, where.params)}`;
   const rows = prepare(db, sql).all(...where.params) as RawRow[];
   return shape(db, plan, rows, 0);
+}
+
+/**
+ * The rowids among `rowids` that fail `policy` (RETURNING a row the caller may not SELECT is an error in
+ * Postgres, not a silently shorter answer).
+ */
+export function rowidsFailing(db: Db, table: TableInfo, policy: RowPolicy, rowids: number[]): number[] {
+  const failing: number[] = [];
+  for (let i = 0; i < rowids.length; i += IN_CHUNK) {
+    const chunk = rowids.slice(i, i + IN_CHUNK);
+    const params: unknown[] = [...chunk];
+    const sql = `SELECT "t0".rowid AS r FROM ${q(table.name)} AS "t0" WHERE "t0".rowid IN (${chunk.map(() => '?').join(', ')}) AND NOT ${policySql(policy, 't0', params)}`;
+    failing.push(...(prepare(db, sql).all(...params) as { r: number }[]).map((x) => x.r));
+  }
+  return failing;
 }
 
 /** Read specific rows by rowid (what a write returns), ignoring the request's filters. */

@@ -10,6 +10,8 @@ import type { ColumnInfo, TableInfo } from '../store/schema.ts';
 import { columnOf, q } from './compile.ts';
 import { PgrstError, pgrst } from './errors.ts';
 import type { Prefer } from './parse.ts';
+import type { RowPolicy } from './rls.ts';
+import { passes, rlsViolation } from './rls.ts';
 import { fromJson } from './values.ts';
 
 export type JsonRow = Record<string, unknown>;
@@ -59,30 +61,19 @@ export interface InsertOptions {
   prefer: Prefer;
   /** `on_conflict=` columns; default the primary key. Only used with `resolution=`. */
   onConflict?: string[];
-  /** Owner policy to check new rows against (RLS on, not the service role). */
-  owner?: { column: string; uid: string | null };
+  /** Row Level Security for this caller (absent when RLS does not apply). */
+  policies?: WritePolicies;
 }
 
-/** WITH CHECK of the owner policy: a written row must belong to the caller. */
-export function checkOwner(
-  table: TableInfo,
-  owner: { column: string; uid: string | null } | undefined,
-  cols: ColumnInfo[],
-  values: unknown[],
-  requirePresent: boolean,
-): void {
-  if (!owner) return;
-  const i = cols.findIndex((c) => c.name === owner.column);
-  if (i < 0 && !requirePresent) return;
-  if (owner.uid === null || i < 0 || values[i] !== owner.uid) {
-    throw new PgrstError(
-      owner.uid === null ? 401 : 403,
-      '42501',
-      `new row violates row-level security policy for table "${table.name}"`,
-      null,
-      `RLS is on in the fake Supabase: rows must have ${owner.column} = auth.uid(). Use the service-role key to bypass it.`,
-    );
-  }
+/** The policies an insert or upsert checks, as Postgres does for INSERT … ON CONFLICT DO UPDATE. */
+export interface WritePolicies {
+  /** INSERT WITH CHECK, on each proposed row. */
+  insertCheck?: RowPolicy;
+  /** SELECT and UPDATE USING, on an existing row an upsert would merge into (refused, not skipped). */
+  visible?: RowPolicy;
+  updateUsing?: RowPolicy;
+  /** UPDATE WITH CHECK, on the row after the merge. */
+  updateCheck?: RowPolicy;
 }
 
 export function insertRows(
@@ -106,9 +97,23 @@ export function insertRows(
     // With missing=default an absent key takes the column default; otherwise it is NULL (PostgREST).
     const present = columns.filter((c) => Object.hasOwn(row, c.name) || opts.prefer.missing !== 'default');
     const values = present.map((c) => fromJson(c, row[c.name]));
-    checkOwner(table, opts.owner, present, values, true);
-    if (resolution && opts.owner)
-      checkConflictOwner(db, table, opts.owner, opts.onConflict ?? table.primaryKey, present, values);
+    const policies = opts.policies;
+    // WITH CHECK sees the proposed row; a policy column left to its default does not pass.
+    if (policies?.insertCheck && !passes(policies.insertCheck, rowOf(present, values)))
+      throw rlsViolation(policies.insertCheck);
+    const merging =
+      resolution === 'merge-duplicates' && policies
+        ? conflictingRow(db, table, opts.onConflict ?? table.primaryKey, present, values)
+        : undefined;
+    if (merging) {
+      for (const policy of [policies?.visible, policies?.updateUsing]) {
+        if (policy && !passes(policy, merging)) throw rlsViolation(policy);
+      }
+      // DO UPDATE SET every given column: the merged row is the existing one overlaid with them.
+      const merged = { ...merging, ...rowOf(present, values) };
+      if (policies?.updateCheck && !passes(policies.updateCheck, merged))
+        throw rlsViolation(policies.updateCheck);
+    }
     checkForeignKeys(db, table, present, values, 'insert');
     let sql =
       present.length === 0
@@ -133,7 +138,8 @@ export function updateRows(
   table: TableInfo,
   rowids: number[],
   patch: JsonRow,
-  owner?: { column: string; uid: string | null },
+  /** UPDATE WITH CHECK (RLS): every updated row must still pass it. */
+  check?: RowPolicy,
 ): void {
   const cols = Object.keys(patch).map((n) => {
     const col = table.byName.get(n);
@@ -142,10 +148,18 @@ export function updateRows(
   });
   if (cols.length === 0 || rowids.length === 0) return;
   const values = cols.map((c) => fromJson(c, patch[c.name]));
-  checkOwner(table, owner, cols, values, false);
   checkForeignKeys(db, table, cols, values, 'update');
   const sql = `UPDATE ${q(table.name)} SET ${cols.map((c) => `${q(c.name)} = ?`).join(', ')} WHERE rowid = ? RETURNING rowid AS r`;
-  for (const rowid of rowids) run(db, table, sql, [...values, rowid], cols);
+  const patchRow = rowOf(cols, values);
+  for (const rowid of rowids) {
+    // WITH CHECK sees the whole new row (columns the patch leaves alone count too), and comes before
+    // constraint checks, as in Postgres; an earlier row already written is rolled back by the caller.
+    if (check) {
+      const old = prepare(db, `SELECT * FROM ${q(table.name)} WHERE rowid = ?`).get(rowid) as JsonRow;
+      if (!passes(check, { ...old, ...patchRow })) throw rlsViolation(check);
+    }
+    run(db, table, sql, [...values, rowid], cols);
+  }
 }
 
 export function deleteRows(db: Db, table: TableInfo, rowids: number[]): void {
@@ -153,22 +167,24 @@ export function deleteRows(db: Db, table: TableInfo, rowids: number[]): void {
   for (const rowid of rowids) stmt.run(rowid);
 }
 
-/** An upsert may only merge into a row the caller owns (the policy's USING clause on the existing row). */
-function checkConflictOwner(
+function rowOf(cols: ColumnInfo[], values: unknown[]): Record<string, unknown> {
+  return Object.fromEntries(cols.map((c, i) => [c.name, values[i]]));
+}
+
+/** The existing row an upsert's conflict target points at, if any. */
+function conflictingRow(
   db: Db,
   table: TableInfo,
-  owner: { column: string; uid: string | null },
   target: string[],
   cols: ColumnInfo[],
   values: unknown[],
-): void {
+): Record<string, unknown> | undefined {
   const idx = target.map((t) => cols.findIndex((c) => c.name === t));
-  if (idx.some((i) => i < 0)) return;
+  if (idx.some((i) => i < 0)) return undefined;
   const where = target.map((t) => `${q(t)} = ?`).join(' AND ');
-  const existing = prepare(db, `SELECT ${q(owner.column)} AS o FROM ${q(table.name)} WHERE ${where}`).get(
-    ...idx.map((i) => values[i]),
-  ) as { o: unknown } | undefined;
-  if (existing && existing.o !== owner.uid) checkOwner(table, owner, [], [], true);
+  return prepare(db, `SELECT * FROM ${q(table.name)} WHERE ${where}`).get(...idx.map((i) => values[i])) as
+    | Record<string, unknown>
+    | undefined;
 }
 
 /** Report a missing referenced row the way Postgres does (SQLite's own message names no key). */

@@ -4,15 +4,19 @@
  * Migrations are the numbered `*.sql` files in `../migrations/`, applied in order inside one transaction
  * each and recorded in `schema_migrations`, so a `--db FILE` database created by an older version is
  * upgraded in place. Defaults for ids and timestamps call functions registered here (`df_uuid()`,
- * `df_now()`), which is how the injected Clock reaches SQL.
+ * `df_now()`), which is how the injected Clock reaches SQL. Row Level Security statements, which SQLite
+ * cannot run, are taken out of each file and recorded in the policy catalog (see policies.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../../lib/clock.ts';
 import { systemClock } from '../../../lib/clock.ts';
 import { compileLike } from '../postgrest/like.ts';
+import { applyRlsStatement, createCatalog } from './catalog.ts';
+import { isRlsStatement, parseRlsStatement, splitStatements, statementText } from './policies.ts';
 
 export type Db = Database.Database;
 
@@ -22,6 +26,8 @@ export interface OpenDatabaseOptions {
   clock?: Clock;
   /** Id generator for uuid defaults (default `crypto.randomUUID`); the seeder passes a seeded one. */
   newId?: () => string;
+  /** Directory of numbered `*.sql` migrations (default the fake's own); tests point it elsewhere. */
+  migrationsDir?: string;
 }
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
@@ -56,7 +62,12 @@ export function openDatabase(options: OpenDatabaseOptions = {}): Db {
         ? 1
         : 0,
   );
-  migrate(db);
+  try {
+    migrate(db, options.migrationsDir);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
@@ -87,26 +98,27 @@ export function isoNow(clock: Clock): string {
 }
 
 /** Apply every migration not yet recorded. Returns the versions applied now. */
-export function migrate(db: Db): string[] {
+export function migrate(db: Db, dir: string = MIGRATIONS_DIR): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version text PRIMARY KEY NOT NULL,
     applied_at text NOT NULL
   )`);
+  createCatalog(db);
   const done = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: string }[]).map(
       (r) => r.version,
     ),
   );
-  const files = readdirSync(MIGRATIONS_DIR)
+  const files = readdirSync(dir)
     .filter((f) => /^\d+_[\w-]+\.sql$/.test(f))
     .sort();
   const applied: string[] = [];
   for (const file of files) {
     const version = file.replace(/\.sql$/, '');
     if (done.has(version)) continue;
-    const sql = readFileSync(new URL(file, `file://${MIGRATIONS_DIR}`), 'utf8');
+    const sql = readFileSync(join(dir, file), 'utf8');
     db.transaction(() => {
-      db.exec(sql);
+      runMigration(db, file, sql);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
         version,
         new Date().toISOString(),
@@ -115,4 +127,40 @@ export function migrate(db: Db): string[] {
     applied.push(version);
   }
   return applied;
+}
+
+/**
+ * Run one migration file: plain SQL goes to SQLite in order, RLS statements to the policy catalog at
+ * their place in the file (so a policy sees the tables created above it). Errors name the file.
+ */
+function runMigration(db: Db, file: string, sql: string): void {
+  let pending = '';
+  const flush = () => {
+    if (pending.trim() === '') return;
+    try {
+      db.exec(pending);
+    } catch (err) {
+      throw new Error(`migration ${file} failed: ${(err as Error).message}`);
+    }
+    pending = '';
+  };
+  for (const stmt of splitStatements(sql)) {
+    const text = statementText(stmt);
+    if (!isRlsStatement(text)) {
+      pending += stmt;
+      continue;
+    }
+    flush();
+    try {
+      applyRlsStatement(db, parseRlsStatement(text));
+    } catch (err) {
+      throw new Error(
+        `migration ${file}: unsupported Row Level Security statement (${(err as Error).message}): ${text}\n` +
+          'The fake Supabase supports `ALTER TABLE t ENABLE ROW LEVEL SECURITY` and `CREATE POLICY "name" ON t ' +
+          '[FOR ALL|SELECT|INSERT|UPDATE|DELETE] [TO role, …] [USING (column = auth.uid())] ' +
+          '[WITH CHECK (column = auth.uid())]; rewrite the statement in that form (see docs/supabase.md).',
+      );
+    }
+  }
+  flush();
 }

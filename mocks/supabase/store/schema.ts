@@ -3,7 +3,10 @@
  * SQLite with PRAGMA table_info / index_list / foreign_key_list. Every identifier a request names is
  * checked against this before it reaches SQL, and column types drive value coercion both ways.
  */
+
+import { CATALOG_TABLES, loadCatalog } from './catalog.ts';
 import type { Db } from './db.ts';
+import type { RlsCatalog } from './policies.ts';
 
 /** The Postgres type a column stands for (from its declared type in the migration). */
 export type PgType = 'uuid' | 'text' | 'integer' | 'numeric' | 'boolean' | 'jsonb' | 'timestamptz';
@@ -39,11 +42,18 @@ export interface TableInfo {
 export interface SchemaCache {
   tables: Map<string, TableInfo>;
   foreignKeys: ForeignKey[];
+  /** Row Level Security as the migrations declare it (tables with RLS enabled, their policies). */
+  rls: RlsCatalog;
 }
 
-/** Tables PostgREST must never expose (GoTrue's and the migration ledger). */
+/** Tables PostgREST must never expose (GoTrue's, the migration ledger and the policy catalog). */
 export function isPrivateTable(name: string): boolean {
-  return name.startsWith('auth_') || name.startsWith('sqlite_') || name === 'schema_migrations';
+  return (
+    name.startsWith('auth_') ||
+    name.startsWith('sqlite_') ||
+    name === 'schema_migrations' ||
+    CATALOG_TABLES.includes(name)
+  );
 }
 
 function pgTypeOf(declared: string): PgType {
@@ -121,7 +131,7 @@ export function loadSchema(db: Db): SchemaCache {
       outgoing,
     });
   }
-  return { tables, foreignKeys };
+  return { tables, foreignKeys, rls: loadCatalog(db) };
 }
 
 /** The closest known name, for PostgREST-style "Perhaps you meant …" hints. */

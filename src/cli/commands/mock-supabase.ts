@@ -30,7 +30,9 @@ export function register(mock: Command): void {
     .option('--db <file>', 'SQLite file to keep data in (default: in memory, gone on exit)')
     .option('--faults <profile|file>', faultOptionsHelp())
     .option('--seed <n>', seedOptionHelp)
-    .option('--rls', 'enforce owner-only Row Level Security (users see their own rows, anon none)')
+    // RLS is on by default; `--rls` stays accepted (it was the opt-in before) and changes nothing.
+    .option('--rls', "enforce the migrations' Row Level Security policies (the default)")
+    .option('--no-rls', 'turn Row Level Security off: every key sees and writes every row')
     .option('--families <n>', 'add this many seeded demo families at start (see `dreamflow-sim seed`)')
     .action(
       async (opts: {

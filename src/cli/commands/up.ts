@@ -23,6 +23,7 @@ export function register(program: Command): void {
     .option('--faults <profile|file>', `faults for the Klaviyo mock: ${faultOptionsHelp()}`)
     .option('--seed <n>', 'seed for ids, faults and stories', '1')
     .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
+    .option('--no-rls', 'fake Supabase without Row Level Security (the app uses the service role either way)')
     .action(
       async (opts: {
         klaviyoPort: string;
@@ -31,6 +32,7 @@ export function register(program: Command): void {
         faults?: string;
         seed: string;
         outboxDb?: string;
+        rls: boolean;
       }) => {
         const seed = parseIntOption('--seed', opts.seed);
         const started: RunningServer[] = [];
@@ -45,6 +47,7 @@ export function register(program: Command): void {
           started.push(klaviyo);
           const supabase = await startSupabaseServer({
             port: parsePort(opts.supabasePort, '--supabase-port'),
+            rls: opts.rls,
             announce: true,
           });
           started.push(supabase);
