@@ -30,6 +30,8 @@ export interface LatencySnapshot {
   /** The HDR histogram, `encodeIntoCompressedBase64`. */
   histogram: string;
   min: number | null;
+  /** Exact largest value (ms); absent in snapshots written before it was kept. */
+  max?: number | null;
   buckets: number[];
 }
 
@@ -40,7 +42,10 @@ export class LatencyRecorder {
     numberOfSignificantValueDigits: 3,
     autoResize: true,
   });
+  // Exact extremes: HDR answers a percentile with the top of its bucket, which can sit above the
+  // largest value recorded (p99 4,127 ms beside max 4,126 ms); percentiles are clamped to these.
   private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
   private readonly bucketCounts = new Array<number>(BUCKET_BOUNDS.length + 1).fill(0);
 
   record(ms: number): void {
@@ -48,6 +53,7 @@ export class LatencyRecorder {
     // Zero is a real answer on a virtual clock with no injected latency; HDR records it fine.
     this.histogram.recordValue(Math.round(ms * 1000));
     this.min = Math.min(this.min, ms);
+    this.max = Math.max(this.max, ms);
     let i = 0;
     while (i < BUCKET_BOUNDS.length && ms > BUCKET_BOUNDS[i]!) i++;
     this.bucketCounts[i]!++;
@@ -61,6 +67,7 @@ export class LatencyRecorder {
     return {
       histogram: hdr.encodeIntoCompressedBase64(this.histogram),
       min: Number.isFinite(this.min) ? this.min : null,
+      max: Number.isFinite(this.max) ? this.max : null,
       buckets: this.bucketCounts.slice(),
     };
   }
@@ -69,8 +76,10 @@ export class LatencyRecorder {
   absorb(snapshot: LatencySnapshot): void {
     const other = hdr.decodeFromCompressedBase64(snapshot.histogram);
     if (other.totalCount > 0) this.histogram.add(other);
+    const max = snapshot.max ?? (other.totalCount > 0 ? other.maxValue / 1000 : null);
     other.destroy();
     if (snapshot.min !== null) this.min = Math.min(this.min, snapshot.min);
+    if (max !== null) this.max = Math.max(this.max, max);
     snapshot.buckets.forEach((n, i) => {
       this.bucketCounts[i] = (this.bucketCounts[i] ?? 0) + n;
     });
@@ -79,16 +88,19 @@ export class LatencyRecorder {
   summary(): LatencySummary {
     const h = this.histogram;
     const n = h.totalCount;
-    const at = (p: number) => (n === 0 ? null : round(h.getValueAtPercentile(p) / 1000));
+    const min = Number.isFinite(this.min) ? this.min : h.minNonZeroValue / 1000;
+    const max = Number.isFinite(this.max) ? this.max : h.maxValue / 1000;
+    const at = (p: number) =>
+      n === 0 ? null : round(Math.min(max, Math.max(min, h.getValueAtPercentile(p) / 1000)));
     return {
       count: n,
-      min: n === 0 ? null : round(this.min),
+      min: n === 0 ? null : round(min),
       mean: n === 0 ? null : round(h.mean / 1000),
       p50: at(50),
       p90: at(90),
       p95: at(95),
       p99: at(99),
-      max: n === 0 ? null : round(h.maxValue / 1000),
+      max: n === 0 ? null : round(max),
       curve: n === 0 ? [] : CURVE_POINTS.map((p) => [p, at(p) ?? 0]),
       buckets: this.bucketCounts.map((count, i) => ({ le: BUCKET_BOUNDS[i] ?? null, count })),
     };
