@@ -40,6 +40,9 @@ export interface KindFigures {
   delivered: number;
   pending: number;
   deadLettered: number;
+  /** Jobs that met a failure and, of them, those delivered in the end (absent from stacks that don't say). */
+  retried?: number;
+  recovered?: number;
 }
 
 /** Outbox totals (every job) and, when the stack reports it, the split into Klaviyo events and profile syncs. */
@@ -48,7 +51,45 @@ export interface OutboxFigures extends KindFigures {
 }
 
 function pickKind(k: KindFigures): KindFigures {
-  return { tracked: k.tracked, delivered: k.delivered, pending: k.pending, deadLettered: k.deadLettered };
+  const out: KindFigures = {
+    tracked: k.tracked,
+    delivered: k.delivered,
+    pending: k.pending,
+    deadLettered: k.deadLettered,
+  };
+  if (typeof k.retried === 'number' && typeof k.recovered === 'number') {
+    out.retried = k.retried;
+    out.recovered = k.recovered;
+  }
+  return out;
+}
+
+/** Shards' figures added up; the retry counts only when every shard has them. */
+export function sumKindFigures(list: readonly KindFigures[]): KindFigures {
+  const total = (pick: (k: KindFigures) => number) => list.reduce((s, k) => s + pick(k), 0);
+  const out: KindFigures = {
+    tracked: total((k) => k.tracked),
+    delivered: total((k) => k.delivered),
+    pending: total((k) => k.pending),
+    deadLettered: total((k) => k.deadLettered),
+  };
+  if (list.every((k) => typeof k.retried === 'number' && typeof k.recovered === 'number')) {
+    out.retried = total((k) => k.retried!);
+    out.recovered = total((k) => k.recovered!);
+  }
+  return out;
+}
+
+/** Every job, and each kind, added up over shards. */
+export function sumOutboxFigures(list: readonly OutboxFigures[]): OutboxFigures {
+  const out: OutboxFigures = sumKindFigures(list);
+  if (list.every((o) => o.byKind)) {
+    out.byKind = {
+      event: sumKindFigures(list.map((o) => o.byKind!.event)),
+      profile: sumKindFigures(list.map((o) => o.byKind!.profile)),
+    };
+  }
+  return out;
 }
 
 /** The outbox's own stats (in-process or from the app's status endpoint) as figures; zeros when it has none. */
@@ -112,7 +153,16 @@ export interface RunMetrics {
     byOperation: Record<string, { calls: number; attempts: number; failures: number }>;
     apiSuccessRate: number | null;
     callSuccessRate: number | null;
+    /**
+     * Of the things that met a failure, the share that got through in the end: outbox jobs (events and
+     * profile syncs, retried within a delivery or in a later round) plus the reads made outside the
+     * outbox; without an outbox, every call. null ("n/a") when nothing met a failure.
+     */
     retrySuccessRate: number | null;
+    /** What `retrySuccessRate` counts: recovered / met a failure, and whether jobs or calls. */
+    retried: { recovered: number; failed: number; unit: 'jobs and reads' | 'calls' };
+    /** Calls that failed an attempt and succeeded within the same call (the SDK-level retries only). */
+    callRetrySuccessRate: number | null;
   };
   cache: CacheFigures & { hitRate: number | null; callsSavedRate: number | null };
   /**
@@ -317,6 +367,8 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
   let raObserved = 0;
   let raHonoured = 0;
   let minSlack: number | null = null;
+  let readsFailedOnce = 0;
+  let readsRecovered = 0;
   for (const c of calls) {
     callLatency.record(c.latencyMs);
     if (c.category === 'event') eventLatency.record(c.latencyMs);
@@ -327,6 +379,10 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
     if (c.failedAttempts > 0) {
       failedOnce++;
       if (c.outcome === 'success') recovered++;
+      if (c.category === 'read' || c.category === 'other') {
+        readsFailedOnce++;
+        if (c.outcome === 'success') readsRecovered++;
+      }
     }
     const op = byOperation[c.operation] ?? { calls: 0, attempts: 0, failures: 0 };
     byOperation[c.operation] = op;
@@ -352,6 +408,15 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
   const lost = outbox.tracked - outbox.delivered - outbox.pending - outbox.deadLettered;
   const wallS = Math.max(input.wallMs, 1) / 1000;
   const lookups = cache.hits + cache.misses;
+  // With an outbox, an event or sync whose call failed is retried as a job: judge it by the job's fate.
+  const byJobs = outbox.tracked > 0 && typeof outbox.retried === 'number';
+  const retried: RunMetrics['klaviyo']['retried'] = byJobs
+    ? {
+        recovered: outbox.recovered! + readsRecovered,
+        failed: outbox.retried! + readsFailedOnce,
+        unit: 'jobs and reads',
+      }
+    : { recovered, failed: failedOnce, unit: 'calls' };
 
   return {
     journeys: {
@@ -394,7 +459,9 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       byOperation,
       apiSuccessRate: ratio(successfulAttempts, attempts),
       callSuccessRate: ratio(succeeded, calls.length),
-      retrySuccessRate: ratio(recovered, failedOnce),
+      retrySuccessRate: ratio(retried.recovered, retried.failed),
+      retried,
+      callRetrySuccessRate: ratio(recovered, failedOnce),
     },
     cache: {
       ...cache,
@@ -440,6 +507,7 @@ export function flattenMetrics(m: RunMetrics): Record<string, number | null> {
     api_success_rate: m.klaviyo.apiSuccessRate,
     call_success_rate: m.klaviyo.callSuccessRate,
     retry_success_rate: m.klaviyo.retrySuccessRate,
+    call_retry_success_rate: m.klaviyo.callRetrySuccessRate ?? null,
     retry_after_honoured_rate: ratio(m.klaviyo.retryAfterHonoured, m.klaviyo.retryAfterObserved),
     retries: m.klaviyo.retries,
     throttled_responses: m.klaviyo.throttled,

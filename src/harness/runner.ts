@@ -18,6 +18,7 @@ import {
   type KlaviyoCallRecord,
   type OutboxFigures,
   type RunMetrics,
+  sumOutboxFigures,
   type WireFigures,
 } from './metrics.ts';
 import { createPersona } from './personas.ts';
@@ -297,20 +298,7 @@ export function finishRun(
     journeys: JourneyCollector.merge(shards.map((o) => o.journeys)),
     calls: shards.length === 1 ? shards[0]!.calls : shards.flatMap((o) => o.calls),
     cache: sum((o) => o.cache, ['hits', 'misses', 'savedCalls']),
-    outbox: {
-      ...sum((o) => o.outbox, ['tracked', 'delivered', 'pending', 'deadLettered']),
-      ...(shards.every((o) => o.outbox.byKind)
-        ? {
-            byKind: {
-              event: sum((o) => o.outbox.byKind!.event, ['tracked', 'delivered', 'pending', 'deadLettered']),
-              profile: sum(
-                (o) => o.outbox.byKind!.profile,
-                ['tracked', 'delivered', 'pending', 'deadLettered'],
-              ),
-            },
-          }
-        : {}),
-    },
+    outbox: sumOutboxFigures(shards.map((o) => o.outbox)),
     eventsStored: stored.some((n) => n === null) ? null : stored.reduce((s, n) => s! + n!, 0),
     wire,
     wallMs: Math.max(...shards.map((o) => o.wallEndedAt)) - Math.min(...shards.map((o) => o.wallStartedAt)),

@@ -79,7 +79,9 @@ const CLAIMS: ClaimSpec[] = [
     lower: false,
     measure: (m) => ({
       value: m.klaviyo.retrySuccessRate,
-      label: 'recovered calls / calls that failed at least once',
+      label: m.klaviyo.retried
+        ? `${m.klaviyo.retried.unit} delivered after a failure / ${m.klaviyo.retried.unit} that met a failure`
+        : 'recovered calls / calls that failed at least once',
     }),
   },
   {

@@ -1,5 +1,14 @@
 /** `report.md`: the run in a form that reads well in a pull request. */
-import { fmtChange, fmtFigure, fmtMs, fmtNum, fmtPct, journeysLine, type ReportDocument } from './model.ts';
+import {
+  fmtChange,
+  fmtFigure,
+  fmtMs,
+  fmtNum,
+  fmtPct,
+  journeysLine,
+  type ReportDocument,
+  retryLine,
+} from './model.ts';
 
 export function renderMarkdown(r: ReportDocument): string {
   const m = r.metrics;
@@ -77,7 +86,7 @@ export function renderMarkdown(r: ReportDocument): string {
   out.push(
     '## Klaviyo calls, retries and cache',
     '',
-    `- ${fmtNum(k.calls)} calls, ${fmtNum(k.attempts)} attempts, ${fmtNum(k.retries)} retries; API success ${fmtPct(k.apiSuccessRate)}, retry success ${fmtPct(k.retrySuccessRate)} (${k.callsRecovered}/${k.callsFailedOnce}).`,
+    `- ${fmtNum(k.calls)} calls, ${fmtNum(k.attempts)} attempts, ${fmtNum(k.retries)} retries; API success ${fmtPct(k.apiSuccessRate)}, retry success ${retryLine(k)}; within a call ${fmtPct(k.callRetrySuccessRate ?? null)} (${k.callsRecovered}/${k.callsFailedOnce} calls).`,
     `- 429 answers: ${k.throttled}; retries after Retry-After honoured: ${k.retryAfterHonoured}/${k.retryAfterObserved}.`,
     `- Cache: ${m.cache.hits} hits, ${m.cache.misses} misses (hit rate ${fmtPct(m.cache.hitRate)}); ${m.cache.savedCalls} API calls saved (${fmtPct(m.cache.callsSavedRate)}).`,
     `- Journeys: ${journeysLine(m.journeys)}; ${fmtNum(m.journeys.perSecond, 1)} whole journeys/s of wall time.`,

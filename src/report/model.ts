@@ -147,6 +147,20 @@ export function journeysLine(j: ReportDocument['metrics']['journeys']): string {
   return `${fmtNum(families)} families: ${parts.join(', ')}`;
 }
 
+/** "100.00 % (112/112 jobs and reads)": the retry success rate with what it counted. */
+export function retryLine(k: ReportDocument['metrics']['klaviyo']): string {
+  const r = k.retried ?? { recovered: k.callsRecovered, failed: k.callsFailedOnce, unit: 'calls' };
+  if (r.failed === 0) return `n/a (nothing failed, nothing to retry)`;
+  return `${fmtPct(k.retrySuccessRate)} (${fmtNum(r.recovered)}/${fmtNum(r.failed)} ${r.unit})`;
+}
+
+/** "(141 calls for 30 events)": a latency count is calls, which retries and rounds multiply. */
+export function callsLine(calls: number, items: number | undefined, noun: string): string {
+  return items === undefined
+    ? `${fmtNum(calls)} calls`
+    : `${fmtNum(calls)} calls for ${fmtNum(items)} ${noun}`;
+}
+
 export function fmtMs(v: number | null | undefined): string {
   if (v === null || v === undefined) return 'n/a';
   if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;

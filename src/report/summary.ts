@@ -1,5 +1,14 @@
 /** The console summary printed at the end of a run (k6-style ✓/✗ per threshold). */
-import { fmtFigure, fmtMs, fmtNum, fmtPct, journeysLine, type ReportDocument } from './model.ts';
+import {
+  callsLine,
+  fmtFigure,
+  fmtMs,
+  fmtNum,
+  fmtPct,
+  journeysLine,
+  type ReportDocument,
+  retryLine,
+} from './model.ts';
 
 export function renderSummary(r: ReportDocument, color = false): string {
   const green = (t: string) => (color ? `\x1b[32m${t}\x1b[0m` : t);
@@ -20,9 +29,9 @@ export function renderSummary(r: ReportDocument, color = false): string {
     `scenario ${r.scenario.name} · seed ${r.scenario.seed} · ${r.scenario.users} users · faults ${r.scenario.faults} · ${r.scenario.mode}${r.partial ? ' · PARTIAL (interrupted)' : ''}`,
     '',
     `  journeys ........ ${journeysLine(m.journeys)} · ${fmtNum(m.journeys.perSecond, 1)} whole journeys/s (wall)`,
-    `  event tracking .. p50 ${fmtMs(m.latency.event_tracking.p50)}  p95 ${fmtMs(m.latency.event_tracking.p95)}  p99 ${fmtMs(m.latency.event_tracking.p99)}  max ${fmtMs(m.latency.event_tracking.max)}  (${m.latency.event_tracking.count} calls)`,
-    `  profile sync .... p50 ${fmtMs(m.latency.profile_sync.p50)}  p95 ${fmtMs(m.latency.profile_sync.p95)}  p99 ${fmtMs(m.latency.profile_sync.p99)}  max ${fmtMs(m.latency.profile_sync.max)}  (${m.latency.profile_sync.count} calls)`,
-    `  Klaviyo API ..... success ${fmtPct(m.klaviyo.apiSuccessRate)} · retry success ${fmtPct(m.klaviyo.retrySuccessRate)} · ${m.klaviyo.retries} retries · ${m.klaviyo.throttled}× 429`,
+    `  event tracking .. p50 ${fmtMs(m.latency.event_tracking.p50)}  p95 ${fmtMs(m.latency.event_tracking.p95)}  p99 ${fmtMs(m.latency.event_tracking.p99)}  max ${fmtMs(m.latency.event_tracking.max)}  (${callsLine(m.latency.event_tracking.count, m.events.byKind?.event.tracked, 'events')})`,
+    `  profile sync .... p50 ${fmtMs(m.latency.profile_sync.p50)}  p95 ${fmtMs(m.latency.profile_sync.p95)}  p99 ${fmtMs(m.latency.profile_sync.p99)}  max ${fmtMs(m.latency.profile_sync.max)}  (${callsLine(m.latency.profile_sync.count, m.events.byKind?.profile.tracked, 'syncs')})`,
+    `  Klaviyo API ..... success ${fmtPct(m.klaviyo.apiSuccessRate)} · retry success ${retryLine(m.klaviyo)} · in-call retries ${m.klaviyo.retries} · ${m.klaviyo.throttled}× 429`,
     `  cache ........... hit rate ${fmtPct(m.cache.hitRate)} · ${m.cache.savedCalls} calls saved (${fmtPct(m.cache.callsSavedRate)})`,
     ...(m.events.byKind
       ? [

@@ -73,6 +73,8 @@ describe('Outbox', () => {
     expect(outbox.stats()).toMatchObject({ tracked: 20, pending: 20, delivered: 0, balanced: true });
     const done = await outbox.flush(60_000);
     expect(done).toMatchObject({ tracked: 20, delivered: 20, pending: 0, deadLettered: 0, balanced: true });
+    // Nothing failed, so nothing was retried: a retry success rate over this is n/a, not 0 % or 100 %.
+    expect(done).toMatchObject({ retried: 0, recovered: 0 });
     expect(maxActive).toBe(3);
     for (const u of ['a', 'b', 'c', 'd']) {
       expect(order.filter((id) => id.startsWith(`${u}-`))).toEqual([0, 1, 2, 3, 4].map((n) => `${u}-${n}`));
@@ -106,6 +108,12 @@ describe('Outbox', () => {
     for (let n = 0; n < 10; n++) outbox.enqueue(job(`u${n}`, n));
     const stats = await outbox.flush(10 * 60_000);
     expect(stats).toMatchObject({ tracked: 10, delivered: 10, pending: 0, deadLettered: 0, balanced: true });
+    // The jobs that met the outage (a failed attempt or a blocked round) all got through; the ones
+    // that only waited in the queue while the breaker was open never failed, so are not counted.
+    expect(stats.retried).toBeGreaterThanOrEqual(3);
+    expect(stats.retried).toBeLessThanOrEqual(10);
+    expect(stats.recovered).toBe(stats.retried);
+    expect(stats.byKind.event).toMatchObject({ retried: stats.retried, recovered: stats.retried });
     expect(breaker.snapshot().timesOpened).toBeGreaterThanOrEqual(1);
     // 10 deliveries + the failures before the breaker opened + one probe per cool-down (5 s doubling to 60 s).
     expect(attempts).toBeLessThan(10 + 3 + 8);
@@ -136,6 +144,8 @@ describe('Outbox', () => {
     outbox.enqueue(job('y', 2));
     const s1 = await outbox.flush(60_000);
     expect(s1).toMatchObject({ tracked: 3, delivered: 0, pending: 0, deadLettered: 3, balanced: true });
+    // The 400 on the first attempt was never retried; the two exhausted jobs were, and failed.
+    expect(s1).toMatchObject({ retried: 2, recovered: 0 });
     expect(
       outbox.store
         .deadLetters()
@@ -154,6 +164,8 @@ describe('Outbox', () => {
       replayed: 3,
       balanced: true,
     });
+    // Replayed dead letters had failed before: delivered now, they count as recovered.
+    expect(s2).toMatchObject({ retried: 3, recovered: 3 });
   });
 
   it('keeps pending jobs in a file across restarts', async () => {

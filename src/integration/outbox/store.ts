@@ -41,6 +41,14 @@ export interface KindCounts {
   delivered: number;
   pending: number;
   deadLettered: number;
+  /**
+   * Jobs that met a failure (a failed attempt inside a delivery, or a delivery round that failed,
+   * was throttled or was blocked by the breaker): `recovered` of them were delivered in the end, the
+   * rest are dead letters or still pending. A dead letter rejected outright (one attempt, 4xx) was
+   * never retried and is not counted.
+   */
+  retried: number;
+  recovered: number;
 }
 
 export interface OutboxCounts extends KindCounts {
@@ -57,6 +65,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   job             TEXT NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
   deferrals       INTEGER NOT NULL DEFAULT 0,
+  failed_rounds   INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   created_at      INTEGER NOT NULL,
   last_error      TEXT
@@ -117,10 +126,20 @@ export class OutboxStore {
         'INSERT INTO outbox (ordering_key, kind, job, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 0, ?, ?)',
       ),
       bump: db.prepare('UPDATE counters SET value = value + ? WHERE name = ?'),
+      // Counters added after the first outbox files existed: created on first use.
+      upsert: db.prepare(
+        'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value',
+      ),
       counter: db.prepare('SELECT value FROM counters WHERE name = ?'),
       pending: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
       pendingByKind: db.prepare('SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind'),
       deadByKind: db.prepare('SELECT kind, COUNT(*) AS n FROM dead_letters GROUP BY kind'),
+      pendingRetriedByKind: db.prepare(
+        'SELECT kind, COUNT(*) AS n FROM outbox WHERE failed_rounds > 0 GROUP BY kind',
+      ),
+      deadRetriedByKind: db.prepare(
+        "SELECT kind, COUNT(*) AS n FROM dead_letters WHERE NOT (reason LIKE 'rejected%' AND attempts <= 1) GROUP BY kind",
+      ),
       // The head of each ordering key, due now, oldest first.
       due: db.prepare(`
         SELECT o.* FROM outbox o
@@ -130,20 +149,20 @@ export class OutboxStore {
         SELECT MIN(o.next_attempt_at) AS t FROM outbox o
         WHERE o.id = (SELECT MIN(id) FROM outbox WHERE ordering_key = o.ordering_key)`),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
-      removeKind: db.prepare('DELETE FROM outbox WHERE id = ? RETURNING kind'),
+      removeKind: db.prepare('DELETE FROM outbox WHERE id = ? RETURNING kind, failed_rounds'),
       reschedule: db.prepare(
-        'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
+        'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, failed_rounds = failed_rounds + 1 WHERE id = ?',
       ),
       defer: db.prepare(
-        'UPDATE outbox SET deferrals = deferrals + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
+        'UPDATE outbox SET deferrals = deferrals + 1, failed_rounds = failed_rounds + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
       ),
       toDead: db.prepare(`
         INSERT INTO dead_letters (id, ordering_key, kind, job, attempts, created_at, dead_at, reason, last_error)
         SELECT id, ordering_key, kind, job, ?, created_at, ?, ?, ? FROM outbox WHERE id = ?`),
       listDead: db.prepare('SELECT * FROM dead_letters ORDER BY id LIMIT ?'),
       replay: db.prepare(`
-        INSERT INTO outbox (id, ordering_key, kind, job, attempts, next_attempt_at, created_at, last_error)
-        SELECT id, ordering_key, kind, job, 0, ?, created_at, last_error FROM dead_letters`),
+        INSERT INTO outbox (id, ordering_key, kind, job, attempts, next_attempt_at, created_at, last_error, failed_rounds)
+        SELECT id, ordering_key, kind, job, 0, ?, created_at, last_error, 1 FROM dead_letters`),
       clearDead: db.prepare('DELETE FROM dead_letters'),
     };
   }
@@ -169,12 +188,19 @@ export class OutboxStore {
     return r.t;
   }
 
-  markDelivered(id: number): void {
+  /** `afterRetry`: the delivery itself retried (a failed attempt before the one that succeeded). */
+  markDelivered(id: number, afterRetry = false): void {
     this.db.transaction(() => {
-      const removed = this.stmts.removeKind.get(id) as { kind: string | null } | undefined;
+      const removed = this.stmts.removeKind.get(id) as
+        | { kind: string | null; failed_rounds: number }
+        | undefined;
       if (!removed) return;
       this.stmts.bump.run(1, 'delivered');
       if (removed.kind) this.stmts.bump.run(1, `delivered:${removed.kind}`);
+      if (afterRetry || removed.failed_rounds > 0) {
+        this.stmts.upsert.run('recovered', 1);
+        if (removed.kind) this.stmts.upsert.run(`recovered:${removed.kind}`, 1);
+      }
     })();
   }
 
@@ -231,6 +257,8 @@ export class OutboxStore {
     };
     const pending = group(this.stmts.pendingByKind);
     const dead = group(this.stmts.deadByKind);
+    const stillRetrying = group(this.stmts.pendingRetriedByKind);
+    const deadRetried = group(this.stmts.deadRetriedByKind);
     const byKind = {} as Record<JobKind, KindCounts>;
     for (const k of JOB_KINDS)
       byKind[k] = {
@@ -238,6 +266,8 @@ export class OutboxStore {
         delivered: c(`delivered:${k}`),
         pending: pending.get(k) ?? 0,
         deadLettered: dead.get(k) ?? 0,
+        retried: c(`recovered:${k}`) + (deadRetried.get(k) ?? 0) + (stillRetrying.get(k) ?? 0),
+        recovered: c(`recovered:${k}`),
       };
     const sum = (m: Map<string | null, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     return {
@@ -245,6 +275,8 @@ export class OutboxStore {
       delivered: c('delivered'),
       pending: sum(pending),
       deadLettered: sum(dead),
+      retried: c('recovered') + sum(deadRetried) + sum(stillRetrying),
+      recovered: c('recovered'),
       replayed: c('replayed'),
       byKind,
     };
@@ -262,6 +294,8 @@ function migrate(db: Database.Database): void {
   );
   if (!columns.has('deferrals'))
     db.exec('ALTER TABLE outbox ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0');
+  if (!columns.has('failed_rounds'))
+    db.exec('ALTER TABLE outbox ADD COLUMN failed_rounds INTEGER NOT NULL DEFAULT 0');
   // Files from before per-kind counters: the kind is in the job's JSON. Their older totals were not
   // split by kind, so per-kind figures cover only what was tracked since (the totals stay exact).
   for (const table of ['outbox', 'dead_letters']) {

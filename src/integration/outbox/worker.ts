@@ -206,7 +206,7 @@ export class Outbox implements JobSink {
     const now = this.clock.now();
     const error = result.ok ? null : (result.failure?.message ?? result.reason);
     if (result.ok) {
-      this.store.markDelivered(row.id);
+      this.store.markDelivered(row.id, result.attempts > 1);
     } else if (result.reason === 'non_retriable') {
       this.store.markDead(
         row.id,
