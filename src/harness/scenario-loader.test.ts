@@ -53,6 +53,28 @@ describe('scenario loader', () => {
     for (const name of names) expect(loadScenario(name).name).toBe(name);
   });
 
+  it("takes k6's threshold map as well as a list", () => {
+    const s = loadScenario(
+      writeScenario(
+        VALID.replace(
+          /thresholds:[\s\S]*$/,
+          "thresholds:\n  event_tracking_latency: ['p(95)<200', 'avg<100']\n  events_lost: ['count==0']\n",
+        ),
+      ),
+    );
+    expect(s.thresholds).toEqual([
+      'event_tracking_latency: p(95)<200',
+      'event_tracking_latency: avg<100',
+      'events_lost: count==0',
+    ]);
+    const bad = problemsOf(() =>
+      loadScenario(
+        writeScenario(VALID.replace(/thresholds:[\s\S]*$/, "thresholds:\n  events_lost: ['p(95)<1']\n")),
+      ),
+    );
+    expect(bad.message).toMatch(/single figure/);
+  });
+
   it('parses durations, weights, ranges and bare step names', () => {
     const s = loadScenario(writeScenario(VALID));
     expect(s.duration).toBe(2 * 86_400_000);

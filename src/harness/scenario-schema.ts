@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { knownKeys, unknownKeyMessage, unknownValueMessage } from '../../lib/config-errors.ts';
 import { parseClockTime, parseDuration } from './duration.ts';
-import { parseThreshold } from './thresholds.ts';
+import { k6ThresholdLines, parseThreshold } from './thresholds.ts';
 
 const DURATION_HINT = 'a duration like 250ms, 30s, 5m, 1h or 14d';
 
@@ -273,7 +273,13 @@ export const scenarioSchema = z.strictObject({
   /** Families' bedtimes are drawn from this window. */
   bedtimes: bedtimeWindowSchema.default({ earliest: '18:30', latest: '21:00' }),
   journey: stepsSchema,
-  thresholds: z.array(thresholdSchema).default([]),
+  /** A list of threshold lines, or k6's map of metric → expressions (`{ event_tracking_latency: ['p(95)<200'] }`). */
+  thresholds: z
+    .union([
+      z.array(thresholdSchema),
+      z.record(z.string(), z.array(z.string())).transform(k6ThresholdLines).pipe(z.array(thresholdSchema)),
+    ])
+    .default([]),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -1,5 +1,8 @@
 /**
- * k6-style thresholds: `event_tracking_latency.p95 < 200`, `retry_success_rate > 0.95`, `events_lost == 0`.
+ * Thresholds: `event_tracking_latency.p95 < 200`, `retry_success_rate > 0.95`, `events_lost == 0`,
+ * and k6's own syntax beside it: `event_tracking_latency: p(95)<200` (or, in a scenario file, the map
+ * `thresholds: { event_tracking_latency: ['p(95)<200', 'avg<100'] }`), with k6's aggregates `p(N)`,
+ * `avg`, `med`, `min`, `max`, `count`, `rate` and `value`.
  *
  * A threshold names a metric from the catalogue below (latency metrics need an aggregate such as
  * `.p95`), a comparison, and a number (`%` allowed: `99.7%` is 0.997). Parsing fails with a message
@@ -73,13 +76,65 @@ export const METRIC_CATALOGUE: Record<string, { unit: 'ms' | 'ratio' | 'count' |
 
 const LINE = /^\s*([a-z_][a-z0-9_]*)(?:\.([a-z0-9_]+))?\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)(%?)\s*$/;
 
+/** `metric: p(95) < 200`, k6's form: the metric, then an aggregate expression. */
+const K6_LINE =
+  /^\s*([a-z_][a-z0-9_]*)\s*:\s*(p\(\s*\d+(?:\.\d+)?\s*\)|avg|med|min|max|count|rate|value)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)(%?)\s*$/;
+
 export class ThresholdSyntaxError extends Error {}
 
+/** k6 aggregate → this tool's: `p(95)` → `p95`, `avg` → `mean`, `med` → `p50`; `rate`/`value`/`count` of a single figure → none. */
+function k6Aggregate(name: string, agg: string): string | undefined {
+  const info = METRIC_CATALOGUE[name];
+  const latency = info?.unit === 'ms';
+  const p = /^p\(\s*(\d+(?:\.\d+)?)\s*\)$/.exec(agg);
+  if (p) {
+    const mapped = `p${p[1]}`;
+    if (latency && !(LATENCY_AGGREGATES as readonly string[]).includes(mapped))
+      throw new ThresholdSyntaxError(
+        `percentile ${agg} of ${name} is not measured; use one of p(50), p(90), p(95), p(99)`,
+      );
+    if (!latency) throw new ThresholdSyntaxError(`"${name}" is a single figure: ${agg} does not apply`);
+    return mapped;
+  }
+  if (latency) {
+    if (agg === 'avg') return 'mean';
+    if (agg === 'med') return 'p50';
+    if (agg === 'min' || agg === 'max' || agg === 'count') return agg;
+    throw new ThresholdSyntaxError(
+      `"${name}" is a latency: ${agg} does not apply; use p(N), avg, med, min, max or count`,
+    );
+  }
+  if (agg === 'rate' && info && info.unit !== 'ratio')
+    throw new ThresholdSyntaxError(`"${name}" is a ${info.unit}, not a rate: use value or count`);
+  return undefined;
+}
+
+/** A k6 threshold map (`{ metric: ['p(95)<200'] }`) as threshold lines. */
+export function k6ThresholdLines(map: Record<string, readonly string[]>): string[] {
+  return Object.entries(map).flatMap(([metric, exprs]) => exprs.map((e) => `${metric}: ${e}`));
+}
+
 export function parseThreshold(source: string): Threshold {
+  const k6 = K6_LINE.exec(source);
+  if (k6) {
+    const [, name, agg, op, num, percent] = k6;
+    if (!METRIC_CATALOGUE[name!]) {
+      throw new ThresholdSyntaxError(
+        `unknown metric "${name}"; expected one of ${Object.keys(METRIC_CATALOGUE).join(', ')}`,
+      );
+    }
+    const aggregate = k6Aggregate(name!, agg!.replace(/\s+/g, ''));
+    return {
+      source: source.trim(),
+      metric: aggregate ? `${name}.${aggregate}` : name!,
+      op: op as Comparator,
+      value: percent ? Number(num) / 100 : Number(num),
+    };
+  }
   const m = LINE.exec(source);
   if (!m) {
     throw new ThresholdSyntaxError(
-      `expected "<metric>[.<aggregate>] <op> <number>" with op one of < <= > >= == !=, e.g. "event_tracking_latency.p95 < 200"; got ${JSON.stringify(source)}`,
+      `expected "<metric>[.<aggregate>] <op> <number>" with op one of < <= > >= == !=, e.g. "event_tracking_latency.p95 < 200", or k6's "<metric>: p(95) < 200"; got ${JSON.stringify(source)}`,
     );
   }
   const [, name, aggregate, op, num, percent] = m;

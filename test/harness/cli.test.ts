@@ -69,6 +69,38 @@ describe('dreamflow-sim run', () => {
       expect(existsSync(join(dir, 'out', f))).toBe(true);
   });
 
+  it('--json prints only JSON on stdout and --junit writes the test cases, k6 threshold syntax included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'k6.yaml');
+    writeFileSync(
+      file,
+      "name: k6\nusers: 2\nduration: 1d\njourney: [signup, story]\nthresholds:\n  event_tracking_latency: ['p(50)<0']\n  events_lost: ['count==0']\n",
+    );
+    const junit = join(dir, 'ci', 'junit.xml');
+    const r = await cli([
+      'run',
+      file,
+      '--out',
+      join(dir, 'out'),
+      '--no-progress',
+      '--json',
+      '--junit',
+      junit,
+    ]);
+    expect(r.code).toBe(1);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ passed: false, exitCode: 1, scenario: { name: 'k6', users: 2 } });
+    expect(summary.thresholds.map((t: { metric: string; passed: boolean }) => [t.metric, t.passed])).toEqual([
+      ['event_tracking_latency.p50', false],
+      ['events_lost', true],
+      ['journeys_truncated', true],
+    ]);
+    expect(summary.reports.junit).toBe(junit);
+    expect(r.stderr).toMatch(/✗ event_tracking_latency: p\(50\)<0/);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('<testsuite name="dreamflow-sim k6" tests="4" failures="2"');
+  });
+
   it('stops cleanly on Ctrl-C and still writes a partial report (exit 130)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'cli-'));
     let sent = false;

@@ -2,9 +2,11 @@
  * `dreamflow-sim run SCENARIO`: replay a scenario, print the summary, write report.json/.md/.html.
  * Exit codes: 0 all thresholds (and the baseline, if given) pass; 1 a threshold or the baseline fails;
  * 2 bad input (unknown scenario, invalid file or flag); 130 interrupted (a partial report is written).
+ * `--junit FILE` also writes JUnit XML (one test case per threshold and one for the scenario); `--json`
+ * prints a JSON summary on stdout (and the text summary on stderr).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { formatDuration, parseDuration } from '../../harness/duration.ts';
@@ -15,6 +17,8 @@ import { loadScenario } from '../../harness/scenario-loader.ts';
 import { planWorkers, runScenarioSharded, SHARD_THRESHOLD_USERS } from '../../harness/shard.ts';
 import { stackFactory } from '../../harness/stacks.ts';
 import { compareReports } from '../../report/compare.ts';
+import { exitCodeOf, jsonSummary } from '../../report/json-summary.ts';
+import { renderJunit } from '../../report/junit.ts';
 import { buildReport, readReport } from '../../report/model.ts';
 import { renderSummary } from '../../report/summary.ts';
 import { writeReports } from '../../report/write.ts';
@@ -35,6 +39,8 @@ export interface RunCommandOptions {
   supabaseUrl?: string;
   transport?: string;
   workers?: string;
+  junit?: string;
+  json?: boolean;
 }
 
 class InputError extends Error {}
@@ -81,6 +87,8 @@ export function register(program: Command): void {
     )
     .option('--baseline <file>', 'compare with a baseline report.json; regressions fail the run')
     .option('--tolerance <ratio>', 'allowed relative drift for timings and rates against the baseline', '0.1')
+    .option('--junit <file>', 'also write JUnit XML (a test case per threshold and per scenario) to FILE')
+    .option('--json', 'print a JSON summary on stdout (the text summary goes to stderr)')
     .option('--export-data', "also write the Klaviyo mock's profiles, events and metrics as JSON and CSV")
     .option('--no-progress', 'no progress bar or progress lines')
     .option(
@@ -185,16 +193,22 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     const report = buildReport(result, packageVersion());
     if (baseline)
       report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
-    const files = writeReports(report, opts.out);
-    process.stdout.write(`\n${renderSummary(report, Boolean(process.stdout.isTTY))}\n`);
-    process.stdout.write(`reports: ${files.json}\n         ${files.markdown}\n         ${files.html}\n`);
+    const files: Record<string, string> = { ...writeReports(report, opts.out) };
+    if (opts.junit) {
+      files.junit = resolve(opts.junit);
+      mkdirSync(dirname(files.junit), { recursive: true });
+      writeFileSync(files.junit, renderJunit(report));
+    }
+    // With --json, stdout carries the JSON alone so `| jq` works; people still see the summary.
+    const human = opts.json ? process.stderr : process.stdout;
+    human.write(`\n${renderSummary(report, Boolean(human.isTTY))}\n`);
+    human.write(
+      `reports: ${[files.json, files.markdown, files.html, files.junit].filter(Boolean).join('\n         ')}\n`,
+    );
     if (result.exportedFiles?.length)
-      process.stdout.write(
-        `data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}\n`,
-      );
-    if (result.partial) return 130;
-    const failed = report.thresholds.some((t) => !t.passed) || (report.baseline && !report.baseline.passed);
-    return failed ? 1 : 0;
+      human.write(`data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(jsonSummary(report, files), null, 2)}\n`);
+    return exitCodeOf(report);
   } catch (err) {
     progress.stop();
     // Unknown fault profiles and similar configuration problems surface when the stack is built.
