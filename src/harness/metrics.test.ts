@@ -53,18 +53,19 @@ describe('retry success', () => {
     });
     expect(m.klaviyo.callRetrySuccessRate).toBe(0);
     expect(m.klaviyo.retrySuccessRate).toBe(1);
-    expect(m.klaviyo.retried).toEqual({ recovered: 3, failed: 3, unit: 'jobs and reads' });
+    expect(m.klaviyo.retried).toEqual({ recovered: 3, failed: 3, unit: 'jobs' });
   });
 
-  it('adds reads made outside the outbox, and falls back to calls without an outbox', () => {
+  it('leaves reads out (a failed read has a fallback, not a delivery); without an outbox, counts calls', () => {
     const read = call({ operation: 'get_profiles', category: 'read', attempts: 2, failedAttempts: 1 });
     const lostRead = call({ category: 'read', attempts: 3, failedAttempts: 3, outcome: 'failure' });
     const withOutbox = metrics({
       calls: [read, lostRead],
       outbox: { tracked: 4, delivered: 3, pending: 0, deadLettered: 1, retried: 2, recovered: 1 },
     });
-    expect(withOutbox.klaviyo.retried).toEqual({ recovered: 2, failed: 4, unit: 'jobs and reads' });
+    expect(withOutbox.klaviyo.retried).toEqual({ recovered: 1, failed: 2, unit: 'jobs' });
     expect(withOutbox.klaviyo.retrySuccessRate).toBe(0.5);
+    expect(withOutbox.klaviyo.callRetrySuccessRate).toBe(0.5);
     const inline = metrics({ calls: [read, lostRead] });
     expect(inline.klaviyo.retried.unit).toBe('calls');
     expect(inline.klaviyo.retrySuccessRate).toBe(0.5);

@@ -154,13 +154,14 @@ export interface RunMetrics {
     apiSuccessRate: number | null;
     callSuccessRate: number | null;
     /**
-     * Of the things that met a failure, the share that got through in the end: outbox jobs (events and
-     * profile syncs, retried within a delivery or in a later round) plus the reads made outside the
-     * outbox; without an outbox, every call. null ("n/a") when nothing met a failure.
+     * Of what was to be delivered and met a failure, the share delivered in the end: outbox jobs (events
+     * and profile syncs, retried within a delivery or in a later round); without an outbox, every call.
+     * Reads are not in it (a failed read has a fallback, not a delivery): `callRetrySuccessRate` has
+     * them. null ("n/a") when nothing met a failure.
      */
     retrySuccessRate: number | null;
     /** What `retrySuccessRate` counts: recovered / met a failure, and whether jobs or calls. */
-    retried: { recovered: number; failed: number; unit: 'jobs and reads' | 'calls' };
+    retried: { recovered: number; failed: number; unit: 'jobs' | 'calls' };
     /** Calls that failed an attempt and succeeded within the same call (the SDK-level retries only). */
     callRetrySuccessRate: number | null;
   };
@@ -367,8 +368,6 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
   let raObserved = 0;
   let raHonoured = 0;
   let minSlack: number | null = null;
-  let readsFailedOnce = 0;
-  let readsRecovered = 0;
   for (const c of calls) {
     callLatency.record(c.latencyMs);
     if (c.category === 'event') eventLatency.record(c.latencyMs);
@@ -379,10 +378,6 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
     if (c.failedAttempts > 0) {
       failedOnce++;
       if (c.outcome === 'success') recovered++;
-      if (c.category === 'read' || c.category === 'other') {
-        readsFailedOnce++;
-        if (c.outcome === 'success') readsRecovered++;
-      }
     }
     const op = byOperation[c.operation] ?? { calls: 0, attempts: 0, failures: 0 };
     byOperation[c.operation] = op;
@@ -411,11 +406,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
   // With an outbox, an event or sync whose call failed is retried as a job: judge it by the job's fate.
   const byJobs = outbox.tracked > 0 && typeof outbox.retried === 'number';
   const retried: RunMetrics['klaviyo']['retried'] = byJobs
-    ? {
-        recovered: outbox.recovered! + readsRecovered,
-        failed: outbox.retried! + readsFailedOnce,
-        unit: 'jobs and reads',
-      }
+    ? { recovered: outbox.recovered!, failed: outbox.retried!, unit: 'jobs' }
     : { recovered, failed: failedOnce, unit: 'calls' };
 
   return {

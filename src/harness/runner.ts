@@ -187,6 +187,13 @@ export async function runShard(
     let failed = 0;
 
     // Workers take families in arrival order, so who runs when is fixed by the seed, not by timing.
+    const report = () =>
+      options.onProgress?.({
+        done: collector.finished,
+        total: families.length,
+        simulatedMs: clock.now() - simStart,
+        failed,
+      });
     const worker = async () => {
       while (next < families.length && !signal.aborted) {
         const i = families[next++]!;
@@ -213,15 +220,13 @@ export async function runShard(
         });
         collector.journey(result);
         if (result.outcome === 'failed') failed++;
-        options.onProgress?.({
-          done: collector.finished,
-          total: families.length,
-          simulatedMs: clock.now() - simStart,
-          failed,
-        });
+        report();
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    // Also on a wall-clock tick: long journeys (14 nights) end rarely, and simulated time moves meanwhile.
+    const ticker = options.onProgress ? setInterval(report, 1000) : undefined;
+    ticker?.unref();
+    await Promise.all(Array.from({ length: concurrency }, worker)).finally(() => clearInterval(ticker));
     collector.close(families.length, signal.aborted);
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.

@@ -37,11 +37,11 @@ export const METRIC_CATALOGUE: Record<string, { unit: 'ms' | 'ratio' | 'count' |
   call_success_rate: { unit: 'ratio', help: 'Klaviyo calls that succeeded in the end / all calls' },
   retry_success_rate: {
     unit: 'ratio',
-    help: 'outbox jobs (events, profile syncs) and reads that met a failure and got through in the end / those that met a failure (without an outbox: calls); n/a when nothing failed',
+    help: 'outbox jobs (events, profile syncs) that met a failure and were delivered in the end / jobs that met a failure (without an outbox: calls); n/a when nothing failed',
   },
   call_retry_success_rate: {
     unit: 'ratio',
-    help: 'calls that failed an attempt and succeeded within the same call / calls that failed an attempt',
+    help: 'calls (reads included) that failed an attempt and succeeded within the same call / calls that failed an attempt',
   },
   retry_after_honoured_rate: {
     unit: 'ratio',

@@ -147,7 +147,7 @@ export function journeysLine(j: ReportDocument['metrics']['journeys']): string {
   return `${fmtNum(families)} families: ${parts.join(', ')}`;
 }
 
-/** "100.00 % (112/112 jobs and reads)": the retry success rate with what it counted. */
+/** "100.00 % (112/112 jobs)": the retry success rate with what it counted. */
 export function retryLine(k: ReportDocument['metrics']['klaviyo']): string {
   const r = k.retried ?? { recovered: k.callsRecovered, failed: k.callsFailedOnce, unit: 'calls' };
   if (r.failed === 0) return `n/a (nothing failed, nothing to retry)`;

@@ -7,10 +7,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { formatDuration, parseDuration } from '../../harness/duration.ts';
-import type { Progress } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
 import { scaleScenario } from '../../harness/scale.ts';
 import { loadScenario } from '../../harness/scenario-loader.ts';
@@ -22,6 +20,7 @@ import { renderJunit } from '../../report/junit.ts';
 import { buildReport, readReport } from '../../report/model.ts';
 import { renderSummary } from '../../report/summary.ts';
 import { writeReports } from '../../report/write.ts';
+import { createProgress } from '../progress.ts';
 
 export interface RunCommandOptions {
   users?: string;
@@ -162,7 +161,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   const total = scaled.users;
   const mode = opts.mode as 'inprocess' | 'http';
   const shards = planWorkers(scaled, total, mode, workers);
-  const progress = createProgress(opts.progress, total);
+  const progress = createProgress(opts.progress, { durationMs: scaled.duration });
   process.stderr.write(
     `Running ${scenario.name}: ${total} families, ${formatDuration(scaled.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}\n`,
   );
@@ -218,42 +217,6 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   } finally {
     process.off('SIGINT', onSigint);
   }
-}
-
-function createProgress(
-  enabled: boolean,
-  total: number,
-): { update: (p: Progress) => void; stop: () => void } {
-  if (!enabled) return { update: () => {}, stop: () => {} };
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar(
-      {
-        format: '  {bar} {value}/{total} journeys · {sim} simulated · {failed} failed',
-        stream: process.stderr,
-        hideCursor: true,
-      },
-      Presets.shades_classic,
-    );
-    bar.start(total, 0, { sim: '0s', failed: 0 });
-    return {
-      update: (p) => bar.update(p.done, { sim: formatDuration(p.simulatedMs), failed: p.failed }),
-      stop: () => bar.stop(),
-    };
-  }
-  // CI: a plain line every 10 %, nothing that needs a terminal.
-  let lastDecile = -1;
-  return {
-    update: (p) => {
-      const decile = Math.floor((p.done / Math.max(1, p.total)) * 10);
-      if (decile !== lastDecile) {
-        lastDecile = decile;
-        process.stderr.write(
-          `  ${p.done}/${p.total} journeys · ${formatDuration(p.simulatedMs)} simulated · ${p.failed} failed\n`,
-        );
-      }
-    },
-    stop: () => {},
-  };
 }
 
 function packageVersion(): string {
