@@ -21,9 +21,13 @@
  *   get_segments_for_profile). Predictive analytics are all null.
  * - Consent: no subscribe / unsubscribe / suppress jobs yet, so every profile reads NEVER_SUBSCRIBED
  *   (reachable when it has an email); segments' consent conditions see the same.
- * - Segments evaluate profile-property, profile-group-membership, profile-metric (count/sum, no
- *   metric_filters) and email profile-marketing-consent conditions; other condition types are refused
- *   with 400 when saved. Evaluation re-reads every profile of the account, PROCESSING_MS after a change.
+ * - Segments evaluate profile-property (value and date filters), profile-group-membership,
+ *   profile-metric (count/sum, with metric_filters on event properties) and email
+ *   profile-marketing-consent conditions; other condition types, `phone-country-code-in` and
+ *   anniversary timeframes on metrics are refused with 400 when saved. Dates are compared in UTC.
+ *   Evaluation re-reads every profile of the account (and the filtered metric's events in the
+ *   timeframe), PROCESSING_MS after a change; relative date windows move only when something triggers
+ *   an evaluation (a write to the account or a segment save), not by the passing of time alone.
  * - Daily rate limits (`150/d` on create_list, `100/d` on create_segment) are not enforced.
  * - `filter` supports the spec's field/operator pairs per endpoint, combined with `and(...)` or commas;
  *   `or(...)` and `not(...)` are rejected.

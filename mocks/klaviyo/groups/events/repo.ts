@@ -148,6 +148,39 @@ CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
   }
 
   /**
+   * countsByProfile over only the events that pass `test` (a segment's metric_filters): one pass over
+   * the metric's events in [from, to), reading their properties in JS, so every filter the spec lists
+   * (regex, list sets, …) applies the same way here as anywhere else in the mock.
+   */
+  countsByProfileWhere(
+    account: string | number,
+    metricId: string,
+    from: number,
+    to: number,
+    test: (props: Record<string, unknown>, value: number | null) => boolean,
+  ): Map<number, { count: number; sum: number }> {
+    const st = this.store.statement(
+      `SELECT profile, value, properties FROM events
+       WHERE account = ? AND metric_id = ? AND datetime >= ? AND datetime < ?`,
+    );
+    const out = new Map<number, { count: number; sum: number }>();
+    const rows = st.iterate(this.store.acct(account), metricId, from, to) as Iterable<{
+      profile: number;
+      value: number | null;
+      properties: string;
+    }>;
+    for (const r of rows) {
+      if (!test(JSON.parse(r.properties) as Record<string, unknown>, r.value)) continue;
+      const got = out.get(r.profile);
+      if (got) {
+        got.count++;
+        got.sum += r.value ?? 0;
+      } else out.set(r.profile, { count: 1, sum: r.value ?? 0 });
+    }
+    return out;
+  }
+
+  /**
    * count / sum(value) / distinct profiles per time bucket (and per `by` property values).
    * Buckets are `[start, end)` ms pairs. One indexed range query per bucket over the covering
    * (account, metric, datetime, seq, value, profile) index: no table reads without `by`, and no GROUP BY

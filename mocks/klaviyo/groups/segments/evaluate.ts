@@ -1,18 +1,32 @@
 /**
  * Segment definitions, evaluated against the mock's own data. `condition_groups` are ANDed, the
  * conditions in a group ORed (Klaviyo's segments API overview). Emulated condition types:
- * - `profile-property`: string, numeric, boolean, list-contains and existence filters on a well-known
- *   attribute (`email`, `first_name`, …) or a custom one (`properties['total_stories']`);
+ * - `profile-property`: string (regex and in / not-in included), numeric, boolean, list contains /
+ *   length and existence filters on a well-known attribute (`email`, `first_name`, …) or a custom one
+ *   (`properties['total_stories']`); date filters (static after / before / between, relative in-the-last /
+ *   at-least / in-the-next / between, anniversaries, calendar month) on `created`, `updated`,
+ *   `last_event_date` or a custom property holding an ISO 8601 date, on the mock's clock;
  * - `profile-group-membership`: member (or not) of any of the lists / segments named;
- * - `profile-metric`: count or sum of a metric's events in a timeframe (in-the-last, at-least, alltime,
- *   before / after / between static dates), compared with a numeric filter;
+ * - `profile-metric`: count or sum of a metric's events in a timeframe (in-the-last, at-least,
+ *   in-the-next, between, alltime, before / after / between static dates), compared with a numeric
+ *   filter; `metric_filters` (ANDed) narrow the events by their properties (string, numeric, boolean,
+ *   list set / length / substring, existence; `$value` reads the event's value);
  * - `profile-marketing-consent` on email: subscribed / unsubscribed / never_subscribed / any, and
  *   `can_receive_marketing`, read from the profile's consent record.
- * Anything else is refused when the segment is saved (400 naming the condition), never silently false.
+ * Anything else is refused when the segment is saved (400 naming the condition or filter), never
+ * silently false. The filters themselves are compiled in filters.ts.
  */
 import { invalidBody } from '../../jsonapi/errors.ts';
 import { parseDatetime } from '../../jsonapi/filter.ts';
 import type { ProfileRow } from '../profiles/repo.ts';
+import {
+  dateFilter,
+  MEASUREMENT_FILTERS,
+  METRIC_PROPERTY_FILTERS,
+  PROPERTY_FILTERS,
+  timeframe,
+  valueFilter,
+} from './filters.ts';
 
 export interface Condition {
   type: string;
@@ -27,10 +41,23 @@ export interface Lookups {
   now: number;
   /** Member of a list or segment id (in the same account). */
   inGroup(groupId: string, profileSeq: number): boolean;
+  /** count / sum per profile of a metric's events in [from, to) that pass `where` (metric_filters). */
+  metricWhere(
+    metricId: string,
+    from: number,
+    to: number,
+    where: EventWhere,
+  ): Map<number, { count: number; sum: number }>;
   /** count / sum of a metric's events for a profile in [from, to). */
   metric(metricId: string, from: number, to: number): Map<number, { count: number; sum: number }>;
   /** Email consent of a profile: `SUBSCRIBED` | `UNSUBSCRIBED` | `NEVER_SUBSCRIBED`, and whether mail may go. */
   emailConsent(profile: ProfileRow): { consent: string; canReceive: boolean };
+}
+
+/** Compiled metric_filters; `key` tells apart the filters of different conditions in a cache. */
+export interface EventWhere {
+  key: string;
+  test(props: Record<string, unknown>, value: number | null): boolean;
 }
 
 export type Predicate = (
@@ -39,7 +66,6 @@ export type Predicate = (
   attrs: Record<string, unknown>,
 ) => boolean;
 
-const UNIT_MS = { hour: 3_600_000, day: 86_400_000, week: 604_800_000 } as const;
 const WELL_KNOWN = new Set([
   'email',
   'phone_number',
@@ -51,6 +77,8 @@ const WELL_KNOWN = new Set([
   'locale',
   'image',
 ]);
+/** Well-known attributes holding dates (ms on the row; `last_event_date` is computed on read). */
+const DATE_ATTRS = new Set(['created', 'updated', 'last_event_date']);
 
 /** Check a definition and compile it; throws a 400 pointing at the first condition it cannot evaluate. */
 export function compileDefinition(
@@ -74,7 +102,7 @@ export function compileDefinition(
 function compileCondition(c: Condition, lookups: () => Lookups, at: string): Predicate {
   switch (c?.type) {
     case 'profile-property':
-      return propertyCondition(c, at);
+      return propertyCondition(c, lookups, at);
     case 'profile-group-membership': {
       const ids = c.group_ids;
       if (!Array.isArray(ids) || ids.length === 0 || typeof c.is_member !== 'boolean') {
@@ -98,13 +126,14 @@ function compileCondition(c: Condition, lookups: () => Lookups, at: string): Pre
   }
 }
 
-function propertyCondition(c: Condition, at: string): Predicate {
+function propertyCondition(c: Condition, lookups: () => Lookups, at: string): Predicate {
   const property = String(c.property ?? '');
   const custom = /^properties\['(.+)'\]$/.exec(property)?.[1];
-  if (!custom && !WELL_KNOWN.has(property)) {
+  const dated = custom === undefined && DATE_ATTRS.has(property);
+  if (!custom && !dated && !WELL_KNOWN.has(property)) {
     throw invalidBody(
       `${at}/property`,
-      `Unknown property '${property}': use a profile attribute (e.g. email) or properties['name'].`,
+      `Unknown property '${property}': use a profile attribute (e.g. email, created) or properties['name'].`,
     );
   }
   const read = (p: ProfileRow, props: Record<string, unknown>, attrs: Record<string, unknown>): unknown =>
@@ -113,102 +142,36 @@ function propertyCondition(c: Condition, at: string): Predicate {
       : property in p
         ? (p as unknown as Record<string, unknown>)[property]
         : attrs[property];
-  const test = valueFilter(c.filter as Record<string, unknown>, `${at}/filter`);
+  const f = c.filter as Record<string, unknown> | undefined;
+  if (f?.type === 'date') {
+    const test = dateFilter(f, `${at}/filter`);
+    const ms = (v: unknown) =>
+      dated && typeof v === 'number' ? v : !dated && typeof v === 'string' ? parseDatetime(v) : Number.NaN;
+    return (p, props, attrs) => test(ms(read(p, props, attrs)), lookups().now);
+  }
+  if (dated && f?.type !== 'existence') {
+    throw invalidBody(`${at}/filter/type`, `'${property}' is a date: use a date or existence filter.`);
+  }
+  const test = valueFilter(f, `${at}/filter`, PROPERTY_FILTERS);
   return (p, props, attrs) => test(read(p, props, attrs));
 }
 
-/** A string / numeric / boolean / list / existence filter as a test of one value. */
-export function valueFilter(f: Record<string, unknown> | undefined, at: string): (v: unknown) => boolean {
-  const op = f?.operator;
-  const want = f?.value;
-  const unset = (v: unknown) => v === undefined || v === null || v === '';
-  switch (f?.type) {
-    case 'existence':
-      if (op === 'is-set') return (v) => !unset(v);
-      if (op === 'not-set') return unset;
-      break;
-    case 'boolean':
-      if (op === 'equals' && typeof want === 'boolean')
-        return (v) => v === want || String(v) === String(want);
-      break;
-    case 'numeric': {
-      if (typeof want !== 'number') break;
-      const cmp: Record<string, (a: number) => boolean> = {
-        equals: (a) => a === want,
-        'not-equals': (a) => a !== want,
-        'greater-than': (a) => a > want,
-        'greater-than-or-equal': (a) => a >= want,
-        'less-than': (a) => a < want,
-        'less-than-or-equal': (a) => a <= want,
-      };
-      const fn = cmp[String(op)];
-      if (fn) return (v) => !unset(v) && Number.isFinite(Number(v)) && fn(Number(v));
-      break;
+/** metric_filters as one test of an event, or undefined when there are none. */
+function eventWhere(filters: unknown, at: string): EventWhere | undefined {
+  if (filters === undefined || filters === null) return undefined;
+  if (!Array.isArray(filters)) throw invalidBody(at, 'metric_filters must be a list.');
+  const tests = filters.map((mf: Record<string, unknown> | null, i) => {
+    const name = mf?.property;
+    if (typeof name !== 'string' || !name) {
+      throw invalidBody(`${at}/${i}/property`, 'A metric filter needs the event property it reads.');
     }
-    case 'string': {
-      const w = String(want ?? '').toLowerCase();
-      const s = (v: unknown) => (unset(v) ? null : String(v).toLowerCase());
-      const ops: Record<string, (a: string) => boolean> = {
-        equals: (a) => a === w,
-        contains: (a) => a.includes(w),
-        'starts-with': (a) => a.startsWith(w),
-        'ends-with': (a) => a.endsWith(w),
-      };
-      const negated = String(op).startsWith('not-');
-      const fn = ops[negated ? String(op).slice(4) : String(op)];
-      if (fn) return (v) => (s(v) === null ? negated : fn(s(v)!) !== negated);
-      break;
-    }
-    case 'list':
-      if (op === 'contains' || op === 'not-contains') {
-        return (v) =>
-          (Array.isArray(v) && v.some((x) => x === want || String(x) === String(want))) ===
-          (op === 'contains');
-      }
-      break;
-  }
-  throw invalidBody(
-    at,
-    `Filter ${JSON.stringify(f)} is not one this mock evaluates (type/operator/value as the spec lists).`,
-  );
-}
-
-/** A timeframe filter as [from, to) in ms on the mock's clock. */
-function timeframe(f: Record<string, unknown> | undefined, at: string): (now: number) => [number, number] {
-  const unit = UNIT_MS[f?.unit as keyof typeof UNIT_MS];
-  const q = Number(f?.quantity);
-  const date = (v: unknown) => {
-    const ms = typeof v === 'string' ? parseDatetime(v) : Number.NaN;
-    if (Number.isNaN(ms)) throw invalidBody(at, `'${String(v)}' is not an ISO 8601 date.`);
-    return ms;
-  };
-  switch (f?.operator) {
-    case 'alltime':
-      return () => [0, Number.MAX_SAFE_INTEGER];
-    case 'in-the-last':
-      if (unit && Number.isInteger(q) && q > 0) return (now) => [now - q * unit, now + 1];
-      break;
-    case 'at-least':
-      if (unit && Number.isInteger(q) && q > 0) return (now) => [0, now - q * unit];
-      break;
-    case 'after': {
-      const d = date(f.date);
-      return () => [d, Number.MAX_SAFE_INTEGER];
-    }
-    case 'before': {
-      const d = date(f.date);
-      return () => [0, d];
-    }
-    case 'between-static': {
-      const lo = date(f.start);
-      const hi = date(f.end);
-      return () => [lo, hi];
-    }
-  }
-  throw invalidBody(
-    at,
-    `Timeframe ${JSON.stringify(f)} is not emulated: use alltime, in-the-last, at-least, after, before or between-static.`,
-  );
+    const filter = mf!.filter as Record<string, unknown> | undefined;
+    const test = valueFilter(filter, `${at}/${i}/filter`, METRIC_PROPERTY_FILTERS);
+    return (props: Record<string, unknown>, value: number | null) =>
+      test(name === '$value' && !(name in props) ? value : props[name]);
+  });
+  if (tests.length === 0) return undefined;
+  return { key: JSON.stringify(filters), test: (props, value) => tests.every((t) => t(props, value)) };
 }
 
 function metricCondition(c: Condition, lookups: () => Lookups, at: string): Predicate {
@@ -217,20 +180,19 @@ function metricCondition(c: Condition, lookups: () => Lookups, at: string): Pred
   if (c.measurement !== 'count' && c.measurement !== 'sum') {
     throw invalidBody(`${at}/measurement`, "measurement must be 'count' or 'sum'.");
   }
-  if (Array.isArray(c.metric_filters) && c.metric_filters.length > 0) {
-    throw invalidBody(
-      `${at}/metric_filters`,
-      'metric_filters are not emulated by this mock yet; leave them out.',
-    );
-  }
+  const where = eventWhere(c.metric_filters, `${at}/metric_filters`);
   const measure = c.measurement;
-  const test = valueFilter(c.measurement_filter as Record<string, unknown>, `${at}/measurement_filter`);
+  const test = valueFilter(
+    c.measurement_filter as Record<string, unknown>,
+    `${at}/measurement_filter`,
+    MEASUREMENT_FILTERS,
+  );
   const window = timeframe(c.timeframe_filter as Record<string, unknown>, `${at}/timeframe_filter`);
   const metricId = c.metric_id;
   return (p) => {
     const l = lookups();
     const [from, to] = window(l.now);
-    const got = l.metric(metricId, from, to).get(p.seq);
+    const got = (where ? l.metricWhere(metricId, from, to, where) : l.metric(metricId, from, to)).get(p.seq);
     return test(measure === 'count' ? (got?.count ?? 0) : (got?.sum ?? 0));
   };
 }

@@ -63,6 +63,12 @@ export function evaluateAccount(store: KlaviyoStore, account: number): void {
       const seg = segments.byId(account, groupId);
       return seg ? segments.memberSeqs(seg).has(profileSeq) : false;
     },
+    metricWhere(metricId, from, to, where) {
+      const key = `${metricId}|${from}|${to}|${where.key}`;
+      const m = metricCache.get(key) ?? events.countsByProfileWhere(account, metricId, from, to, where.test);
+      metricCache.set(key, m);
+      return m;
+    },
     metric(metricId, from, to) {
       const key = `${metricId}|${from}|${to}`;
       let m = metricCache.get(key);

@@ -3,34 +3,24 @@
  * segments built from their definitions, membership that follows profile and event changes on the
  * mock's clock, is_processing while an evaluation is pending, metric and list conditions, is_active.
  */
-import {
-  ApiKeySession,
-  EventsApi,
-  ListsApi,
-  MetricsApi,
-  ProfilesApi,
-  RetryWithExponentialBackoff,
-  SegmentsApi,
-} from 'klaviyo-api';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../../lib/clock.ts';
 import { eventBody, profileBody, sdkError, startChecked } from '../../../../test/klaviyo/helpers.ts';
+import {
+  type Apis,
+  and,
+  apis,
+  memberEmails,
+  num,
+  prop,
+  segmentBody,
+} from '../../../../test/klaviyo/segment-helpers.ts';
 import { useKlaviyoContract } from '../../../../test/support/klaviyo-contract.ts';
 import { createKlaviyoMock, klaviyoHandlers } from '../../index.ts';
 import { PROCESSING_MS } from './model.ts';
 
 const contract = useKlaviyoContract();
-
-const prop = (name: string, filter: Record<string, unknown>) => ({
-  type: 'profile-property',
-  property: `properties['${name}']`,
-  filter,
-});
-const num = (operator: string, value: number) => ({ type: 'numeric', operator, value });
-const and = (...conditions: Record<string, unknown>[]) => ({
-  condition_groups: conditions.map((c) => ({ conditions: [c] })),
-});
 
 /** The seeds' segments (docs: "Klaviyo Segments"), as Klaviyo segment definitions. */
 const DREAM_FLOW_SEGMENTS = {
@@ -45,42 +35,6 @@ const DREAM_FLOW_SEGMENTS = {
   'Churn Risk': and(prop('current_streak', num('equals', 0)), prop('total_stories', num('greater-than', 5))),
   'Family Accounts': and(prop('family_mode_enabled', { type: 'boolean', operator: 'equals', value: true })),
 };
-
-/** The SDK's models take camelCase names and write snake_case on the wire; tests think in wire names. */
-function sdkShape(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sdkShape);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [
-      k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
-      sdkShape(x),
-    ]),
-  );
-}
-
-function segmentBody(attributes: Record<string, unknown>, id?: string): any {
-  return { data: { type: 'segment', ...(id ? { id } : {}), attributes: sdkShape(attributes) } };
-}
-
-function apis(key: string, basePath?: string) {
-  const session = new ApiKeySession(key, new RetryWithExponentialBackoff({ numRetries: 0 }));
-  const all = {
-    segments: new SegmentsApi(session),
-    profiles: new ProfilesApi(session),
-    events: new EventsApi(session),
-    lists: new ListsApi(session),
-    metrics: new MetricsApi(session),
-  };
-  if (basePath) for (const api of Object.values(all)) api.basePath = basePath;
-  return all;
-}
-
-type Apis = ReturnType<typeof apis>;
-
-async function memberEmails(api: Apis, id: string): Promise<string[]> {
-  const r = await api.segments.getProfilesForSegment(id);
-  return r.response.data.data.map((p: any) => p.attributes.email).sort();
-}
 
 /** The journey both transports run: seeds' segments, then membership following the data. */
 async function dreamFlowSegments(api: Apis, clock: VirtualClock) {
