@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error      TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at, id);
+CREATE INDEX IF NOT EXISTS outbox_key ON outbox (ordering_key, id);
 CREATE TABLE IF NOT EXISTS dead_letters (
   id           INTEGER PRIMARY KEY,
   ordering_key TEXT NOT NULL,
