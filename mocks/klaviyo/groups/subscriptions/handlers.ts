@@ -349,7 +349,10 @@ function advanceJob(ctx: Ctx, kind: SuppressionJobKind, id: string): void {
   if (job.status === 'queued') {
     job.status = 'processing';
     repo.saveJob(job);
-    ctx.scheduler.schedule(JOB_DELAY_MS, { run: () => advanceJob(ctx, kind, id) });
+    // Due one step after this one on the job's own timeline, however far the clock jumped.
+    ctx.scheduler.schedule(job.created + 2 * JOB_DELAY_MS - ctx.clock.now(), {
+      run: () => advanceJob(ctx, kind, id),
+    });
     return;
   }
   if (job.status !== 'processing') return;
