@@ -13,13 +13,14 @@ import { invalidBody, KlaviyoError, notFound } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseDatetime, parseFilter } from '../../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, sortParam } from '../../jsonapi/query.ts';
-import { isoTime, pickFields, type ResourceObject } from '../../jsonapi/serialize.ts';
+import { pickFields, type ResourceObject } from '../../jsonapi/serialize.ts';
 import { ListsRepo } from '../lists/repo.ts';
-import { JOB_DELAY_MS } from '../profile-jobs/handlers.ts';
+import { JOB_DELAY_MS, jobProgress } from '../profile-jobs/handlers.ts';
 import { findByIdentifiers, normaliseIdentifiers, upsertProfile } from '../profiles/model.ts';
 import { ProfilesRepo } from '../profiles/repo.ts';
 import { SegmentsRepo } from '../segments/repo.ts';
 import {
+  type ApplyConsent,
   type ChangeOptions,
   type ConsentChange,
   subscribe,
@@ -174,14 +175,12 @@ function requireListIn(
   return id ?? null;
 }
 
-type Apply = typeof subscribe;
-
 /** Accept a subscribe / unsubscribe: 202 now, the consent changes JOB_DELAY_MS later. */
 function consentJob(
   schema: typeof subscribeSchema | typeof unsubscribeSchema,
   max: number,
   verb: string,
-  apply: Apply,
+  apply: ApplyConsent,
 ): Handler {
   return (ctx) => {
     const body = parseBody(ctx, schema as typeof subscribeSchema);
@@ -263,17 +262,7 @@ function jobResource(ctx: Ctx, row: SuppressionJobRow, fields: string[] | null):
   return {
     type: JOB_TYPES[row.kind],
     id: row.id,
-    attributes: pickFields(
-      {
-        status: row.status,
-        created_at: isoTime(row.created),
-        total_count: row.total,
-        completed_count: row.completed,
-        completed_at: isoTime(row.completed_at),
-        skipped_count: row.skipped,
-      },
-      fields,
-    ),
+    attributes: pickFields({ ...jobProgress(row), skipped_count: row.skipped }, fields),
     relationships: {
       lists: { data: row.list_id ? [{ type: 'list', id: row.list_id }] : [] },
       segments: { data: row.segment_id ? [{ type: 'segment', id: row.segment_id }] : [] },

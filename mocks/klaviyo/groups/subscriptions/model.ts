@@ -67,13 +67,16 @@ function record(
   });
 }
 
-/** bulk_subscribe_profiles for one profile: consent, suppressions lifted, list joined. */
-export function subscribe(
+/** A subscribe or unsubscribe applied to one profile (what the jobs run per profile). */
+export type ApplyConsent = (
   store: KlaviyoStore,
   p: ProfileRow,
   changes: readonly ConsentChange[],
   opts: ChangeOptions,
-): void {
+) => void;
+
+/** bulk_subscribe_profiles for one profile: consent, suppressions lifted, list joined. */
+export const subscribe: ApplyConsent = (store, p, changes, opts) => {
   const repo = store.repo(SubscriptionsRepo);
   const account = acctOf(store, p);
   for (const c of changes) record(store, p, c, 'SUBSCRIBED', opts);
@@ -86,23 +89,18 @@ export function subscribe(
     const list = lists.byId(p.account, opts.listId);
     if (list) lists.addMembers(list, [p.seq], opts.now);
   }
-}
+};
 
 /**
  * bulk_unsubscribe_profiles for one profile. With a list it belongs to, email marketing is withdrawn
  * from that list only (removed, list suppression); otherwise, or for other channels, globally.
  */
-export function unsubscribe(
-  store: KlaviyoStore,
-  p: ProfileRow,
-  changes: readonly ConsentChange[],
-  opts: ChangeOptions,
-): void {
+export const unsubscribe: ApplyConsent = (store, p, changes, opts) => {
   const repo = store.repo(SubscriptionsRepo);
-  const account = acctOf(store, p);
   const lists = store.repo(ListsRepo);
   const list = opts.listId ? lists.byId(p.account, opts.listId) : undefined;
   const member = list !== undefined && lists.isMember(list.seq, p.seq);
+  const account = acctOf(store, p);
   for (const c of changes) {
     if (c.channel === 'email_marketing' && member) {
       repo.suppressFromList(account, p.seq, list.id, 'UNSUBSCRIBE', opts.now);
@@ -112,7 +110,7 @@ export function unsubscribe(
     if (c.channel === 'email_marketing') repo.suppress(account, p.seq, 'UNSUBSCRIBE', opts.now);
   }
   if (list) lists.removeMembers(list, [p.seq]);
-}
+};
 
 /** bulk_suppress_profiles for one profile; false when it was already suppressed by a user. */
 export function suppress(store: KlaviyoStore, p: ProfileRow, now: number): boolean {

@@ -4,30 +4,26 @@
  * jobs moving queued → processing → complete on the mock's clock, unsuppress lifting USER_SUPPRESSED only,
  * the profile's `subscriptions` and `include=lists,segments`, segments following consent, 400s and 404s.
  */
-import { ApiKeySession, ListsApi, ProfilesApi, RetryWithExponentialBackoff, SegmentsApi } from 'klaviyo-api';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../../lib/clock.ts';
-import { profileBody, raw, sdkError, startChecked } from '../../../../test/klaviyo/helpers.ts';
+import {
+  inProcessChecked,
+  profileBody,
+  raw,
+  sdk,
+  sdkError,
+  startChecked,
+} from '../../../../test/klaviyo/helpers.ts';
 import { useKlaviyoContract } from '../../../../test/support/klaviyo-contract.ts';
-import { createKlaviyoMock, type KlaviyoCore, klaviyoHandlers } from '../../index.ts';
+import type { KlaviyoCore } from '../../index.ts';
 import { JOB_DELAY_MS } from '../profile-jobs/handlers.ts';
 import { PROCESSING_MS } from '../segments/model.ts';
 import { SubscriptionsRepo } from './repo.ts';
 
 const contract = useKlaviyoContract();
 
-function apis(key: string, basePath?: string) {
-  const session = new ApiKeySession(key, new RetryWithExponentialBackoff({ numRetries: 0 }));
-  const all = {
-    profiles: new ProfilesApi(session),
-    lists: new ListsApi(session),
-    segments: new SegmentsApi(session),
-  };
-  if (basePath) for (const api of Object.values(all)) api.basePath = basePath;
-  return all;
-}
-type Apis = ReturnType<typeof apis>;
+const apis = sdk;
+type Apis = ReturnType<typeof sdk>;
 
 // Bodies as an SDK user writes them: the SDK's models take camelCase and send snake_case.
 type Channels = Record<string, Record<string, { consent: string; consentedAt?: Date }>>;
@@ -68,6 +64,15 @@ const suppressionJob = (
   },
 });
 
+/** A suppression job's attributes as the SDK reads them. */
+async function jobState(api: Apis, kind: 'suppress' | 'unsuppress', id: string) {
+  const r =
+    kind === 'suppress'
+      ? await api.profiles.getBulkSuppressProfilesJob(id)
+      : await api.profiles.getBulkUnsuppressProfilesJob(id);
+  return r.response.data.data.attributes;
+}
+
 async function emailMarketingOf(api: Apis, id: string) {
   const r = await api.profiles.getProfile(id, { additionalFieldsProfile: ['subscriptions'] });
   return r.response.data.data.attributes.subscriptions.email.marketing;
@@ -98,9 +103,7 @@ async function consentJourney(api: Apis, clock: VirtualClock, hardBounce: (profi
     )
   ).response.data.data;
   clock.advance(2 * JOB_DELAY_MS);
-  expect((await api.profiles.getBulkSuppressProfilesJob(job.id)).response.data.data.attributes.status).toBe(
-    'complete',
-  );
+  expect((await jobState(api, 'suppress', job.id)).status).toBe('complete');
   hardBounce(id);
   const both = await emailMarketingOf(api, id);
   expect(both.suppression.map((s: any) => s.reason).sort()).toEqual(['HARD_BOUNCE', 'USER_SUPPRESSED']);
@@ -115,9 +118,7 @@ async function consentJourney(api: Apis, clock: VirtualClock, hardBounce: (profi
     attributes: { status: 'queued', total_count: 1 },
   });
   clock.advance(2 * JOB_DELAY_MS);
-  expect(
-    (await api.profiles.getBulkUnsuppressProfilesJob(lift.id)).response.data.data.attributes,
-  ).toMatchObject({
+  expect(await jobState(api, 'unsuppress', lift.id)).toMatchObject({
     status: 'complete',
     completed_count: 1,
     skipped_count: 0,
@@ -314,8 +315,7 @@ describe('consent over HTTP', () => {
         completed_at: null,
       },
     });
-    const status = async () =>
-      (await api.profiles.getBulkSuppressProfilesJob(job.id)).response.data.data.attributes;
+    const status = () => jobState(api, 'suppress', job.id);
     clock.advance(JOB_DELAY_MS);
     expect((await status()).status).toBe('processing');
     expect((await emailMarketingOf(api, a)).can_receive_email_marketing).toBe(true);
@@ -351,9 +351,7 @@ describe('consent over HTTP', () => {
     ).response.data.data;
     expect(byList.relationships.lists.data).toEqual([{ type: 'list', id: list.id }]);
     clock.advance(2 * JOB_DELAY_MS);
-    expect(
-      (await api.profiles.getBulkSuppressProfilesJob(byList.id)).response.data.data.attributes,
-    ).toMatchObject({
+    expect(await jobState(api, 'suppress', byList.id)).toMatchObject({
       status: 'complete',
       total_count: 2,
       completed_count: 1,
@@ -527,13 +525,7 @@ describe('consent over HTTP', () => {
 
 describe('consent in-process (msw)', () => {
   const clock = new VirtualClock(Date.UTC(2026, 5, 1));
-  const service = createKlaviyoMock({ clock, rateLimits: false, onResponse: contract.onResponse });
-  const msw = setupServer(...klaviyoHandlers({ service }));
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    msw.close();
-    service.close();
-  });
+  const service = inProcessChecked(contract, { clock });
 
   it('lifts USER_SUPPRESSED only on unsuppress, never a hard bounce', async () => {
     await consentJourney(apis('pk_consent_msw'), clock, hardBouncer(service.core as KlaviyoCore));
