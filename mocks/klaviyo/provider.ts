@@ -17,10 +17,10 @@
  * - Asynchronous work (bulk jobs, segment processing) runs on the scheduler when the mock's clock
  *   reaches it; pending jobs are held in memory, so a restart of a file-backed mock drops them.
  * - No flows, conversations, push tokens or attributions: those relationships and `include`s are always
- *   empty; `include=lists,segments` on a profile is not filled in either (use get_lists_for_profile and
- *   get_segments_for_profile). Predictive analytics are all null.
- * - Consent: no subscribe / unsubscribe / suppress jobs yet, so every profile reads NEVER_SUBSCRIBED
- *   (reachable when it has an email); segments' consent conditions see the same.
+ *   empty. Predictive analytics are all null.
+ * - Consent is set only through the bulk subscribe / unsubscribe / suppress / unsuppress jobs (no double
+ *   opt-in, no WhatsApp, no bounces or spam complaints); its own limitations are listed at the top of
+ *   `groups/subscriptions/index.ts`.
  * - Segments evaluate profile-property (value and date filters), profile-group-membership,
  *   profile-metric (count/sum, with metric_filters on event properties) and email
  *   profile-marketing-consent conditions; other condition types, `phone-country-code-in` and

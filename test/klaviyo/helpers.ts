@@ -3,23 +3,41 @@
  * against the OpenAPI spec, and the official SDK's API classes pointed at it (no retries: the SDK
  * would otherwise sleep for real on 429/503).
  */
-import { ApiKeySession, EventsApi, MetricsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
-import { type StartKlaviyoOptions, startKlaviyoServer } from '../../mocks/klaviyo/index.ts';
+import {
+  ApiKeySession,
+  EventsApi,
+  ListsApi,
+  MetricsApi,
+  ProfilesApi,
+  RetryWithExponentialBackoff,
+  SegmentsApi,
+} from 'klaviyo-api';
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  createKlaviyoMock,
+  type KlaviyoMockOptions,
+  klaviyoHandlers,
+  type StartKlaviyoOptions,
+  startKlaviyoServer,
+} from '../../mocks/klaviyo/index.ts';
+import type { MockService } from '../../mocks/shared/service.ts';
 import { useKlaviyoContract } from '../support/klaviyo-contract.ts';
 
 export const REVISION = '2026-07-15';
 
+/** The SDK's API classes for one key; without `basePath` they keep `https://a.klaviyo.com` (for msw). */
 export function sdk(key: string, basePath?: string) {
   const session = new ApiKeySession(key, new RetryWithExponentialBackoff({ numRetries: 0 }));
-  const profiles = new ProfilesApi(session);
-  const events = new EventsApi(session);
-  const metrics = new MetricsApi(session);
-  if (basePath) {
-    profiles.basePath = basePath;
-    events.basePath = basePath;
-    metrics.basePath = basePath;
-  }
-  return { profiles, events, metrics };
+  const all = {
+    profiles: new ProfilesApi(session),
+    events: new EventsApi(session),
+    metrics: new MetricsApi(session),
+    lists: new ListsApi(session),
+    segments: new SegmentsApi(session),
+  };
+  if (basePath) for (const api of Object.values(all)) api.basePath = basePath;
+  return all;
 }
 
 /** Call in a describe/file scope: registers the contract check's afterAll. */
@@ -32,6 +50,24 @@ export async function startChecked(
   opts: StartKlaviyoOptions = {},
 ) {
   return startKlaviyoServer({ rateLimits: false, ...opts, onResponse: contract.onResponse });
+}
+
+/**
+ * In-process: a mock behind msw on https://a.klaviyo.com (the SDK's default base path), every response
+ * checked against the spec. Call in a describe scope: it listens before the tests and closes after.
+ */
+export function inProcessChecked(
+  contract: ReturnType<typeof useKlaviyoContract>,
+  opts: KlaviyoMockOptions = {},
+): MockService {
+  const service = createKlaviyoMock({ rateLimits: false, ...opts, onResponse: contract.onResponse });
+  const msw = setupServer(...klaviyoHandlers({ service }));
+  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+  afterAll(() => {
+    msw.close();
+    service.close();
+  });
+  return service;
 }
 
 /** The HTTP error an SDK call failed with (axios error → status + parsed body). */

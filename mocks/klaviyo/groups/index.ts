@@ -9,5 +9,14 @@ import { metrics } from './metrics/index.ts';
 import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
 import { segments } from './segments/index.ts';
+import { subscriptions } from './subscriptions/index.ts';
 
-export const GROUPS: readonly ApiGroup[] = [profiles, metrics, events, lists, segments, profileJobs];
+export const GROUPS: readonly ApiGroup[] = [
+  profiles,
+  metrics,
+  events,
+  lists,
+  segments,
+  profileJobs,
+  subscriptions,
+];

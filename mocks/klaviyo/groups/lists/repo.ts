@@ -52,7 +52,8 @@ CREATE INDEX IF NOT EXISTS list_members_joined ON list_members(list, joined);
     | 'addMember'
     | 'removeMember'
     | 'count'
-    | 'isMember',
+    | 'isMember'
+    | 'members',
     Database.Statement
   >;
 
@@ -72,6 +73,7 @@ CREATE INDEX IF NOT EXISTS list_members_joined ON list_members(list, joined);
       removeMember: db.prepare('DELETE FROM list_members WHERE list = ? AND profile = ?'),
       count: db.prepare('SELECT COUNT(*) FROM list_members WHERE list = ?').pluck(),
       isMember: db.prepare('SELECT 1 FROM list_members WHERE list = ? AND profile = ?').pluck(),
+      members: db.prepare('SELECT profile FROM list_members WHERE list = ? ORDER BY joined').pluck(),
     };
   }
 
@@ -130,6 +132,11 @@ CREATE INDEX IF NOT EXISTS list_members_joined ON list_members(list, joined);
 
   isMember(list: number, profile: number): boolean {
     return this.s.isMember.get(list, profile) !== undefined;
+  }
+
+  /** Every member's profile seq, in join order (bulk suppression of a whole list). */
+  memberSeqs(list: ListRow): number[] {
+    return this.s.members.all(list.seq) as number[];
   }
 
   profileCount(list: ListRow): number {

@@ -45,6 +45,23 @@ const createSchema = z.object({
   }),
 });
 
+/** The progress attributes every bulk job resource shares (import, suppression). */
+export function jobProgress(row: {
+  status: string;
+  created: number;
+  total: number;
+  completed: number;
+  completed_at: number | null;
+}): Record<string, unknown> {
+  return {
+    status: row.status,
+    created_at: isoTime(row.created),
+    total_count: row.total,
+    completed_count: row.completed,
+    completed_at: isoTime(row.completed_at),
+  };
+}
+
 function jobResource(ctx: Ctx, row: ImportJobRow, fields: string[] | null): ResourceObject {
   const origin = ctx.req.url.origin;
   const base = `/api/profile-bulk-import-jobs/${row.id}`;
@@ -53,12 +70,8 @@ function jobResource(ctx: Ctx, row: ImportJobRow, fields: string[] | null): Reso
     id: row.id,
     attributes: pickFields(
       {
-        status: row.status,
-        created_at: isoTime(row.created),
-        total_count: row.total,
-        completed_count: row.completed,
+        ...jobProgress(row),
         failed_count: row.failed,
-        completed_at: isoTime(row.completed_at),
         expires_at: isoTime(row.created + EXPIRES_MS),
         started_at: isoTime(row.started),
       },

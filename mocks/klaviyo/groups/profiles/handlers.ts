@@ -7,6 +7,11 @@ import { invalidBody } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
+import type { ResourceObject } from '../../jsonapi/serialize.ts';
+import { LIST_FIELDS, listResource } from '../lists/model.ts';
+import { ListsRepo } from '../lists/repo.ts';
+import { SEGMENT_FIELDS, segmentResource } from '../segments/model.ts';
+import { SegmentsRepo } from '../segments/repo.ts';
 import {
   applyAttributes,
   assertNoDuplicate,
@@ -77,11 +82,38 @@ function view(ctx: Ctx, includable: readonly string[], relationships: readonly s
   };
 }
 
-function single(ctx: Ctx, status: number, row: ProfileRow, v: ProfileView) {
+function single(ctx: Ctx, status: number, row: ProfileRow, v: ProfileView, included: ResourceObject[] = []) {
   const data = profileResource(ctx, row, v);
   const doc: Record<string, unknown> = { data, links: { self: data.links.self } };
-  if (v.included.length) doc.included = [];
+  if (v.included.length) doc.included = included;
   return reply(status, doc);
+}
+
+/**
+ * get_profile's `include=lists,segments`: the lists and segments the profile is a member of now, as
+ * `included` resources (honouring `fields[list]` / `fields[segment]`) and as relationship linkage.
+ * Conversations and push tokens do not exist here, so they stay empty.
+ */
+function memberships(ctx: Ctx, row: ProfileRow, v: ProfileView): ResourceObject[] {
+  const included: ResourceObject[] = [];
+  v.linkage = {};
+  if (v.included.includes('lists')) {
+    const view = { fields: fieldsParam(ctx.req, 'list', LIST_FIELDS), profileCount: false, included: [] };
+    const rows = ctx.store.repo(ListsRepo).listsOf(ctx.account, row.seq);
+    included.push(...rows.map((l) => listResource(ctx, l, view)));
+    v.linkage.lists = rows.map((l) => ({ type: 'list', id: l.id }));
+  }
+  if (v.included.includes('segments')) {
+    const view = {
+      fields: fieldsParam(ctx.req, 'segment', SEGMENT_FIELDS),
+      profileCount: false,
+      included: [],
+    };
+    const rows = ctx.store.repo(SegmentsRepo).segmentsOf(ctx.account, row);
+    included.push(...rows.map((s) => segmentResource(ctx, s, view)));
+    v.linkage.segments = rows.map((s) => ({ type: 'segment', id: s.id }));
+  }
+  return included;
 }
 
 const WRITE_RELATIONSHIPS = ['lists', 'segments', 'push-tokens'] as const;
@@ -150,7 +182,8 @@ export const getProfile: Handler = (ctx) => {
     ['conversations', 'lists', 'push-tokens', 'segments'],
     ['lists', 'segments', 'push-tokens', 'conversations'],
   );
-  return single(ctx, 200, requireProfile(ctx, ctx.params.id!), v);
+  const row = requireProfile(ctx, ctx.params.id!);
+  return single(ctx, 200, row, v, memberships(ctx, row, v));
 };
 
 export const getProfiles: Handler = (ctx) => {

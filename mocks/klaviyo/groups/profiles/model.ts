@@ -11,6 +11,7 @@ import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
 import { isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
+import { subscriptionsOf } from '../subscriptions/model.ts';
 import { type ProfileRow, ProfilesRepo } from './repo.ts';
 
 export const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
@@ -295,9 +296,11 @@ export function applyAttributes(
 export interface ProfileView {
   fields: string[] | null;
   additional: string[];
-  /** Relationship names to show with `data: []` because they were requested in `include`. */
+  /** Relationship names to show with `data` because they were requested in `include`. */
   included: string[];
   relationships: readonly string[];
+  /** The linkage of included relationships that have members (`lists`, `segments`); others read `[]`. */
+  linkage?: Record<string, { type: string; id: string }[]>;
 }
 
 export const DEFAULT_VIEW: ProfileView = {
@@ -335,12 +338,13 @@ export function profileResource(ctx: Ctx, row: ProfileRow, view: ProfileView = D
   };
   const wants = (name: string) =>
     view.additional.includes(name) || view.fields?.some((f) => f.split('.')[0] === name);
-  if (wants('subscriptions')) attributes.subscriptions = subscriptionsOf(row);
+  if (wants('subscriptions')) attributes.subscriptions = subscriptionsOf(ctx.store, row);
   if (wants('predictive_analytics')) attributes.predictive_analytics = predictiveAnalytics();
   const base = `/api/profiles/${row.id}`;
   const relationships: Record<string, unknown> = {};
   for (const name of view.relationships) {
-    relationships[name] = relationship(origin, base, name, view.included.includes(name) ? [] : undefined);
+    const data = view.included.includes(name) ? (view.linkage?.[name] ?? []) : undefined;
+    relationships[name] = relationship(origin, base, name, data);
   }
   return {
     type: 'profile',
@@ -348,47 +352,6 @@ export function profileResource(ctx: Ctx, row: ProfileRow, view: ProfileView = D
     attributes: pickFields(attributes, view.fields),
     relationships,
     links: { self: `${origin}${base}/` },
-  };
-}
-
-/** No consent is ever recorded here: every channel reads as never subscribed. */
-function subscriptionsOf(row: ProfileRow): Record<string, unknown> {
-  return {
-    email: {
-      marketing: {
-        can_receive_email_marketing: row.email !== null,
-        consent: 'NEVER_SUBSCRIBED',
-        consent_timestamp: null,
-        last_updated: null,
-        method: null,
-        method_detail: null,
-        custom_method_detail: null,
-        double_optin: null,
-        suppression: [],
-        list_suppressions: [],
-      },
-    },
-    sms: {
-      marketing: {
-        can_receive_sms_marketing: false,
-        consent: 'NEVER_SUBSCRIBED',
-        consent_timestamp: null,
-        method: null,
-        method_detail: null,
-        last_updated: null,
-      },
-      transactional: {
-        can_receive_sms_transactional: false,
-        consent: 'NEVER_SUBSCRIBED',
-        consent_timestamp: null,
-        method: null,
-        method_detail: null,
-        last_updated: null,
-      },
-    },
-    mobile_push: {
-      marketing: { can_receive_push_marketing: false, consent: 'NEVER_SUBSCRIBED', consent_timestamp: null },
-    },
   };
 }
 

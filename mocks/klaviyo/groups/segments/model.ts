@@ -12,6 +12,7 @@ import { isoTime, pickFields, type ResourceObject, relationship } from '../../js
 import { EventsRepo } from '../events/repo.ts';
 import { ListsRepo } from '../lists/repo.ts';
 import { ProfilesRepo } from '../profiles/repo.ts';
+import { emailConsent } from '../subscriptions/model.ts';
 import { compileDefinition, type Definition, type Lookups } from './evaluate.ts';
 import { type SegmentRow, SegmentsRepo } from './repo.ts';
 
@@ -78,10 +79,7 @@ export function evaluateAccount(store: KlaviyoStore, account: number): void {
       }
       return m;
     },
-    emailConsent(p) {
-      // No consent is recorded yet: every address reads as never subscribed but reachable.
-      return { consent: 'NEVER_SUBSCRIBED', canReceive: p.email !== null };
-    },
+    emailConsent: (p) => emailConsent(store, p),
   };
   for (const seg of segments.active(account)) {
     const test = compileDefinition(JSON.parse(seg.definition) as Definition, () => lookups);
