@@ -8,13 +8,22 @@ import { join, resolve } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { formatDuration, parseDuration } from '../../harness/duration.ts';
-import type { Progress } from '../../harness/runner.ts';
+import type { Progress, ShardSpec } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
 import { scaleScenario } from '../../harness/scale.ts';
 import { loadScenario } from '../../harness/scenario-loader.ts';
-import { planWorkers, runScenarioSharded, SHARD_THRESHOLD_USERS } from '../../harness/shard.ts';
+import {
+  checkShardFits,
+  formatShard,
+  parseShardSpec,
+  planWorkers,
+  runScenarioShard,
+  runScenarioSharded,
+  SHARD_THRESHOLD_USERS,
+} from '../../harness/shard.ts';
 import { stackFactory } from '../../harness/stacks.ts';
 import { compareReports } from '../../report/compare.ts';
+import { buildShardReport } from '../../report/merge.ts';
 import { buildReport, readReport } from '../../report/model.ts';
 import { renderSummary } from '../../report/summary.ts';
 import { writeReports } from '../../report/write.ts';
@@ -35,6 +44,7 @@ export interface RunCommandOptions {
   supabaseUrl?: string;
   transport?: string;
   workers?: string;
+  shard?: string;
 }
 
 class InputError extends Error {}
@@ -79,6 +89,10 @@ export function register(program: Command): void {
       '--workers <n>',
       `inprocess: worker threads to shard families across (default: up to 2 from ${SHARD_THRESHOLD_USERS} families, else 1)`,
     )
+    .option(
+      '--shard <i/n>',
+      'inprocess: run only slice i of n (1-based, e.g. 1/2) of a --workers n run, for "report merge" on other machines',
+    )
     .option('--baseline <file>', 'compare with a baseline report.json; regressions fail the run')
     .option('--tolerance <ratio>', 'allowed relative drift for timings and rates against the baseline', '0.1')
     .option('--export-data', "also write the Klaviyo mock's profiles, events and metrics as JSON and CSV")
@@ -108,6 +122,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   let seed: number | undefined;
   let tolerance: number;
   let workers: number | undefined;
+  let shard: ShardSpec | undefined;
   let baseline: ReturnType<typeof readReport> | undefined;
   try {
     scenario = loadScenario(scenarioArg);
@@ -129,6 +144,19 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       throw new InputError(`--transport expects "direct" or "msw", got "${opts.transport}"`);
     }
     workers = positiveInt('workers', opts.workers);
+    if (opts.shard !== undefined) {
+      shard = parseShardSpec(opts.shard);
+      const flag = `--shard ${formatShard(shard)}`;
+      if (opts.mode !== 'inprocess') throw new InputError(`${flag} needs --mode inprocess`);
+      if (workers !== undefined)
+        throw new InputError(
+          `${flag} runs one shard on this thread: drop --workers (or use --workers alone)`,
+        );
+      if (opts.baseline)
+        throw new InputError(`${flag}: compare the merged report with --baseline, on "report merge"`);
+      const scaled = scaleScenario(scenario, { users, duration });
+      checkShardFits(scaled, scaled.users, shard);
+    }
     if (opts.baseline) baseline = readReport(opts.baseline, `--baseline ${opts.baseline}`);
   } catch (err) {
     if (err instanceof Error) {
@@ -153,10 +181,13 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   const scaled = scaleScenario(scenario, { users, duration });
   const total = scaled.users;
   const mode = opts.mode as 'inprocess' | 'http';
-  const shards = planWorkers(scaled, total, mode, workers);
-  const progress = createProgress(opts.progress, total);
+  const shards = shard ? 1 : planWorkers(scaled, total, mode, workers);
+  const progress = createProgress(
+    opts.progress,
+    shard ? Math.ceil((total - shard.index) / shard.count) : total,
+  );
   process.stderr.write(
-    `Running ${scenario.name}: ${total} families, ${formatDuration(scaled.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}\n`,
+    `Running ${scenario.name}: ${total} families, ${formatDuration(scaled.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}${shard ? ` (shard ${formatShard(shard)}: families i with i mod ${shard.count} = ${shard.index})` : ''}\n`,
   );
   try {
     const runOptions = {
@@ -169,8 +200,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       exportDataDir: opts.exportData ? join(resolve(opts.out), 'data') : undefined,
       transport: opts.transport as 'direct' | 'msw' | undefined,
     };
-    const result =
-      shards > 1
+    const result = shard
+      ? await runScenarioShard(scenario, { ...runOptions, shard })
+      : shards > 1
         ? await runScenarioSharded(scenario, { ...runOptions, workers: shards })
         : await runScenario(
             scenario,
@@ -182,7 +214,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
             runOptions,
           );
     progress.stop();
-    const report = buildReport(result, packageVersion());
+    const report = shard
+      ? buildShardReport(result, opts.transport ?? 'direct', packageVersion())
+      : buildReport(result, packageVersion());
     if (baseline)
       report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
     const files = writeReports(report, opts.out);
@@ -193,8 +227,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
         `data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}\n`,
       );
     if (result.partial) return 130;
-    const failed = report.thresholds.some((t) => !t.passed) || (report.baseline && !report.baseline.passed);
-    return failed ? 1 : 0;
+    return exitCode(report);
   } catch (err) {
     progress.stop();
     // Unknown fault profiles and similar configuration problems surface when the stack is built.
@@ -204,6 +237,13 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** 0 when the run passed (a shard's thresholds wait for the merged report), 1 when it did not. */
+export function exitCode(report: ReturnType<typeof buildReport>): number {
+  if (report.shard) return report.passed ? 0 : 1;
+  const failed = report.thresholds.some((t) => !t.passed) || (report.baseline && !report.baseline.passed);
+  return failed ? 1 : 0;
 }
 
 function createProgress(
@@ -242,7 +282,7 @@ function createProgress(
   };
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
       version?: string;
