@@ -342,7 +342,9 @@ export class JourneyCollector implements JourneyRecorder {
 
 export interface MetricsInput {
   journeys: JourneyCollector;
-  calls: readonly KlaviyoCallRecord[];
+  /** The calls one by one, or already reduced (`callTally`, e.g. merged from shards); one of the two. */
+  calls?: readonly KlaviyoCallRecord[];
+  callTally?: CallTally;
   cache: CacheFigures;
   outbox: OutboxFigures;
   eventsStored: number | null;
@@ -353,21 +355,38 @@ export interface MetricsInput {
 
 const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
 
-export function computeMetrics(input: MetricsInput): RunMetrics {
-  const { journeys, calls, cache, outbox } = input;
+/**
+ * Klaviyo calls and what the wire showed, reduced to what adds up exactly across shards: counters,
+ * HDR snapshots, Retry-After tallies. Small enough for a shard's report.json (no per-call records).
+ */
+export interface CallTally {
+  calls: number;
+  attempts: number;
+  successfulAttempts: number;
+  succeeded: number;
+  failedOnce: number;
+  recovered: number;
+  byOperation: Record<string, { calls: number; attempts: number; failures: number }>;
+  latency: { event_tracking: LatencySnapshot; profile_sync: LatencySnapshot; klaviyo_call: LatencySnapshot };
+  /** Absent when the stack cannot see the wire. */
+  wire?: {
+    throttled: number;
+    retryAfterObserved: number;
+    retryAfterHonoured: number;
+    minSlackMs: number | null;
+  };
+}
+
+export function tallyCalls(calls: readonly KlaviyoCallRecord[], wire?: WireFigures): CallTally {
   const eventLatency = new LatencyRecorder();
   const syncLatency = new LatencyRecorder();
   const callLatency = new LatencyRecorder();
-  const byOperation: RunMetrics['klaviyo']['byOperation'] = {};
+  const byOperation: CallTally['byOperation'] = {};
   let attempts = 0;
   let successfulAttempts = 0;
   let succeeded = 0;
   let failedOnce = 0;
   let recovered = 0;
-  let throttled = 0;
-  let raObserved = 0;
-  let raHonoured = 0;
-  let minSlack: number | null = null;
   for (const c of calls) {
     callLatency.record(c.latencyMs);
     if (c.category === 'event') eventLatency.record(c.latencyMs);
@@ -385,17 +404,95 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
     op.attempts += c.attempts;
     if (c.outcome === 'failure') op.failures++;
   }
-
-  if (input.wire) {
-    throttled = input.wire.throttled;
-    for (const [requested, waited] of input.wire.retryAfterPairs) {
-      raObserved++;
+  let wireTally: CallTally['wire'];
+  if (wire) {
+    wireTally = { throttled: wire.throttled, retryAfterObserved: 0, retryAfterHonoured: 0, minSlackMs: null };
+    for (const [requested, waited] of wire.retryAfterPairs) {
+      wireTally.retryAfterObserved++;
       // 1 ms of slack absorbs rounding of the clock.
-      if (waited + 1 >= requested) raHonoured++;
+      if (waited + 1 >= requested) wireTally.retryAfterHonoured++;
       const slack = waited - requested;
-      minSlack = minSlack === null ? slack : Math.min(minSlack, slack);
+      wireTally.minSlackMs = wireTally.minSlackMs === null ? slack : Math.min(wireTally.minSlackMs, slack);
     }
   }
+  return {
+    calls: calls.length,
+    attempts,
+    successfulAttempts,
+    succeeded,
+    failedOnce,
+    recovered,
+    byOperation,
+    latency: {
+      event_tracking: eventLatency.snapshot(),
+      profile_sync: syncLatency.snapshot(),
+      klaviyo_call: callLatency.snapshot(),
+    },
+    ...(wireTally ? { wire: wireTally } : {}),
+  };
+}
+
+/** Several shards' tallies as one: counters sum, histograms add exactly, the wire only if every shard saw it. */
+export function mergeCallTallies(tallies: readonly CallTally[]): CallTally {
+  if (tallies.length === 1) return tallies[0]!;
+  const sum = (k: 'calls' | 'attempts' | 'successfulAttempts' | 'succeeded' | 'failedOnce' | 'recovered') =>
+    tallies.reduce((s, t) => s + t[k], 0);
+  const byOperation: CallTally['byOperation'] = {};
+  for (const t of tallies)
+    for (const [name, op] of Object.entries(t.byOperation)) {
+      const into = byOperation[name] ?? { calls: 0, attempts: 0, failures: 0 };
+      byOperation[name] = into;
+      into.calls += op.calls;
+      into.attempts += op.attempts;
+      into.failures += op.failures;
+    }
+  const latency = (k: keyof CallTally['latency']) => {
+    const r = new LatencyRecorder();
+    for (const t of tallies) r.absorb(t.latency[k]);
+    return r.snapshot();
+  };
+  const wires = tallies.map((t) => t.wire);
+  const slacks = wires.map((w) => w?.minSlackMs ?? null).filter((v): v is number => v !== null);
+  return {
+    calls: sum('calls'),
+    attempts: sum('attempts'),
+    successfulAttempts: sum('successfulAttempts'),
+    succeeded: sum('succeeded'),
+    failedOnce: sum('failedOnce'),
+    recovered: sum('recovered'),
+    byOperation,
+    latency: {
+      event_tracking: latency('event_tracking'),
+      profile_sync: latency('profile_sync'),
+      klaviyo_call: latency('klaviyo_call'),
+    },
+    ...(wires.every((w) => w !== undefined)
+      ? {
+          wire: {
+            throttled: wires.reduce((s, w) => s + w!.throttled, 0),
+            retryAfterObserved: wires.reduce((s, w) => s + w!.retryAfterObserved, 0),
+            retryAfterHonoured: wires.reduce((s, w) => s + w!.retryAfterHonoured, 0),
+            minSlackMs: slacks.length ? Math.min(...slacks) : null,
+          },
+        }
+      : {}),
+  };
+}
+
+function summarise(snapshot: LatencySnapshot): LatencySummary {
+  const r = new LatencyRecorder();
+  r.absorb(snapshot);
+  return r.summary();
+}
+
+export function computeMetrics(input: MetricsInput): RunMetrics {
+  const { journeys, cache, outbox } = input;
+  const k = input.callTally ?? tallyCalls(input.calls ?? [], input.wire);
+  const { attempts, successfulAttempts, succeeded, failedOnce, recovered, byOperation } = k;
+  const throttled = k.wire?.throttled ?? 0;
+  const raObserved = k.wire?.retryAfterObserved ?? 0;
+  const raHonoured = k.wire?.retryAfterHonoured ?? 0;
+  const minSlack = k.wire?.minSlackMs ?? null;
 
   const tally = journeys.tally;
   const completed = tally.completed;
@@ -430,26 +527,26 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
         ]),
     ),
     latency: {
-      event_tracking: eventLatency.summary(),
-      profile_sync: syncLatency.summary(),
-      klaviyo_call: callLatency.summary(),
+      event_tracking: summarise(k.latency.event_tracking),
+      profile_sync: summarise(k.latency.profile_sync),
+      klaviyo_call: summarise(k.latency.klaviyo_call),
       journey_step: journeys.stepLatency.summary(),
     },
     klaviyo: {
-      calls: calls.length,
+      calls: k.calls,
       attempts,
       successfulAttempts,
       callsSucceeded: succeeded,
       callsFailedOnce: failedOnce,
       callsRecovered: recovered,
-      retries: attempts - calls.length,
+      retries: attempts - k.calls,
       throttled,
       retryAfterObserved: raObserved,
       retryAfterHonoured: raHonoured,
       retryAfterMinSlackMs: minSlack,
       byOperation,
       apiSuccessRate: ratio(successfulAttempts, attempts),
-      callSuccessRate: ratio(succeeded, calls.length),
+      callSuccessRate: ratio(succeeded, k.calls),
       retrySuccessRate: ratio(retried.recovered, retried.failed),
       retried,
       callRetrySuccessRate: ratio(recovered, failedOnce),

@@ -3,6 +3,7 @@
  * walk each journey, then flush the outbox and measure. Ctrl-C (an aborted signal) stops the journeys
  * where they are; the flush and the measurements still happen, and the result says it is partial.
  */
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,14 +12,17 @@ import { arrivalOffsets } from './arrival.ts';
 import { abortableSleep, runJourney } from './journey.ts';
 import {
   type CacheFigures,
+  type CallTally,
   type CollectorSnapshot,
   computeMetrics,
   flattenMetrics,
   JourneyCollector,
   type KlaviyoCallRecord,
+  mergeCallTallies,
   type OutboxFigures,
   type RunMetrics,
   sumOutboxFigures,
+  tallyCalls,
   type WireFigures,
 } from './metrics.ts';
 import { createPersona } from './personas.ts';
@@ -65,7 +69,12 @@ export interface RunResult {
   thresholds: ThresholdResult[];
   /** Fault labels counted, and the ordered sequence (for determinism checks). */
   faultCounts: Record<string, number>;
+  /** Empty when the result was merged from shard reports (they keep counts and a hash, not the sequence). */
   faultSequence: string[];
+  /** See `combineSequenceHashes`. */
+  faultSequenceHash: string;
+  /** What each shard measured, reduced (what `run --shard` writes into report.json for `report merge`). */
+  shards: ShardData[];
   /** Files written by `exportDataDir`. */
   exportedFiles?: string[];
 }
@@ -95,6 +104,61 @@ export interface ShardOutcome {
   wallEndedAt: number;
   partial: boolean;
   exportedFiles?: string[];
+}
+
+/**
+ * A shard's outcome reduced to what merges exactly and fits in a report.json: no per-call records
+ * (a `CallTally`), fault counts and a hash instead of the fault sequence. `mergeShards` works on these,
+ * whether they come from this process's threads or from `run --shard` reports made on other machines.
+ */
+export interface ShardData {
+  shard: ShardSpec;
+  mode: SimulationStack['mode'];
+  journeys: CollectorSnapshot;
+  calls: CallTally;
+  cache: CacheFigures;
+  outbox: OutboxFigures;
+  eventsStored: number | null;
+  faultCounts: Record<string, number>;
+  faultSequenceHash: string;
+  simulatedMs: number;
+  wallStartedAt: number;
+  wallEndedAt: number;
+  partial: boolean;
+}
+
+/** sha256 of the fault labels in order, 16 hex digits (what report.json shows since schema 1). */
+export function hashSequence(labels: readonly string[]): string {
+  return createHash('sha256').update(labels.join('\n')).digest('hex').slice(0, 16);
+}
+
+/**
+ * One hash for a run's fault sequence from its shards' hashes, in shard order: a one-shard run keeps
+ * its own (so an unsharded run's hash is that of its sequence), several hash their hashes. An
+ * in-process `--workers N` run and its N `--shard i/N` reports merged give the same hash.
+ */
+export function combineSequenceHashes(hashes: readonly string[]): string {
+  return hashes.length === 1 ? hashes[0]! : hashSequence(hashes);
+}
+
+export function shardData(o: ShardOutcome): ShardData {
+  const faultCounts: Record<string, number> = {};
+  for (const label of o.faultSequence) faultCounts[label] = (faultCounts[label] ?? 0) + 1;
+  return {
+    shard: o.shard,
+    mode: o.mode,
+    journeys: o.journeys,
+    calls: tallyCalls(o.calls, o.wire),
+    cache: o.cache,
+    outbox: o.outbox,
+    eventsStored: o.eventsStored,
+    faultCounts,
+    faultSequenceHash: hashSequence(o.faultSequence),
+    simulatedMs: o.simulatedMs,
+    wallStartedAt: o.wallStartedAt,
+    wallEndedAt: o.wallEndedAt,
+    partial: o.partial,
+  };
 }
 
 /** The settings every shard of a run shares, resolved from the scenario and the overrides. */
@@ -285,27 +349,39 @@ export function finishRun(
   aborted: boolean,
 ): RunResult {
   const shards = [...outcomes].sort((a, b) => a.shard.index - b.shard.index);
-  const sum = <T>(pick: (o: ShardOutcome) => T, keys: (keyof T)[]): T => {
+  const exported = shards.flatMap((o) => o.exportedFiles ?? []);
+  return {
+    ...mergeShards(scenario, run, shards.map(shardData), aborted),
+    faultSequence: shards.flatMap((o) => o.faultSequence),
+    exportedFiles: shards.some((o) => o.exportedFiles) ? exported : undefined,
+  };
+}
+
+/**
+ * The one merge of shards, in-process (`finishRun`) or from shard reports (`report merge`): journeys and
+ * histograms add exactly, counters sum, rates are recomputed from the summed numerators and
+ * denominators (n/a stays n/a when nothing was measured), fault counts sum, and the thresholds are
+ * judged on the merged figures.
+ */
+export function mergeShards(
+  scenario: Scenario,
+  run: ResolvedRun,
+  data: readonly ShardData[],
+  aborted: boolean,
+): RunResult {
+  const shards = [...data].sort((a, b) => a.shard.index - b.shard.index);
+  const sum = <T>(pick: (o: ShardData) => T, keys: (keyof T)[]): T => {
     const out = {} as T;
     for (const k of keys) (out[k] as number) = shards.reduce((s, o) => s + (pick(o)[k] as number), 0);
     return out;
   };
-  const wires = shards.map((o) => o.wire);
-  const wire: WireFigures | undefined = wires.every((w) => w !== undefined)
-    ? {
-        throttled: wires.reduce((s, w) => s + w!.throttled, 0),
-        retryAfterPairs: wires.flatMap((w) => w!.retryAfterPairs),
-      }
-    : undefined;
   const stored = shards.map((o) => o.eventsStored);
-  const faultSequence = shards.flatMap((o) => o.faultSequence);
   const metrics = computeMetrics({
     journeys: JourneyCollector.merge(shards.map((o) => o.journeys)),
-    calls: shards.length === 1 ? shards[0]!.calls : shards.flatMap((o) => o.calls),
+    callTally: mergeCallTallies(shards.map((o) => o.calls)),
     cache: sum((o) => o.cache, ['hits', 'misses', 'savedCalls']),
     outbox: sumOutboxFigures(shards.map((o) => o.outbox)),
     eventsStored: stored.some((n) => n === null) ? null : stored.reduce((s, n) => s! + n!, 0),
-    wire,
     wallMs: Math.max(...shards.map((o) => o.wallEndedAt)) - Math.min(...shards.map((o) => o.wallStartedAt)),
     simulatedMs: Math.max(...shards.map((o) => o.simulatedMs)),
   });
@@ -315,8 +391,9 @@ export function finishRun(
     figures,
   );
   const faultCounts: Record<string, number> = {};
-  for (const label of faultSequence) faultCounts[label] = (faultCounts[label] ?? 0) + 1;
-  const exported = shards.flatMap((o) => o.exportedFiles ?? []);
+  for (const o of shards)
+    for (const [label, n] of Object.entries(o.faultCounts))
+      faultCounts[label] = (faultCounts[label] ?? 0) + n;
   return {
     scenario,
     seed: run.seed,
@@ -329,7 +406,8 @@ export function finishRun(
     figures,
     thresholds,
     faultCounts,
-    faultSequence,
-    exportedFiles: shards.some((o) => o.exportedFiles) ? exported : undefined,
+    faultSequence: [],
+    faultSequenceHash: combineSequenceHashes(shards.map((o) => o.faultSequenceHash)),
+    shards,
   };
 }

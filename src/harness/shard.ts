@@ -12,9 +12,15 @@
  * across shards, so counts can move slightly between N = 1 and N = 2. Use `--workers 1` for figures
  * that depend on one account-wide rate limit (rate-limit-storm), or to compare with an unsharded run.
  *
+ * Across machines: `run --shard i/n` (1-based, as Playwright and Jest take it) replays exactly shard
+ * i-1 of an in-process `--workers n` run (same families, same shard seed, same concurrency share) and
+ * writes its reduced measurements (ShardData) into report.json; `report merge` merges the n reports
+ * with the same `mergeShards` the threads use, so n machines give the figures of `--workers n`, exactly.
+ *
  * Known limitations: in-process mode only (an HTTP run drives shared servers); `--export-data` writes
  * one directory per shard.
  */
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
@@ -76,6 +82,56 @@ export interface ShardedRunOptions extends RunOptions {
    * that a shard in a worker thread gives what the same shard gives in-thread.
    */
   mainThreadShard?: boolean;
+}
+
+/** `--shard i/n` (1-based, as Playwright and Jest take it) as a ShardSpec (0-based index). */
+export function parseShardSpec(text: string): ShardSpec {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || !(count >= 1) || !(index >= 1) || index > count)
+    throw new Error(
+      `--shard expects i/n with 1 <= i <= n, 1-based as in Playwright and Jest (--shard 1/2 and --shard 2/2), got "${text}"`,
+    );
+  return { index: index - 1, count };
+}
+
+/** A ShardSpec as `--shard` writes it: `1/2`. */
+export function formatShard(shard: ShardSpec): string {
+  return `${shard.index + 1}/${shard.count}`;
+}
+
+/**
+ * Refuse a shard count the in-process sharding would lower (planWorkers: never more shards than
+ * families, nor than the scenario's concurrency): the merged shards would not be that run.
+ */
+export function checkShardFits(scenario: Scenario, users: number, shard: ShardSpec): void {
+  const fits = planWorkers(scenario, users, 'inprocess', shard.count);
+  if (fits < shard.count)
+    throw new Error(
+      `--shard ${formatShard(shard)}: ${shard.count} shards need at least ${shard.count} families and a concurrency of ${shard.count}; this run has ${users} families and a concurrency of ${Math.min(scenario.concurrency ?? users, users)} (use at most ${fits} shards)`,
+    );
+}
+
+/**
+ * What identifies a scenario across machines: its resolved content (journey, thresholds, arrival, …)
+ * without the file's local path. Shards of one run must agree on it.
+ */
+export function scenarioHash(scenario: Scenario): string {
+  const { source: _source, ...content } = scenario;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
+}
+
+/** Run one shard of an in-process sharded run on this thread (`run --shard i/n`); the result covers that slice. */
+export async function runScenarioShard(
+  scenario: Scenario,
+  options: RunOptions & { shard: ShardSpec },
+): Promise<RunResult> {
+  scenario = scaleScenario(scenario, options);
+  const run = resolveRun(scenario, options);
+  const { createInProcessStack } = await import('./stack-inprocess.ts');
+  const outcome = await runShard(scenario, createInProcessStack, run, options.shard, options);
+  return finishRun(scenario, run, [outcome], options.signal?.aborted ?? false);
 }
 
 /** Run a scenario in-process across `workers` threads and merge the shards. */

@@ -31,9 +31,11 @@ export function renderHtml(r: ReportDocument): string {
   const s = r.scenario;
   const badge = r.partial
     ? '<span class="badge warn">partial run</span>'
-    : r.passed
-      ? '<span class="badge ok">all thresholds passed</span>'
-      : '<span class="badge bad">thresholds failed</span>';
+    : r.shard
+      ? `<span class="badge warn">shard ${r.shard.index}/${r.shard.count}: thresholds are judged on the merged report</span>`
+      : r.passed
+        ? '<span class="badge ok">all thresholds passed</span>'
+        : '<span class="badge bad">thresholds failed</span>';
 
   const cards = [
     [

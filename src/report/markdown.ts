@@ -16,9 +16,11 @@ export function renderMarkdown(r: ReportDocument): string {
   const out: string[] = [];
   const verdict = r.partial
     ? '⚠️ partial run (interrupted)'
-    : r.passed
-      ? '✅ all thresholds passed'
-      : '❌ thresholds failed';
+    : r.shard
+      ? `🧩 shard ${r.shard.index}/${r.shard.count} (thresholds are judged on the merged report)`
+      : r.passed
+        ? '✅ all thresholds passed'
+        : '❌ thresholds failed';
   out.push(`# dreamflow-sim: \`${s.name}\` — ${verdict}`, '');
   if (s.description) out.push(`> ${s.description.trim().replace(/\n/g, '\n> ')}`, '');
   out.push(
@@ -28,7 +30,17 @@ export function renderMarkdown(r: ReportDocument): string {
     '',
   );
 
+  if (r.merged)
+    out.push(
+      `Merged from ${r.merged.shards} shard reports: ${r.merged.files.map((f) => `\`${f}\``).join(', ')}.`,
+      '',
+    );
   out.push('## Thresholds', '');
+  if (r.shard)
+    out.push(
+      `_Shard ${r.shard.index}/${r.shard.count}: thresholds are judged on the merged report (\`report merge\`); below, what this slice measured._`,
+      '',
+    );
   if (r.thresholds.length === 0) out.push('_This scenario sets no thresholds._', '');
   else {
     out.push('| | Threshold | Measured |', '|---|---|---|');

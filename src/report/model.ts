@@ -3,12 +3,12 @@
  * and HTML reports and `report compare` are all rendered from this document alone, so a report can be
  * re-rendered or compared long after the run.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { formatDuration } from '../harness/duration.ts';
 import type { RunMetrics } from '../harness/metrics.ts';
-import type { RunResult } from '../harness/runner.ts';
+import type { RunResult, ShardData } from '../harness/runner.ts';
+import type { Scenario } from '../harness/scenario-schema.ts';
 import type { ThresholdResult } from '../harness/thresholds.ts';
 import { type ClaimRow, judgeClaims } from './claims.ts';
 import type { Comparison } from './compare.ts';
@@ -45,6 +45,29 @@ export interface ReportDocument {
   /** Fault decisions by `service:label`; `injected` counts errors, network faults and outages (not latency). */
   faults: { counts: Record<string, number>; injected: number; sequenceHash: string };
   baseline?: Comparison;
+  /** Written by `run --shard i/n`: one slice of a run, with what `report merge` needs to merge it exactly. */
+  shard?: ShardReport;
+  /** Written by `report merge`: the shard reports it was merged from, in shard order. */
+  merged?: { shards: number; files: string[] };
+}
+
+/**
+ * A shard report's own block. Its figures and thresholds cover the slice only; `report merge` merges
+ * `data` (HDR snapshots, counters, the journey tally, fault counts) and re-judges `scenario.thresholds`.
+ */
+export interface ShardReport {
+  /** 1-based, as on the command line (`--shard 1/2`). */
+  index: number;
+  count: number;
+  seed: number;
+  users: number;
+  faults: string;
+  transport: string;
+  /** The run's scenario as resolved (after `--users`/`--duration`), thresholds included. */
+  scenario: Scenario;
+  /** `scenarioHash(scenario)`: shards of one run must agree on it. */
+  scenarioHash: string;
+  data: ShardData;
 }
 
 export function environmentInfo(): ReportDocument['environment'] {
@@ -92,7 +115,7 @@ export function buildReport(result: RunResult, version = '0.1.0'): ReportDocumen
     faults: {
       counts: result.faultCounts,
       injected,
-      sequenceHash: createHash('sha256').update(result.faultSequence.join('\n')).digest('hex').slice(0, 16),
+      sequenceHash: result.faultSequenceHash,
     },
   };
 }

@@ -47,13 +47,19 @@ export function renderSummary(r: ReportDocument, color = false): string {
     '',
   );
   if (r.thresholds.length) {
-    lines.push('  thresholds');
+    lines.push(
+      r.shard
+        ? `  thresholds (shard ${r.shard.index}/${r.shard.count}: thresholds are judged on the merged report; measured on this slice)`
+        : '  thresholds',
+    );
     for (const t of r.thresholds) {
       const mark = t.passed ? green('✓') : red('✗');
       lines.push(`    ${mark} ${t.source.padEnd(44)} ${dim(`measured ${fmtFigure(t.metric, t.actual)}`)}`);
     }
     lines.push('');
   }
+  if (r.merged)
+    lines.push(`  merged from ${r.merged.shards} shard reports: ${r.merged.files.join(', ')}`, '');
   if (r.baseline) {
     const b = r.baseline;
     lines.push(

@@ -5,21 +5,29 @@
  * `--junit FILE` also writes JUnit XML (one test case per threshold and one for the scenario); `--json`
  * prints a JSON summary on stdout (and the text summary on stderr).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration, parseDuration } from '../../harness/duration.ts';
+import type { ShardSpec } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
 import { scaleScenario } from '../../harness/scale.ts';
 import { loadScenario } from '../../harness/scenario-loader.ts';
-import { planWorkers, runScenarioSharded, SHARD_THRESHOLD_USERS } from '../../harness/shard.ts';
+import {
+  checkShardFits,
+  formatShard,
+  parseShardSpec,
+  planWorkers,
+  runScenarioShard,
+  runScenarioSharded,
+  SHARD_THRESHOLD_USERS,
+} from '../../harness/shard.ts';
 import { stackFactory } from '../../harness/stacks.ts';
 import { compareReports } from '../../report/compare.ts';
-import { exitCodeOf, jsonSummary } from '../../report/json-summary.ts';
-import { renderJunit } from '../../report/junit.ts';
+import { exitCodeOf } from '../../report/json-summary.ts';
+import { buildShardReport } from '../../report/merge.ts';
 import { buildReport, readReport } from '../../report/model.ts';
-import { renderSummary } from '../../report/summary.ts';
-import { writeReports } from '../../report/write.ts';
+import { emitOutputs } from '../../report/outputs.ts';
 import { createProgress } from '../progress.ts';
 
 export interface RunCommandOptions {
@@ -40,6 +48,7 @@ export interface RunCommandOptions {
   workers?: string;
   junit?: string;
   json?: boolean;
+  shard?: string;
 }
 
 class InputError extends Error {}
@@ -84,6 +93,10 @@ export function register(program: Command): void {
       '--workers <n>',
       `inprocess: worker threads to shard families across (default: up to 2 from ${SHARD_THRESHOLD_USERS} families, else 1)`,
     )
+    .option(
+      '--shard <i/n>',
+      'inprocess: run only slice i of n (1-based, e.g. 1/2) of a --workers n run, for "report merge" on other machines',
+    )
     .option('--baseline <file>', 'compare with a baseline report.json; regressions fail the run')
     .option('--tolerance <ratio>', 'allowed relative drift for timings and rates against the baseline', '0.1')
     .option('--junit <file>', 'also write JUnit XML (a test case per threshold and per scenario) to FILE')
@@ -115,6 +128,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   let seed: number | undefined;
   let tolerance: number;
   let workers: number | undefined;
+  let shard: ShardSpec | undefined;
   let baseline: ReturnType<typeof readReport> | undefined;
   try {
     scenario = loadScenario(scenarioArg);
@@ -136,6 +150,19 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       throw new InputError(`--transport expects "direct" or "msw", got "${opts.transport}"`);
     }
     workers = positiveInt('workers', opts.workers);
+    if (opts.shard !== undefined) {
+      shard = parseShardSpec(opts.shard);
+      const flag = `--shard ${formatShard(shard)}`;
+      if (opts.mode !== 'inprocess') throw new InputError(`${flag} needs --mode inprocess`);
+      if (workers !== undefined)
+        throw new InputError(
+          `${flag} runs one shard on this thread: drop --workers (or use --workers alone)`,
+        );
+      if (opts.baseline)
+        throw new InputError(`${flag}: compare the merged report with --baseline, on "report merge"`);
+      const scaled = scaleScenario(scenario, { users, duration });
+      checkShardFits(scaled, scaled.users, shard);
+    }
     if (opts.baseline) baseline = readReport(opts.baseline, `--baseline ${opts.baseline}`);
   } catch (err) {
     if (err instanceof Error) {
@@ -160,10 +187,10 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   const scaled = scaleScenario(scenario, { users, duration });
   const total = scaled.users;
   const mode = opts.mode as 'inprocess' | 'http';
-  const shards = planWorkers(scaled, total, mode, workers);
+  const shards = shard ? 1 : planWorkers(scaled, total, mode, workers);
   const progress = createProgress(opts.progress, { durationMs: scaled.duration });
   process.stderr.write(
-    `Running ${scenario.name}: ${total} families, ${formatDuration(scaled.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}\n`,
+    `Running ${scenario.name}: ${total} families, ${formatDuration(scaled.duration)} simulated, faults ${opts.faults ?? scenario.faults}, ${opts.mode}${shards > 1 ? ` (${shards} workers)` : ''}${shard ? ` (shard ${formatShard(shard)}: families i with i mod ${shard.count} = ${shard.index})` : ''}\n`,
   );
   try {
     const runOptions = {
@@ -176,8 +203,9 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       exportDataDir: opts.exportData ? join(resolve(opts.out), 'data') : undefined,
       transport: opts.transport as 'direct' | 'msw' | undefined,
     };
-    const result =
-      shards > 1
+    const result = shard
+      ? await runScenarioShard(scenario, { ...runOptions, shard })
+      : shards > 1
         ? await runScenarioSharded(scenario, { ...runOptions, workers: shards })
         : await runScenario(
             scenario,
@@ -189,24 +217,19 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
             runOptions,
           );
     progress.stop();
-    const report = buildReport(result, packageVersion());
+    const report = shard
+      ? buildShardReport(result, opts.transport ?? 'direct', packageVersion())
+      : buildReport(result, packageVersion());
     if (baseline)
       report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
-    const files: Record<string, string> = { ...writeReports(report, opts.out) };
-    if (opts.junit) {
-      files.junit = resolve(opts.junit);
-      mkdirSync(dirname(files.junit), { recursive: true });
-      writeFileSync(files.junit, renderJunit(report));
-    }
-    // With --json, stdout carries the JSON alone so `| jq` works; people still see the summary.
-    const human = opts.json ? process.stderr : process.stdout;
-    human.write(`\n${renderSummary(report, Boolean(human.isTTY))}\n`);
-    human.write(
-      `reports: ${[files.json, files.markdown, files.html, files.junit].filter(Boolean).join('\n         ')}\n`,
-    );
-    if (result.exportedFiles?.length)
-      human.write(`data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}\n`);
-    if (opts.json) process.stdout.write(`${JSON.stringify(jsonSummary(report, files), null, 2)}\n`);
+    emitOutputs(report, {
+      out: opts.out,
+      junit: opts.junit,
+      json: opts.json,
+      after: result.exportedFiles?.length
+        ? [`data:    ${result.exportedFiles.length} files in ${join(resolve(opts.out), 'data')}`]
+        : [],
+    });
     return exitCodeOf(report);
   } catch (err) {
     progress.stop();
@@ -219,7 +242,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   }
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
       version?: string;
