@@ -9,10 +9,18 @@ import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts'
 import { invalidBody, KlaviyoError, notFound } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
-import { fieldsParam, pageSizeParam } from '../../jsonapi/query.ts';
+import { fieldsParam, listParam, pageSizeParam } from '../../jsonapi/query.ts';
 import { isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
+import { LIST_FIELDS, listResource } from '../lists/model.ts';
 import { ListsRepo } from '../lists/repo.ts';
-import { normaliseIdentifiers, upsertProfile, upsertSchema } from '../profiles/model.ts';
+import {
+  DEFAULT_VIEW,
+  normaliseIdentifiers,
+  PROFILE_FIELDS,
+  profileResource,
+  upsertProfile,
+  upsertSchema,
+} from '../profiles/model.ts';
 import { ProfilesRepo } from '../profiles/repo.ts';
 import { type ImportJobRow, ProfileJobsRepo } from './repo.ts';
 
@@ -228,5 +236,48 @@ export const getProfileIdsForImportJob: Handler = (ctx) => {
   return reply(200, {
     data: ids.map((id) => ({ type: 'profile', id })),
     links: { self: `${ctx.req.url.origin}${ctx.req.path}` },
+  });
+};
+
+/** The lists a job adds its profiles to (as they are now: a list deleted since is left out). */
+function jobLists(ctx: Ctx) {
+  const job = requireJob(ctx);
+  return ctx.store.repo(ListsRepo).byIds(ctx.account, JSON.parse(job.lists) as string[]);
+}
+
+export const getListsForImportJob: Handler = (ctx) => {
+  const view = { fields: fieldsParam(ctx.req, 'list', LIST_FIELDS), profileCount: false, included: [] };
+  return reply(200, {
+    data: jobLists(ctx).map((row) => listResource(ctx, row, view)),
+    links: { self: `${ctx.req.url.origin}${ctx.req.path}` },
+  });
+};
+
+export const getListIdsForImportJob: Handler = (ctx) =>
+  reply(200, {
+    data: jobLists(ctx).map((row) => ({ type: 'list', id: row.id })),
+    links: { self: `${ctx.req.url.origin}${ctx.req.path}` },
+  });
+
+/** The profiles a job wrote, in creation order, paged like get_profiles (at most 100 a page). */
+export const getProfilesForImportJob: Handler = (ctx) => {
+  const job = requireJob(ctx);
+  const view = {
+    ...DEFAULT_VIEW,
+    fields: fieldsParam(ctx.req, 'profile', PROFILE_FIELDS),
+    additional: listParam(ctx.req, 'additional-fields[profile]', ['subscriptions', 'predictive_analytics']),
+  };
+  const page = ctx.store.repo(ProfilesRepo).list({
+    account: ctx.account,
+    where: ['profiles.id IN (SELECT value FROM json_each(?))'],
+    params: [job.profiles],
+    sortExpr: 'profiles.seq',
+    desc: false,
+    cursor: readCursor(ctx.req),
+    limit: pageSizeParam(ctx.req, 20, 100),
+  });
+  return reply(200, {
+    data: page.rows.map((row) => profileResource(ctx, row, view)),
+    links: pageLinks(ctx.req, page),
   });
 };

@@ -5,11 +5,14 @@ import {
   getBulkImportProfilesJob,
   getBulkImportProfilesJobs,
   getImportErrors,
+  getListIdsForImportJob,
+  getListsForImportJob,
   getProfileIdsForImportJob,
+  getProfilesForImportJob,
 } from './handlers.ts';
 import { ProfileJobsRepo } from './repo.ts';
 
-/** The Profiles tag's asynchronous side: bulk import jobs (subscription and suppression jobs next). */
+/** The Profiles tag's asynchronous side: bulk import jobs, their errors, profiles and lists. */
 export const profileJobs = defineGroup({
   name: 'Profiles',
   repos: [ProfileJobsRepo],
@@ -33,6 +36,24 @@ export const profileJobs = defineGroup({
       '/api/profile-bulk-import-jobs/:id/relationships/profiles',
       'get_profile_ids_for_bulk_import_profiles_job',
       getProfileIdsForImportJob,
+    ),
+    route(
+      'GET',
+      '/api/profile-bulk-import-jobs/:id/profiles',
+      'get_profiles_for_bulk_import_profiles_job',
+      getProfilesForImportJob,
+    ),
+    route(
+      'GET',
+      '/api/profile-bulk-import-jobs/:id/lists',
+      'get_list_for_bulk_import_profiles_job',
+      getListsForImportJob,
+    ),
+    route(
+      'GET',
+      '/api/profile-bulk-import-jobs/:id/relationships/lists',
+      'get_list_ids_for_bulk_import_profiles_job',
+      getListIdsForImportJob,
     ),
   ],
 });

@@ -72,6 +72,19 @@ it('imports profiles asynchronously, reports per-profile errors and adds them to
   ]);
   const ids = (await profiles.getProfileIdsForBulkImportProfilesJob(job.id)).response.data.data;
   expect(ids).toHaveLength(2);
+  const written = (
+    await profiles.getProfilesForBulkImportProfilesJob(job.id, { fieldsProfile: ['email', 'first_name'] })
+  ).response.data.data;
+  expect(written.map((w: any) => w.id).sort()).toEqual(ids.map((i: any) => i.id).sort());
+  expect(written.find((w: any) => w.attributes.first_name === 'Kai')).toBeTruthy();
+  const paged = await profiles.getProfilesForBulkImportProfilesJob(job.id, { pageSize: 1 });
+  expect(paged.response.data.data).toHaveLength(1);
+  expect(paged.response.data.links.next).toBeTruthy();
+  const jobLists = (await profiles.getListForBulkImportProfilesJob(job.id)).response.data.data;
+  expect(jobLists.map((l: any) => [l.id, l.attributes.name])).toEqual([[list.id, 'Imported']]);
+  const listIds = (await profiles.getListIdsForBulkImportProfilesJob(job.id)).response.data.data;
+  expect(listIds).toEqual([{ type: 'list', id: list.id }]);
+  expect((await sdkError(profiles.getListForBulkImportProfilesJob('nope'))).status).toBe(404);
   const listed = (await profiles.getBulkImportProfilesJobs({ filter: 'equals(status,"complete")' })).response
     .data.data;
   expect(listed.map((j: any) => j.id)).toContain(job.id);
