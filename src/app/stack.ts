@@ -22,6 +22,8 @@ import { createSupabaseClients, type SupabaseClients } from '../integration/supa
 import { createDreamFlowBackend, type DreamFlowBackend } from './backend.ts';
 
 export interface DreamFlowStackOptions {
+  /** Where the integration's measurements go (default: a new one keeping up to 1,000,000 records). */
+  instrumentation?: Instrumentation;
   /** Explicit settings; anything missing is read from `env` (default process.env). */
   config?: Partial<IntegrationConfig>;
   env?: Record<string, string | undefined>;
@@ -76,7 +78,7 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
       config.supabaseServiceRoleKey,
       options.supabaseFetch,
     );
-  const instrumentation = new Instrumentation();
+  const instrumentation = options.instrumentation ?? new Instrumentation();
   const cache = new Cache({ clock, defaultTtlMs: options.cacheTtlMs, instrumentation });
   const breaker = new CircuitBreaker(clock, options.breaker);
   const klaviyo = new KlaviyoService({

@@ -377,59 +377,75 @@ export interface CallTally {
   };
 }
 
-export function tallyCalls(calls: readonly KlaviyoCallRecord[], wire?: WireFigures): CallTally {
-  const eventLatency = new LatencyRecorder();
-  const syncLatency = new LatencyRecorder();
-  const callLatency = new LatencyRecorder();
-  const byOperation: CallTally['byOperation'] = {};
-  let attempts = 0;
-  let successfulAttempts = 0;
-  let succeeded = 0;
-  let failedOnce = 0;
-  let recovered = 0;
-  for (const c of calls) {
-    callLatency.record(c.latencyMs);
-    if (c.category === 'event') eventLatency.record(c.latencyMs);
-    if (c.category === 'profile_sync') syncLatency.record(c.latencyMs);
-    attempts += c.attempts;
-    successfulAttempts += c.outcome === 'success' ? 1 : 0;
-    if (c.outcome === 'success') succeeded++;
-    if (c.failedAttempts > 0) {
-      failedOnce++;
-      if (c.outcome === 'success') recovered++;
+/**
+ * Calls counted as they are made: counters and three HDR histograms, nothing per call, so a run of any
+ * size holds the same few kB (the integration's own per-call records are capped, so counting from them
+ * would stop counting on a long run).
+ */
+export class CallRecorder {
+  private readonly eventLatency = new LatencyRecorder();
+  private readonly syncLatency = new LatencyRecorder();
+  private readonly callLatency = new LatencyRecorder();
+  private readonly byOperation: CallTally['byOperation'] = {};
+  private n = { calls: 0, attempts: 0, successfulAttempts: 0, succeeded: 0, failedOnce: 0, recovered: 0 };
+
+  record(c: KlaviyoCallRecord): void {
+    const n = this.n;
+    n.calls++;
+    this.callLatency.record(c.latencyMs);
+    if (c.category === 'event') this.eventLatency.record(c.latencyMs);
+    if (c.category === 'profile_sync') this.syncLatency.record(c.latencyMs);
+    n.attempts += c.attempts;
+    if (c.outcome === 'success') {
+      n.successfulAttempts++;
+      n.succeeded++;
     }
-    const op = byOperation[c.operation] ?? { calls: 0, attempts: 0, failures: 0 };
-    byOperation[c.operation] = op;
+    if (c.failedAttempts > 0) {
+      n.failedOnce++;
+      if (c.outcome === 'success') n.recovered++;
+    }
+    const op = this.byOperation[c.operation] ?? { calls: 0, attempts: 0, failures: 0 };
+    this.byOperation[c.operation] = op;
     op.calls++;
     op.attempts += c.attempts;
     if (c.outcome === 'failure') op.failures++;
   }
-  let wireTally: CallTally['wire'];
-  if (wire) {
-    wireTally = { throttled: wire.throttled, retryAfterObserved: 0, retryAfterHonoured: 0, minSlackMs: null };
-    for (const [requested, waited] of wire.retryAfterPairs) {
-      wireTally.retryAfterObserved++;
-      // 1 ms of slack absorbs rounding of the clock.
-      if (waited + 1 >= requested) wireTally.retryAfterHonoured++;
-      const slack = waited - requested;
-      wireTally.minSlackMs = wireTally.minSlackMs === null ? slack : Math.min(wireTally.minSlackMs, slack);
+
+  tally(wire?: WireFigures): CallTally {
+    let wireTally: CallTally['wire'];
+    if (wire) {
+      wireTally = {
+        throttled: wire.throttled,
+        retryAfterObserved: 0,
+        retryAfterHonoured: 0,
+        minSlackMs: null,
+      };
+      for (const [requested, waited] of wire.retryAfterPairs) {
+        wireTally.retryAfterObserved++;
+        // 1 ms of slack absorbs rounding of the clock.
+        if (waited + 1 >= requested) wireTally.retryAfterHonoured++;
+        const slack = waited - requested;
+        wireTally.minSlackMs = wireTally.minSlackMs === null ? slack : Math.min(wireTally.minSlackMs, slack);
+      }
     }
+    return {
+      ...this.n,
+      byOperation: structuredClone(this.byOperation),
+      latency: {
+        event_tracking: this.eventLatency.snapshot(),
+        profile_sync: this.syncLatency.snapshot(),
+        klaviyo_call: this.callLatency.snapshot(),
+      },
+      ...(wireTally ? { wire: wireTally } : {}),
+    };
   }
-  return {
-    calls: calls.length,
-    attempts,
-    successfulAttempts,
-    succeeded,
-    failedOnce,
-    recovered,
-    byOperation,
-    latency: {
-      event_tracking: eventLatency.snapshot(),
-      profile_sync: syncLatency.snapshot(),
-      klaviyo_call: callLatency.snapshot(),
-    },
-    ...(wireTally ? { wire: wireTally } : {}),
-  };
+}
+
+/** A finished list of calls as a tally (stacks that read the calls from a journal, tests). */
+export function tallyCalls(calls: readonly KlaviyoCallRecord[], wire?: WireFigures): CallTally {
+  const r = new CallRecorder();
+  for (const c of calls) r.record(c);
+  return r.tally(wire);
 }
 
 /** Several shards' tallies as one: counters sum, histograms add exactly, the wire only if every shard saw it. */

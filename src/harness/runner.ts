@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../../lib/prng.ts';
 import { arrivalOffsets } from './arrival.ts';
+import type { FaultSummary } from './fault-log.ts';
 import { abortableSleep, runJourney } from './journey.ts';
 import {
   type CacheFigures,
@@ -17,13 +18,10 @@ import {
   computeMetrics,
   flattenMetrics,
   JourneyCollector,
-  type KlaviyoCallRecord,
   mergeCallTallies,
   type OutboxFigures,
   type RunMetrics,
   sumOutboxFigures,
-  tallyCalls,
-  type WireFigures,
 } from './metrics.ts';
 import { createPersona } from './personas.ts';
 import { scaleScenario } from './scale.ts';
@@ -67,9 +65,9 @@ export interface RunResult {
   metrics: RunMetrics;
   figures: Record<string, number | null>;
   thresholds: ThresholdResult[];
-  /** Fault labels counted, and the ordered sequence (for determinism checks). */
+  /** Fault labels counted, and the first ones in order (for determinism checks; see fault-log.ts). */
   faultCounts: Record<string, number>;
-  /** Empty when the result was merged from shard reports (they keep counts and a hash, not the sequence). */
+  /** The first HEAD_LIMIT labels per service and shard; empty when merged from shard reports. */
   faultSequence: string[];
   /** See `combineSequenceHashes`. */
   faultSequenceHash: string;
@@ -92,12 +90,11 @@ export interface ShardOutcome {
   shard: ShardSpec;
   mode: SimulationStack['mode'];
   journeys: CollectorSnapshot;
-  calls: KlaviyoCallRecord[];
+  calls: CallTally;
   cache: CacheFigures;
   outbox: OutboxFigures;
   eventsStored: number | null;
-  wire?: WireFigures;
-  faultSequence: string[];
+  faults: FaultSummary;
   simulatedMs: number;
   /** Wall-clock span of the replay (epoch ms, fractional): from the stack being ready to the flush. */
   wallStartedAt: number;
@@ -142,18 +139,16 @@ export function combineSequenceHashes(hashes: readonly string[]): string {
 }
 
 export function shardData(o: ShardOutcome): ShardData {
-  const faultCounts: Record<string, number> = {};
-  for (const label of o.faultSequence) faultCounts[label] = (faultCounts[label] ?? 0) + 1;
   return {
     shard: o.shard,
     mode: o.mode,
     journeys: o.journeys,
-    calls: tallyCalls(o.calls, o.wire),
+    calls: o.calls,
     cache: o.cache,
     outbox: o.outbox,
     eventsStored: o.eventsStored,
-    faultCounts,
-    faultSequenceHash: hashSequence(o.faultSequence),
+    faultCounts: o.faults.counts,
+    faultSequenceHash: o.faults.hash,
     simulatedMs: o.simulatedMs,
     wallStartedAt: o.wallStartedAt,
     wallEndedAt: o.wallEndedAt,
@@ -297,13 +292,12 @@ export async function runShard(
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
     const wallEndedAt = wallNow();
 
-    const [calls, cache, outbox, eventsStored, faultSequence, wire] = await Promise.all([
+    const [calls, cache, outbox, eventsStored, faults] = await Promise.all([
       stack.calls(),
       stack.cache(),
       stack.outbox(),
       stack.eventsStored(),
-      stack.faultSequence(),
-      stack.wire(),
+      stack.faults(),
     ]);
     const exportedFiles =
       options.exportDataDir && stack.exportData
@@ -319,8 +313,7 @@ export async function runShard(
       cache,
       outbox,
       eventsStored,
-      wire,
-      faultSequence,
+      faults,
       simulatedMs: clock.now() - simStart,
       wallStartedAt,
       wallEndedAt,
@@ -352,7 +345,7 @@ export function finishRun(
   const exported = shards.flatMap((o) => o.exportedFiles ?? []);
   return {
     ...mergeShards(scenario, run, shards.map(shardData), aborted),
-    faultSequence: shards.flatMap((o) => o.faultSequence),
+    faultSequence: shards.flatMap((o) => o.faults.head),
     exportedFiles: shards.some((o) => o.exportedFiles) ? exported : undefined,
   };
 }

@@ -13,7 +13,14 @@
 
 import { systemClock } from '../../lib/clock.ts';
 import { createHttpDreamFlowClient } from '../app/http-client.ts';
-import { type CacheFigures, type KindFigures, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
+import { summariseLabels } from './fault-log.ts';
+import {
+  type CacheFigures,
+  type KindFigures,
+  type KlaviyoCallRecord,
+  outboxFigures,
+  tallyCalls,
+} from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { categorise } from './stack-inprocess.ts';
 import type { HttpTargets } from './stacks.ts';
@@ -85,18 +92,22 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
     mode: 'http',
     api: createHttpDreamFlowClient(appUrl),
     clock: systemClock,
-    calls: async (): Promise<KlaviyoCallRecord[]> =>
-      (await journal()).map((e) => {
-        const ok = e.status !== null && e.status >= 200 && e.status < 300;
-        return {
-          operation: e.operation ?? 'unknown',
-          category: categorise(e.operation ?? ''),
-          attempts: 1,
-          outcome: ok ? 'success' : 'failure',
-          latencyMs: e.latencyMs + e.injectedLatencyMs,
-          failedAttempts: ok ? 0 : 1,
-        };
-      }),
+    // The journal holds the last requests only (its size is the mock's --journal-size): an HTTP run
+    // counts what it still holds, as the top of this file says.
+    calls: async () =>
+      tallyCalls(
+        (await journal()).map((e): KlaviyoCallRecord => {
+          const ok = e.status !== null && e.status >= 200 && e.status < 300;
+          return {
+            operation: e.operation ?? 'unknown',
+            category: categorise(e.operation ?? ''),
+            attempts: 1,
+            outcome: ok ? 'success' : 'failure',
+            latencyMs: e.latencyMs + e.injectedLatencyMs,
+            failedAttempts: ok ? 0 : 1,
+          };
+        }),
+      ),
     cache: async (): Promise<CacheFigures> => {
       const c = (await status()).cache;
       return { hits: c?.hits ?? 0, misses: c?.misses ?? 0, savedCalls: c?.savedCalls ?? 0 };
@@ -114,8 +125,7 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
       const state = await getJson<{ events?: number }>(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock');
       return Number(state.events ?? 0) - eventsAtStart;
     },
-    faultSequence: async () => (await journal()).map((e) => `klaviyo:${e.fault ?? 'none'}`),
-    wire: () => undefined,
+    faults: async () => summariseLabels((await journal()).map((e) => `klaviyo:${e.fault ?? 'none'}`)),
     close: async () => {},
   };
 }

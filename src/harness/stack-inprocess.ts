@@ -21,8 +21,10 @@ import { createDirectAxiosAdapter, createDirectFetch } from '../../mocks/shared/
 import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
 import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
+import { Instrumentation } from '../integration/instrumentation.ts';
 import { exportKlaviyoData } from './export-data.ts';
-import { type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
+import { combineFaultSummaries, FaultLog } from './fault-log.ts';
+import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { WireTap } from './wiretap.ts';
 
@@ -46,11 +48,11 @@ export function categorise(operation: string): KlaviyoCallRecord['category'] {
  * to the two mocks interleave depends on the transport's event-loop hops, not on the scenario, so the
  * run's fault sequence is the Klaviyo mock's then the fake Supabase's: identical on msw and direct.
  */
-function recordingInjector(inner: FaultInjector, sequence: string[], service: string): FaultInjector {
+function recordingInjector(inner: FaultInjector, log: FaultLog, service: string): FaultInjector {
   return {
     decide(req, operation, now) {
       const d = inner.decide(req, operation, now);
-      sequence.push(`${service}:${d?.label ?? 'none'}`);
+      log.record(`${service}:${d?.label ?? 'none'}`);
       return d;
     },
     describe: () => inner.describe(),
@@ -71,18 +73,18 @@ function seededUuid(rng: Rng): () => string {
 export async function createInProcessStack(options: StackOptions): Promise<SimulationStack> {
   const clock = new VirtualClock(SIMULATION_EPOCH);
   const rng = createRng(options.seed).fork('stack');
-  const klaviyoSequence: string[] = [];
-  const supabaseSequence: string[] = [];
+  const klaviyoLog = new FaultLog();
+  const supabaseLog = new FaultLog();
   const tap = new WireTap();
 
   const klaviyoFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed, clock, service: 'klaviyo' }),
-    klaviyoSequence,
+    klaviyoLog,
     'klaviyo',
   );
   const supabaseFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed + 1, clock, service: 'supabase' }),
-    supabaseSequence,
+    supabaseLog,
     'supabase',
   );
   const klaviyo: MockService = createKlaviyoMock({
@@ -120,9 +122,23 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
   }
 
   const keys = supabaseKeys();
+  // Calls are counted as they are made, not kept: memory stays flat however many families run.
+  const instrumentation = new Instrumentation(0);
+  const callRecorder = new CallRecorder();
+  instrumentation.onCall((c) =>
+    callRecorder.record({
+      operation: c.operation,
+      category: categorise(c.operation),
+      attempts: c.attempts,
+      outcome: c.outcome,
+      latencyMs: c.totalMs,
+      failedAttempts: c.attempts - (c.outcome === 'success' ? 1 : 0),
+    }),
+  );
   let app: ReturnType<typeof createDreamFlowStack>;
   try {
     app = createDreamFlowStack({
+      instrumentation,
       config: {
         klaviyoApiKey: HARNESS_KLAVIYO_KEY,
         klaviyoBaseUrl: KLAVIYO_BASE,
@@ -149,15 +165,10 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     mode: 'inprocess',
     api: app.backend,
     clock,
-    calls: () =>
-      app.instrumentation.snapshot().calls.map((c) => ({
-        operation: c.operation,
-        category: categorise(c.operation),
-        attempts: c.attempts,
-        outcome: c.outcome,
-        latencyMs: c.totalMs,
-        failedAttempts: c.attempts - (c.outcome === 'success' ? 1 : 0),
-      })),
+    calls: () => {
+      const ra = tap.retryAfter('klaviyo');
+      return callRecorder.tally({ throttled: ra.throttled, retryAfterPairs: ra.pairs });
+    },
     cache: () => {
       const s = app.cache.stats();
       return { hits: s.hits, misses: s.misses, savedCalls: s.savedCalls };
@@ -167,11 +178,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       await app.outbox?.flush(Math.max(0, deadline - clock.now()));
     },
     eventsStored: async () => Number((klaviyo.core.state() as { events?: number }).events ?? 0),
-    faultSequence: async () => [...klaviyoSequence, ...supabaseSequence],
-    wire: () => {
-      const ra = tap.retryAfter('klaviyo');
-      return { throttled: ra.throttled, retryAfterPairs: ra.pairs };
-    },
+    faults: () => combineFaultSummaries([klaviyoLog.summary(), supabaseLog.summary()]),
     exportData: async (dir) => {
       mkdirSync(dir, { recursive: true });
       const files = await exportKlaviyoData(klaviyo, HARNESS_KLAVIYO_KEY, dir);

@@ -6,24 +6,26 @@
 
 import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
-import type { CacheFigures, KlaviyoCallRecord, OutboxFigures, WireFigures } from './metrics.ts';
+import type { FaultSummary } from './fault-log.ts';
+import type { CacheFigures, CallTally, OutboxFigures } from './metrics.ts';
 
 export interface SimulationStack {
   readonly mode: 'inprocess' | 'http';
   readonly api: DreamFlowApi;
   readonly clock: Clock;
-  /** Every Klaviyo call the integration made so far, normalised. */
-  calls(): Promise<KlaviyoCallRecord[]> | KlaviyoCallRecord[];
+  /**
+   * The Klaviyo calls the integration made so far, counted (counters and HDR histograms, nothing per
+   * call), with the 429s and Retry-After waits seen on the wire when the stack can see it.
+   */
+  calls(): Promise<CallTally> | CallTally;
   cache(): Promise<CacheFigures> | CacheFigures;
   outbox(): Promise<OutboxFigures> | OutboxFigures;
   /** Deliver what the outbox holds, giving up at `deadline` (clock time). */
   flush(deadline: number): Promise<void>;
-  /** 429s and Retry-After waits seen on the wire to Klaviyo (undefined when not observable). */
-  wire(): Promise<WireFigures | undefined> | WireFigures | undefined;
   /** Events the Klaviyo mock holds (null when it cannot be read). */
   eventsStored(): Promise<number | null>;
-  /** Fault labels the mocks applied, in the order requests arrived (`error:503`, `network:reset`, …). */
-  faultSequence(): Promise<string[]>;
+  /** Fault labels the mocks applied (`klaviyo:error:503`, `supabase:none`, …): counts, hash, first ones. */
+  faults(): Promise<FaultSummary> | FaultSummary;
   /** Write the Klaviyo mock's profiles/events/metrics for demos; returns the files written. */
   exportData?(dir: string): Promise<string[]>;
   close(): Promise<void>;

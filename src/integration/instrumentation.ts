@@ -61,8 +61,15 @@ export class Instrumentation {
   private saved = 0;
   private dropped = 0;
   private t = { calls: 0, successes: 0, failures: 0, attempts: 0, callsWithFailure: 0, recoveredCalls: 0 };
+  private readonly listeners: ((record: CallRecord) => void)[] = [];
 
+  /** `maxRecords`: per-call records kept for `snapshot()` (0 for none: a listener counts instead). */
   constructor(private readonly maxRecords = 1_000_000) {}
+
+  /** Be told of every call as it is recorded (the harness counts them without keeping them). */
+  onCall(listener: (record: CallRecord) => void): void {
+    this.listeners.push(listener);
+  }
 
   recordCall(record: CallRecord): void {
     this.t.calls++;
@@ -73,13 +80,14 @@ export class Instrumentation {
       this.t.callsWithFailure++;
       if (record.outcome === 'success') this.t.recoveredCalls++;
     }
+    for (const l of this.listeners) l(record);
     if (this.calls.length < this.maxRecords) this.calls.push(record);
-    else this.dropped++;
+    else if (this.maxRecords > 0) this.dropped++;
   }
 
   recordEnqueue(record: EnqueueRecord): void {
     if (this.enqueues.length < this.maxRecords) this.enqueues.push(record);
-    else this.dropped++;
+    else if (this.maxRecords > 0) this.dropped++;
   }
 
   recordCacheHit(savedCalls: number): void {

@@ -7,7 +7,8 @@
 import { VirtualClock } from '../../lib/clock.ts';
 import { createRng } from '../../lib/prng.ts';
 import type { DreamFlowApi } from '../../src/app/contract.ts';
-import type { KlaviyoCallRecord } from '../../src/harness/metrics.ts';
+import { summariseLabels } from '../../src/harness/fault-log.ts';
+import { type KlaviyoCallRecord, tallyCalls } from '../../src/harness/metrics.ts';
 import type { SimulationStack, StackOptions } from '../../src/harness/stack.ts';
 
 export function createFakeStack(
@@ -86,13 +87,12 @@ export function createFakeStack(
     api,
     clock,
     events,
-    calls: () => calls,
+    calls: () => tallyCalls(calls, { throttled: 0, retryAfterPairs: [] }),
     cache: () => ({ hits: cacheHits, misses: cacheMisses, savedCalls: cacheHits }),
     outbox: () => ({ tracked: events.length, delivered: events.length, pending: 0, deadLettered: 0 }),
     flush: async () => {},
     eventsStored: async () => events.length,
-    faultSequence: async () => faults,
-    wire: () => ({ throttled: 0, retryAfterPairs: [] }),
+    faults: () => summariseLabels(faults),
     close: async () => {},
   };
 }
