@@ -25,6 +25,7 @@ import { scaleScenario } from './scale.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { evaluateThresholds, parseThreshold, type ThresholdResult } from './thresholds.ts';
+import { mergeTimelines, type Timeline, TimelineRecorder } from './timeline.ts';
 
 export interface RunOptions {
   /** Override the scenario's user count (arrival rate and concurrency scale with it) / seed / faults. */
@@ -87,6 +88,8 @@ export interface ShardOutcome {
   outbox: OutboxFigures;
   eventsStored: number | null;
   wire?: WireFigures;
+  /** What happened when over simulated time (in-process stacks only). */
+  timeline?: Timeline;
   faultSequence: string[];
   simulatedMs: number;
   /** Wall-clock span of the replay (epoch ms, fractional): from the stack being ready to the flush. */
@@ -158,17 +161,23 @@ export async function runShard(
 ): Promise<ShardOutcome> {
   const { seed, users } = run;
   const signal = options.signal ?? new AbortController().signal;
+  const timeline = new TimelineRecorder(scenario.duration);
   const stack = await createStack({
     seed: shardSeed(seed, shard),
     faults: run.faults,
     rateLimits: scenario.rate_limits,
     transport: options.transport,
+    timeline,
   });
   try {
     const clock = stack.clock;
     const wallStartedAt = wallNow();
     const simStart = clock.now();
     const endsAt = simStart + scenario.duration;
+    // Real time (http mode) has no cheap bucket-end samples nor wire hooks: the timeline is in-process only.
+    const timed = stack.mode === 'inprocess';
+    timeline.begin(simStart);
+    const sampler = timed ? timeline.sampleOn(clock, () => stack.outbox()) : undefined;
     const personaOptions = {
       earliest: scenario.bedtimes.earliest,
       latest: scenario.bedtimes.latest,
@@ -208,7 +217,7 @@ export async function runShard(
           persona: createPersona(seed, i, personaOptions),
           endsAt,
           signal,
-          recorder: collector,
+          recorder: timed ? timeline.steps(collector, clock) : collector,
         });
         collector.journey(result);
         if (result.outcome === 'failed') failed++;
@@ -225,6 +234,7 @@ export async function runShard(
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
+    await sampler?.stop();
     const wallEndedAt = wallNow();
 
     const [calls, cache, outbox, eventsStored, faultSequence, wire] = await Promise.all([
@@ -235,6 +245,7 @@ export async function runShard(
       stack.faultSequence(),
       stack.wire(),
     ]);
+    if (timed) timeline.calls(calls);
     const exportedFiles =
       options.exportDataDir && stack.exportData
         ? await stack.exportData(
@@ -250,6 +261,7 @@ export async function runShard(
       outbox,
       eventsStored,
       wire,
+      timeline: timed ? timeline.timeline() : undefined,
       faultSequence,
       simulatedMs: clock.now() - simStart,
       wallStartedAt,
@@ -313,6 +325,9 @@ export function finishRun(
     },
     eventsStored: stored.some((n) => n === null) ? null : stored.reduce((s, n) => s! + n!, 0),
     wire,
+    timeline: shards.every((o) => o.timeline)
+      ? shards.map((o) => o.timeline!).reduce(mergeTimelines)
+      : undefined,
     wallMs: Math.max(...shards.map((o) => o.wallEndedAt)) - Math.min(...shards.map((o) => o.wallStartedAt)),
     simulatedMs: Math.max(...shards.map((o) => o.simulatedMs)),
   });

@@ -24,6 +24,7 @@ import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.t
 import { exportKlaviyoData } from './export-data.ts';
 import { type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
+import type { TimelineRecorder } from './timeline.ts';
 import { WireTap } from './wiretap.ts';
 
 const KLAVIYO_BASE = 'https://a.klaviyo.com';
@@ -46,11 +47,17 @@ export function categorise(operation: string): KlaviyoCallRecord['category'] {
  * to the two mocks interleave depends on the transport's event-loop hops, not on the scenario, so the
  * run's fault sequence is the Klaviyo mock's then the fake Supabase's: identical on msw and direct.
  */
-function recordingInjector(inner: FaultInjector, sequence: string[], service: string): FaultInjector {
+function recordingInjector(
+  inner: FaultInjector,
+  sequence: string[],
+  service: string,
+  timeline?: TimelineRecorder,
+): FaultInjector {
   return {
     decide(req, operation, now) {
       const d = inner.decide(req, operation, now);
       sequence.push(`${service}:${d?.label ?? 'none'}`);
+      timeline?.fault(now, d?.label);
       return d;
     },
     describe: () => inner.describe(),
@@ -73,17 +80,25 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
   const rng = createRng(options.seed).fork('stack');
   const klaviyoSequence: string[] = [];
   const supabaseSequence: string[] = [];
-  const tap = new WireTap();
+  const timeline = options.timeline;
+  const tap = new WireTap(
+    timeline &&
+      ((service, at, answeredAt, status) => {
+        if (service === 'klaviyo') timeline.attempt(at, answeredAt, status);
+      }),
+  );
 
   const klaviyoFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed, clock, service: 'klaviyo' }),
     klaviyoSequence,
     'klaviyo',
+    timeline,
   );
   const supabaseFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed + 1, clock, service: 'supabase' }),
     supabaseSequence,
     'supabase',
+    timeline,
   );
   const klaviyo: MockService = createKlaviyoMock({
     clock,
@@ -157,6 +172,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
         outcome: c.outcome,
         latencyMs: c.totalMs,
         failedAttempts: c.attempts - (c.outcome === 'success' ? 1 : 0),
+        startedAt: c.at,
       })),
     cache: () => {
       const s = app.cache.stats();

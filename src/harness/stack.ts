@@ -7,6 +7,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
 import type { CacheFigures, KlaviyoCallRecord, OutboxFigures, WireFigures } from './metrics.ts';
+import type { TimelineRecorder } from './timeline.ts';
 
 export interface SimulationStack {
   readonly mode: 'inprocess' | 'http';
@@ -37,4 +38,6 @@ export interface StackOptions {
   rateLimits: boolean;
   /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */
   transport?: 'direct' | 'msw';
+  /** Where a stack that can see them records Klaviyo attempts and fault decisions as they happen. */
+  timeline?: TimelineRecorder;
 }

@@ -63,9 +63,9 @@ export function register(program: Command): void {
     .description('Re-render report.md and report.html from a report.json')
     .argument('<report>', 'report.json')
     .option('--out <dir>', 'output directory (default: next to the report.json)')
-    .action((file: string, opts: { out?: string }) => {
+    .action(async (file: string, opts: { out?: string }) => {
       try {
-        const files = writeReports(readReport(file), opts.out ?? dirname(file));
+        const files = await writeReports(readReport(file), opts.out ?? dirname(file));
         process.stdout.write(`${files.markdown}\n${files.html}\n`);
       } catch (err) {
         process.stderr.write(`error: ${(err as Error).message}\n`);

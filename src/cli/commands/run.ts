@@ -185,7 +185,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
     const report = buildReport(result, packageVersion());
     if (baseline)
       report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
-    const files = writeReports(report, opts.out);
+    const files = await writeReports(report, opts.out);
     process.stdout.write(`\n${renderSummary(report, Boolean(process.stdout.isTTY))}\n`);
     process.stdout.write(`reports: ${files.json}\n         ${files.markdown}\n         ${files.html}\n`);
     if (result.exportedFiles?.length)
