@@ -7,6 +7,7 @@
 import type { JourneyRecorder, JourneyResult, StepObservation } from './journey.ts';
 import { LatencyRecorder, type LatencySnapshot, type LatencySummary } from './latency.ts';
 import type { StepKind } from './scenario-schema.ts';
+import type { Timeline } from './timeline.ts';
 
 /** One Klaviyo call as the integration made it (normalised from its instrumentation). */
 export interface KlaviyoCallRecord {
@@ -19,6 +20,8 @@ export interface KlaviyoCallRecord {
   latencyMs: number;
   /** Attempts that failed (429/5xx/network or non-retriable 4xx). */
   failedAttempts: number;
+  /** Clock time of the first attempt (for the timeline; absent where the stack cannot tell). */
+  startedAt?: number;
 }
 
 /** What the wire showed about 429s and Retry-After (see wiretap.ts). */
@@ -184,6 +187,8 @@ export interface RunMetrics {
     simulatedMs: number;
     requestsPerSecond: number;
   };
+  /** What happened when over simulated time (timeline.ts); absent for http runs and older reports. */
+  timeline?: Timeline;
 }
 
 /** How journeys ended, counted as they end: nothing per journey is kept once it is over. */
@@ -349,6 +354,7 @@ export interface MetricsInput {
   outbox: OutboxFigures;
   eventsStored: number | null;
   wire?: WireFigures;
+  timeline?: Timeline;
   wallMs: number;
   simulatedMs: number;
 }
@@ -596,6 +602,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       simulatedMs: input.simulatedMs,
       requestsPerSecond: journeys.stepCount / wallS,
     },
+    ...(input.timeline ? { timeline: input.timeline } : {}),
   };
 }
 

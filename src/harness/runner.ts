@@ -28,6 +28,7 @@ import { scaleScenario } from './scale.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import { evaluateThresholds, parseThreshold, type ThresholdResult } from './thresholds.ts';
+import { mergeTimelines, type Timeline, TimelineRecorder } from './timeline.ts';
 
 export interface RunOptions {
   /** Override the scenario's user count (arrival rate and concurrency scale with it) / seed / faults. */
@@ -95,6 +96,8 @@ export interface ShardOutcome {
   outbox: OutboxFigures;
   eventsStored: number | null;
   faults: FaultSummary;
+  /** What happened when over simulated time (in-process stacks only). */
+  timeline?: Timeline;
   simulatedMs: number;
   /** Wall-clock span of the replay (epoch ms, fractional): from the stack being ready to the flush. */
   wallStartedAt: number;
@@ -118,6 +121,8 @@ export interface ShardData {
   eventsStored: number | null;
   faultCounts: Record<string, number>;
   faultSequenceHash: string;
+  /** Over simulated time, in-process only (bucket counts: adds up across shards). */
+  timeline?: Timeline;
   simulatedMs: number;
   wallStartedAt: number;
   wallEndedAt: number;
@@ -149,6 +154,7 @@ export function shardData(o: ShardOutcome): ShardData {
     eventsStored: o.eventsStored,
     faultCounts: o.faults.counts,
     faultSequenceHash: o.faults.hash,
+    timeline: o.timeline,
     simulatedMs: o.simulatedMs,
     wallStartedAt: o.wallStartedAt,
     wallEndedAt: o.wallEndedAt,
@@ -218,17 +224,23 @@ export async function runShard(
 ): Promise<ShardOutcome> {
   const { seed, users } = run;
   const signal = options.signal ?? new AbortController().signal;
+  const timeline = new TimelineRecorder(scenario.duration);
   const stack = await createStack({
     seed: shardSeed(seed, shard),
     faults: run.faults,
     rateLimits: scenario.rate_limits,
     transport: options.transport,
+    timeline,
   });
   try {
     const clock = stack.clock;
     const wallStartedAt = wallNow();
     const simStart = clock.now();
     const endsAt = simStart + scenario.duration;
+    // Real time (http mode) has no cheap bucket-end samples nor wire hooks: the timeline is in-process only.
+    const timed = stack.mode === 'inprocess';
+    timeline.begin(simStart);
+    const sampler = timed ? timeline.sampleOn(clock, () => stack.outbox()) : undefined;
     const personaOptions = {
       earliest: scenario.bedtimes.earliest,
       latest: scenario.bedtimes.latest,
@@ -275,7 +287,7 @@ export async function runShard(
           persona: createPersona(seed, i, personaOptions),
           endsAt,
           signal,
-          recorder: collector,
+          recorder: timed ? timeline.steps(collector, clock) : collector,
         });
         collector.journey(result);
         if (result.outcome === 'failed') failed++;
@@ -290,6 +302,7 @@ export async function runShard(
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
+    await sampler?.stop();
     const wallEndedAt = wallNow();
 
     const [calls, cache, outbox, eventsStored, faults] = await Promise.all([
@@ -314,6 +327,7 @@ export async function runShard(
       outbox,
       eventsStored,
       faults,
+      timeline: timed ? timeline.timeline() : undefined,
       simulatedMs: clock.now() - simStart,
       wallStartedAt,
       wallEndedAt,
@@ -375,6 +389,9 @@ export function mergeShards(
     cache: sum((o) => o.cache, ['hits', 'misses', 'savedCalls']),
     outbox: sumOutboxFigures(shards.map((o) => o.outbox)),
     eventsStored: stored.some((n) => n === null) ? null : stored.reduce((s, n) => s! + n!, 0),
+    timeline: shards.every((o) => o.timeline)
+      ? shards.map((o) => o.timeline!).reduce(mergeTimelines)
+      : undefined,
     wallMs: Math.max(...shards.map((o) => o.wallEndedAt)) - Math.min(...shards.map((o) => o.wallStartedAt)),
     simulatedMs: Math.max(...shards.map((o) => o.simulatedMs)),
   });

@@ -26,6 +26,7 @@ import { exportKlaviyoData } from './export-data.ts';
 import { combineFaultSummaries, FaultLog } from './fault-log.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
+import type { TimelineRecorder } from './timeline.ts';
 import { WireTap } from './wiretap.ts';
 
 const KLAVIYO_BASE = 'https://a.klaviyo.com';
@@ -48,11 +49,17 @@ export function categorise(operation: string): KlaviyoCallRecord['category'] {
  * to the two mocks interleave depends on the transport's event-loop hops, not on the scenario, so the
  * run's fault sequence is the Klaviyo mock's then the fake Supabase's: identical on msw and direct.
  */
-function recordingInjector(inner: FaultInjector, log: FaultLog, service: string): FaultInjector {
+function recordingInjector(
+  inner: FaultInjector,
+  log: FaultLog,
+  service: string,
+  timeline?: TimelineRecorder,
+): FaultInjector {
   return {
     decide(req, operation, now) {
       const d = inner.decide(req, operation, now);
       log.record(`${service}:${d?.label ?? 'none'}`);
+      timeline?.fault(now, d?.label);
       return d;
     },
     describe: () => inner.describe(),
@@ -75,17 +82,25 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
   const rng = createRng(options.seed).fork('stack');
   const klaviyoLog = new FaultLog();
   const supabaseLog = new FaultLog();
-  const tap = new WireTap();
+  const timeline = options.timeline;
+  const tap = new WireTap(
+    timeline &&
+      ((service, at, answeredAt, status) => {
+        if (service === 'klaviyo') timeline.attempt(at, answeredAt, status);
+      }),
+  );
 
   const klaviyoFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed, clock, service: 'klaviyo' }),
     klaviyoLog,
     'klaviyo',
+    timeline,
   );
   const supabaseFaults = recordingInjector(
     createFaultInjector({ profile: options.faults, seed: options.seed + 1, clock, service: 'supabase' }),
     supabaseLog,
     'supabase',
+    timeline,
   );
   const klaviyo: MockService = createKlaviyoMock({
     clock,
@@ -125,7 +140,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
   // Calls are counted as they are made, not kept: memory stays flat however many families run.
   const instrumentation = new Instrumentation(0);
   const callRecorder = new CallRecorder();
-  instrumentation.onCall((c) =>
+  instrumentation.onCall((c) => {
     callRecorder.record({
       operation: c.operation,
       category: categorise(c.operation),
@@ -133,8 +148,9 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       outcome: c.outcome,
       latencyMs: c.totalMs,
       failedAttempts: c.attempts - (c.outcome === 'success' ? 1 : 0),
-    }),
-  );
+    });
+    timeline?.call(c.at, c.attempts);
+  });
   let app: ReturnType<typeof createDreamFlowStack>;
   try {
     app = createDreamFlowStack({

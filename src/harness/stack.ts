@@ -8,6 +8,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
 import type { FaultSummary } from './fault-log.ts';
 import type { CacheFigures, CallTally, OutboxFigures } from './metrics.ts';
+import type { TimelineRecorder } from './timeline.ts';
 
 export interface SimulationStack {
   readonly mode: 'inprocess' | 'http';
@@ -39,4 +40,6 @@ export interface StackOptions {
   rateLimits: boolean;
   /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */
   transport?: 'direct' | 'msw';
+  /** Where a stack that can see them records Klaviyo attempts and fault decisions as they happen. */
+  timeline?: TimelineRecorder;
 }

@@ -39,8 +39,18 @@ interface ServiceWire {
  * Folds exchanges as they happen (nothing per request is kept once its retry, if any, has arrived), so a
  * 10,000-family run does not hold every request body in memory.
  */
+/** Sees each exchange as it is answered: `status` null for a network fault (no answer). */
+export type ExchangeObserver = (
+  service: string,
+  at: number,
+  answeredAt: number,
+  status: number | null,
+) => void;
+
 export class WireTap {
   private readonly services = new Map<string, ServiceWire>();
+
+  constructor(private readonly observer?: ExchangeObserver) {}
 
   private wire(service: string): ServiceWire {
     let w = this.services.get(service);
@@ -62,6 +72,7 @@ export class WireTap {
    */
   wrap(service: MockService): MockService {
     const w = this.wire(service.name);
+    const observer = this.observer;
     return {
       name: service.name,
       maxBodyBytes: service.maxBodyBytes,
@@ -74,7 +85,11 @@ export class WireTap {
       async handle(req) {
         const at = service.clock.now();
         const res: MockResponse = await service.handle(req);
-        if (!req.path.startsWith('/__admin')) record(w, req, res, at, service.clock.now());
+        if (!req.path.startsWith('/__admin')) {
+          const answeredAt = service.clock.now();
+          record(w, req, res, at, answeredAt);
+          observer?.(service.name, at, answeredAt, res.kind === 'network' ? null : res.status);
+        }
         return res;
       },
       close: () => service.close(),

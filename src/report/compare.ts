@@ -32,6 +32,8 @@ export interface Comparison {
   rows: ComparisonRow[];
   regressions: ComparisonRow[];
   passed: boolean;
+  /** The baseline's percentile curves ([percentile, ms]) by latency name, for the report's CDF overlay. */
+  latencyCurves?: Record<string, [number, number][]>;
 }
 
 const EXACT = new Set([
@@ -104,6 +106,9 @@ export function compareReports(
     rows,
     regressions,
     passed: regressions.length === 0,
+    latencyCurves: Object.fromEntries(
+      Object.entries(baseline.metrics?.latency ?? {}).map(([name, l]) => [name, l.curve ?? []]),
+    ),
   };
 }
 

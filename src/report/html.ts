@@ -1,9 +1,41 @@
 /**
- * `report.html`: one self-contained file (inline CSS, inline SVG drawn here, no scripts, no external
- * resources) so it opens offline, from a CI artifact, or attached to an email.
+ * `report.html`: one self-contained file (inline CSS, inline SVG charts rendered on the server by
+ * charts.ts, no scripts, no external resources) so it opens offline, from a CI artifact, or attached to an email.
  */
+
+import {
+  CHART_COLORS,
+  type LatencyCategory,
+  latencyCdfSpec,
+  latencyHistogramSpec,
+  operationsSpec,
+  renderChart,
+  shareSpec,
+  timelineSpec,
+} from './charts.ts';
 import { fmtChange, fmtFigure, fmtMs, fmtNum, fmtPct, journeysLine, type ReportDocument } from './model.ts';
-import { barChart, esc, percentileChart, proportionBar } from './svg.ts';
+
+export function esc(text: unknown): string {
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+/** Render each chart (concurrently) into a labelled container; a missing spec renders nothing. */
+async function renderCharts<K extends string>(
+  specs: Record<K, Parameters<typeof renderChart>[0] | undefined>,
+): Promise<Record<K, string>> {
+  const entries = await Promise.all(
+    Object.entries(specs).map(async ([id, spec]) => {
+      if (!spec) return [id, ''];
+      const svg = await renderChart(spec as Parameters<typeof renderChart>[0]);
+      return [id, `<figure class="chart" id="chart-${id}">${svg}</figure>`];
+    }),
+  );
+  return Object.fromEntries(entries) as Record<K, string>;
+}
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5b6475;--line:#dde1ea;--ok:#1f8a4c;--bad:#c62f3b;--warn:#b7791f;--bg:#fafbfd}
@@ -15,8 +47,8 @@ h1{margin:0 0 4px;font-size:24px}h2{margin:32px 0 8px;font-size:19px}.meta{color
 table{border-collapse:collapse;background:#fff;margin:8px 0;min-width:50%}th,td{padding:6px 12px;border:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:#f1f3f8;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pass{color:var(--ok);font-weight:700}.fail{color:var(--bad);font-weight:700}.warn{color:var(--warn);font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{background:#fff;border:1px solid var(--line);border-radius:6px;max-width:100%;height:auto}
-.chart-title{font-size:13px;font-weight:600;fill:#1d2330}.tick{font-size:11px;fill:#5b6475}.axis{font-size:11px;fill:#5b6475}.grid{stroke:#eceff5;stroke-width:1}
+.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.chart{margin:0;background:#fff;border:1px solid var(--line);border-radius:6px;max-width:100%;overflow:hidden}
+.chart svg{display:block;max-width:100%;height:auto}
 code{background:#eef1f7;padding:1px 5px;border-radius:4px}footer{color:var(--muted);font-size:13px;margin-top:32px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}.card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 16px;min-width:150px}
 .card b{display:block;font-size:20px}.card span{color:var(--muted);font-size:13px}
@@ -26,7 +58,7 @@ function verdictClass(v: string): string {
   return v === 'holds' ? 'pass' : v === 'does not hold' ? 'fail' : 'warn';
 }
 
-export function renderHtml(r: ReportDocument): string {
+export async function renderHtml(r: ReportDocument): Promise<string> {
   const m = r.metrics;
   const s = r.scenario;
   const badge = r.partial
@@ -82,58 +114,62 @@ export function renderHtml(r: ReportDocument): string {
     )
     .join('');
 
-  const percentiles = percentileChart('Latency percentiles (ms, retries included)', [
-    { name: 'event tracking', points: m.latency.event_tracking.curve },
-    { name: 'profile sync', points: m.latency.profile_sync.curve },
-  ]);
-  const bucketLabels = m.latency.event_tracking.buckets.map((b) =>
-    b.le === null ? '> 60 s' : `≤ ${b.le} ms`,
-  );
-  const histGroups = bucketLabels
-    .map((label, i) => ({
-      label,
-      values: [
-        m.latency.event_tracking.buckets[i]?.count ?? 0,
-        m.latency.profile_sync.buckets[i]?.count ?? 0,
-      ],
-    }))
-    .filter((g) => g.values.some((v) => v > 0));
-  const histogram = barChart('Latency histogram (calls per bucket)', histGroups, [
-    'event tracking',
-    'profile sync',
-  ]);
-
-  const ops = Object.entries(m.klaviyo.byOperation).sort(([a], [b]) => a.localeCompare(b));
-  const retryChart = barChart(
-    'Klaviyo calls by operation: first-try vs retried vs failed',
-    ops.map(([op, v]) => ({
-      label: op,
-      values: [v.calls, v.attempts - v.calls, v.failures],
-    })),
-    ['calls', 'retry attempts', 'failed calls'],
-    { colors: ['#4f6bed', '#e8833a', '#d64550'] },
-  );
-  const recovery = proportionBar('Calls that failed at least once', [
-    { label: 'recovered by retry', value: m.klaviyo.callsRecovered, color: '#2ca58d' },
-    { label: 'still failed', value: m.klaviyo.callsFailedOnce - m.klaviyo.callsRecovered, color: '#d64550' },
-  ]);
-  const cacheChart = proportionBar('Cache lookups', [
-    { label: 'hits', value: m.cache.hits, color: '#2ca58d' },
-    { label: 'misses', value: m.cache.misses, color: '#e8833a' },
-  ]);
-  const savedChart = proportionBar('Klaviyo reads with the cache', [
-    { label: 'calls saved', value: m.cache.savedCalls, color: '#2ca58d' },
-    { label: 'calls made', value: m.cache.misses, color: '#4f6bed' },
-  ]);
-  const eventsChart = proportionBar(
-    'Outbox job fates, events and profile syncs (tracked = delivered + pending + dead-lettered)',
+  const categories: LatencyCategory[] = (
     [
-      { label: 'delivered', value: m.events.delivered, color: '#2ca58d' },
-      { label: 'pending', value: m.events.pending, color: '#e8833a' },
-      { label: 'dead-lettered', value: m.events.deadLettered, color: '#d64550' },
-      { label: 'lost', value: Math.max(0, m.events.lost), color: '#000000' },
-    ],
-  );
+      ['event tracking', 'event_tracking'],
+      ['profile sync', 'profile_sync'],
+      ['all Klaviyo calls', 'klaviyo_call'],
+    ] as const
+  ).map(([name, key]) => ({
+    name,
+    summary: m.latency[key],
+    baseline: r.baseline?.latencyCurves?.[key],
+  }));
+  const ops = Object.entries(m.klaviyo.byOperation).sort(([a], [b]) => a.localeCompare(b));
+  const C = CHART_COLORS;
+  const charts = await renderCharts({
+    timeline: m.timeline ? timelineSpec(m.timeline) : undefined,
+    'latency-cdf': latencyCdfSpec(categories),
+    'latency-histogram': latencyHistogramSpec(categories.slice(0, 2)),
+    operations: operationsSpec(ops),
+    recovery: shareSpec(
+      'Calls that failed at least once',
+      [
+        { label: 'recovered by retry', value: m.klaviyo.callsRecovered, color: C.green },
+        { label: 'still failed', value: m.klaviyo.callsFailedOnce - m.klaviyo.callsRecovered, color: C.red },
+      ],
+      'calls (count)',
+    ),
+    cache: shareSpec(
+      'Cache lookups',
+      [
+        { label: 'hits', value: m.cache.hits, color: C.green },
+        { label: 'misses', value: m.cache.misses, color: C.orange },
+      ],
+      'lookups (count)',
+    ),
+    saved: shareSpec(
+      'Klaviyo reads with the cache',
+      [
+        { label: 'calls saved', value: m.cache.savedCalls, color: C.green },
+        { label: 'calls made', value: m.cache.misses, color: C.blue },
+      ],
+      'reads (count)',
+    ),
+    events: shareSpec(
+      'Outbox job fates (tracked = delivered + pending + dead-lettered)',
+      [
+        { label: 'delivered', value: m.events.delivered, color: C.green },
+        { label: 'pending', value: m.events.pending, color: C.orange },
+        { label: 'dead-lettered', value: m.events.deadLettered, color: C.red },
+        { label: 'lost', value: Math.max(0, m.events.lost), color: C.black },
+      ],
+      'jobs (count)',
+    ),
+  });
+  const timelineSection = charts.timeline
+    ? `<h2>Timeline</h2><div class="charts">${charts.timeline}</div>`
+    : '';
 
   const faultRows = Object.entries(r.faults.counts)
     .sort(([, a], [, b]) => b - a)
@@ -165,20 +201,21 @@ export function renderHtml(r: ReportDocument): string {
 ${s.description ? `<p>${esc(s.description)}</p>` : ''}</header>
 <main>
 <div class="cards">${cards}</div>
+${timelineSection}
 <h2>Thresholds</h2>
 <table id="thresholds"><thead><tr><th></th><th>Threshold</th><th>Measured</th></tr></thead><tbody>${thresholdRows}</tbody></table>
 <h2>Seed claims vs. measured <span class="meta">(fault profile <code>${esc(s.faults)}</code>)</span></h2>
 <table id="claims"><thead><tr><th>Claim</th><th>Seeds say</th><th>Target</th><th>Measured</th><th>How</th><th>Verdict</th></tr></thead><tbody>${claimRows}</tbody></table>
 <h2>Latency</h2>
-<div class="charts">${percentiles}${histogram}</div>
+<div class="charts">${charts['latency-cdf']}${charts['latency-histogram']}</div>
 <table id="latency"><thead><tr><th>Operation</th><th>count</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead><tbody>${latencyRows}</tbody></table>
 <h2>Retries</h2>
-<div class="charts">${retryChart}${recovery}</div>
+<div class="charts">${charts.operations}${charts.recovery}</div>
 <p>${fmtNum(m.klaviyo.calls)} calls · ${fmtNum(m.klaviyo.attempts)} attempts · ${m.klaviyo.throttled}× 429 · Retry-After honoured ${m.klaviyo.retryAfterHonoured}/${m.klaviyo.retryAfterObserved}${m.klaviyo.retryAfterMinSlackMs !== null ? ` (smallest margin ${fmtMs(m.klaviyo.retryAfterMinSlackMs)})` : ''}</p>
 <h2>Cache</h2>
-<div class="charts">${cacheChart}${savedChart}</div>
+<div class="charts">${charts.cache}${charts.saved}</div>
 <h2>Events</h2>
-<div class="charts">${eventsChart}</div>
+<div class="charts">${charts.events}</div>
 <table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
 <tbody>${m.events.byKind ? `${kindRow('events', m.events.byKind.event, m.events.stored ?? 'n/a', m.events.expected)}${kindRow('profile syncs', m.events.byKind.profile, '', '')}` : ''}${kindRow('all jobs', { ...m.events }, m.events.byKind ? '' : (m.events.stored ?? 'n/a'), m.events.byKind ? '' : m.events.expected)}</tbody></table>
 <h2>Journeys</h2>

@@ -21,8 +21,11 @@ export interface OutputOptions {
   after?: string[];
 }
 
-export function emitOutputs(report: ReportDocument, opts: OutputOptions): Record<string, string> {
-  const files: Record<string, string> = { ...writeReports(report, opts.out) };
+export async function emitOutputs(
+  report: ReportDocument,
+  opts: OutputOptions,
+): Promise<Record<string, string>> {
+  const files: Record<string, string> = { ...(await writeReports(report, opts.out)) };
   if (opts.junit) {
     files.junit = resolve(opts.junit);
     mkdirSync(dirname(files.junit), { recursive: true });

@@ -52,7 +52,7 @@ describe('reports', () => {
     expect(doc.passed).toBe(true);
 
     const dir = mkdtempSync(join(tmpdir(), 'report-'));
-    const files = writeReports(doc, dir);
+    const files = await writeReports(doc, dir);
     expect(parseReport(readFileSync(files.json, 'utf8'), files.json).figures).toEqual(doc.figures);
     const md = readFileSync(files.markdown, 'utf8');
     expect(md).toContain('| ✓ | `events_lost == 0` | 0 |');

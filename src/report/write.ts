@@ -11,7 +11,7 @@ export interface WrittenReports {
   html: string;
 }
 
-export function writeReports(report: ReportDocument, outDir: string): WrittenReports {
+export async function writeReports(report: ReportDocument, outDir: string): Promise<WrittenReports> {
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
   const files = {
@@ -21,6 +21,6 @@ export function writeReports(report: ReportDocument, outDir: string): WrittenRep
   };
   writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files.markdown, renderMarkdown(report));
-  writeFileSync(files.html, renderHtml(report));
+  writeFileSync(files.html, await renderHtml(report));
   return files;
 }

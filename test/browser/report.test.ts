@@ -1,8 +1,9 @@
 /**
  * The HTML report in a real headless browser: Debian's Chromium (installed by scripts/ensure-chromium.sh,
  * never a downloaded browser) driven by playwright-core. Generates a report from a small real run,
- * opens it from disk with the network blocked, checks it renders with its charts and tables, and saves
- * a screenshot to test-artifacts/report.png.
+ * opens it from disk with the network blocked, checks that every chart drew marks and no label spills
+ * out of its chart, checks the tables, and saves screenshots: test-artifacts/report.png (whole page)
+ * and docs/images/report.png (the top, shown in docs/harness.md).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,18 @@ import { writeReports } from '../../src/report/write.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
+const DOCS_SHOT = join(ROOT, 'docs/images/report.png');
+/** The chart containers report.html has for an in-process run (`figure.chart#chart-<id>`). */
+const CHART_IDS = [
+  'timeline',
+  'latency-cdf',
+  'latency-histogram',
+  'operations',
+  'recovery',
+  'cache',
+  'saved',
+  'events',
+];
 
 let context: BrowserContext;
 let profileDir: string;
@@ -33,7 +46,7 @@ beforeAll(async () => {
 
   const result = await runScenario(loadScenario('default'), createInProcessStack, { users: 4 });
   const outDir = mkdtempSync(join(tmpdir(), 'dreamflow-report-'));
-  htmlFile = writeReports(buildReport(result), outDir).html;
+  htmlFile = (await writeReports(buildReport(result), outDir)).html;
 
   profileDir = mkdtempSync(join(tmpdir(), 'dreamflow-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
@@ -66,21 +79,58 @@ afterAll(async () => {
 });
 
 describe('report.html in headless Chromium', () => {
-  it('renders with charts, the threshold table and the claims table, offline', async () => {
+  it('renders with charts, the threshold table and the claims table, offline', {
+    timeout: 120_000,
+  }, async () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load', timeout: 30_000 });
 
     expect(await page.title()).toContain('dreamflow-sim report: default');
     await expect.poll(() => page.locator('h1').textContent()).toContain('default');
 
-    const charts = page.locator('svg.chart');
-    expect(await charts.count()).toBeGreaterThanOrEqual(5);
-    // Charts actually drew something: bars or lines with a size.
-    const box = await charts.first().boundingBox();
-    expect(box?.width).toBeGreaterThan(100);
-    expect(await page.locator('svg.chart polyline, svg.chart rect.bar').count()).toBeGreaterThan(3);
+    // Every chart container holds one SVG that drew data marks (not only axes), with a size.
+    const figures = await page.locator('figure.chart').evaluateAll((els) =>
+      els.map((el) => {
+        const svg = el.querySelector('svg');
+        const box = svg?.getBoundingClientRect();
+        return {
+          id: el.id,
+          svgs: el.querySelectorAll('svg').length,
+          marks: svg
+            ? svg.querySelectorAll('g.role-mark path, g.role-mark line, g.role-mark text').length
+            : 0,
+          width: box?.width ?? 0,
+        };
+      }),
+    );
+    expect(figures.map((f) => f.id)).toEqual(expect.arrayContaining(CHART_IDS.map((id) => `chart-${id}`)));
+    for (const f of figures) {
+      expect(f.svgs, f.id).toBe(1);
+      expect(f.marks, f.id).toBeGreaterThan(0);
+      expect(f.width, f.id).toBeGreaterThan(100);
+    }
+    // No clipped label: every text's box lies inside its SVG's box.
+    const outside = await page.locator('figure.chart svg').evaluateAll((svgs) =>
+      svgs.flatMap((svg) => {
+        const b = svg.getBoundingClientRect();
+        return Array.from(svg.querySelectorAll('text')).flatMap((t) => {
+          const r = t.getBoundingClientRect();
+          if (!t.textContent?.trim() || r.width === 0) return [];
+          const inside =
+            r.left >= b.left - 0.5 &&
+            r.right <= b.right + 0.5 &&
+            r.top >= b.top - 0.5 &&
+            r.bottom <= b.bottom + 0.5;
+          return inside ? [] : [`${svg.closest('figure')?.id}: "${t.textContent}"`];
+        });
+      }),
+    );
+    expect(outside).toEqual([]);
+    expect(await page.locator('figure.chart svg text').count()).toBeGreaterThan(50);
+    // Self-contained: no scripts, nothing loaded from elsewhere.
+    expect(await page.locator('script').count()).toBe(0);
 
     const thresholdRows = page.locator('table#thresholds tbody tr');
     // The scenario's thresholds plus the check every run adds (journeys_truncated == 0).
@@ -101,7 +151,15 @@ describe('report.html in headless Chromium', () => {
     expect(claims).toContain('~80 ms');
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true, timeout: 30_000 });
+    // The picture docs/harness.md shows: the top of the report (cards, timeline, thresholds, claims, latency).
+    mkdirSync(dirname(DOCS_SHOT), { recursive: true });
+    await page.screenshot({
+      path: DOCS_SHOT,
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 2400 },
+      timeout: 30_000,
+    });
     expect(errors).toEqual([]);
     expect(externalRequests).toEqual([]);
     await page.close();

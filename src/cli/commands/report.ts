@@ -77,9 +77,9 @@ export function register(program: Command): void {
     .description('Re-render report.md and report.html from a report.json')
     .argument('<report>', 'report.json')
     .option('--out <dir>', 'output directory (default: next to the report.json)')
-    .action((file: string, opts: { out?: string }) => {
+    .action(async (file: string, opts: { out?: string }) => {
       try {
-        const files = writeReports(readReport(file), opts.out ?? dirname(file));
+        const files = await writeReports(readReport(file), opts.out ?? dirname(file));
         process.stdout.write(`${files.markdown}\n${files.html}\n`);
       } catch (err) {
         process.stderr.write(`error: ${(err as Error).message}\n`);
@@ -102,7 +102,7 @@ export function register(program: Command): void {
     .option('--tolerance <ratio>', 'allowed relative drift for timings and rates against the baseline', '0.1')
     .option('--junit <file>', 'also write JUnit XML (a test case per threshold and per scenario) to FILE')
     .option('--json', 'print a JSON summary on stdout (the text summary goes to stderr)')
-    .action((files: string[], opts: MergeOptions) => {
+    .action(async (files: string[], opts: MergeOptions) => {
       let merged: ReturnType<typeof mergeShardReports>;
       try {
         const tolerance = Number(opts.tolerance);
@@ -120,7 +120,7 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      emitOutputs(merged, {
+      await emitOutputs(merged, {
         out: opts.out,
         junit: opts.junit,
         json: opts.json,

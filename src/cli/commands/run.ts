@@ -222,7 +222,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
       : buildReport(result, packageVersion());
     if (baseline)
       report.baseline = compareReports(baseline, report, { tolerance, baselineFile: opts.baseline });
-    emitOutputs(report, {
+    await emitOutputs(report, {
       out: opts.out,
       junit: opts.junit,
       json: opts.json,
