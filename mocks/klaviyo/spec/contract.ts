@@ -8,7 +8,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { toJsonSchema } from './json-schema.ts';
-import { loadSpec, type OpenApiResponse, type OpenApiSpec } from './load.ts';
+import { loadTrimmedSpec, type OpenApiResponse, type OpenApiSpec } from './load.ts';
 import { findOperation } from './operations.ts';
 
 export interface ContractResult {
@@ -32,7 +32,7 @@ const REF_BASE = 'klaviyo';
 const MEDIA_TYPES = ['application/vnd.api+json', 'application/json'];
 const MAX_ERRORS = 15;
 
-export function createContractValidator(spec: OpenApiSpec = loadSpec()): ContractValidator {
+export function createContractValidator(spec: OpenApiSpec = loadTrimmedSpec()): ContractValidator {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   addFormats.default(ajv);
   // Klaviyo's `time` values carry no zone; ajv-formats' `time` insists on one, `iso-time` does not.

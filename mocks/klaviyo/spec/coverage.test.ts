@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COVERAGE_DOC, coverageMarkdown, loadImplementedOperations } from './coverage.ts';
 import type { OpenApiSpec } from './load.ts';
-import { loadSpec } from './load.ts';
+import { loadTrimmedSpec } from './load.ts';
 
 const tiny = {
   openapi: '3.0.2',
@@ -55,7 +55,7 @@ describe('docs/klaviyo-coverage.md', () => {
     const implemented = await loadImplementedOperations();
     // Until mocks/klaviyo/index.ts exports IMPLEMENTED_OPERATIONS there is nothing to compare against.
     if (!implemented) ctx.skip();
-    const expected = coverageMarkdown(loadSpec(), implemented ?? []);
+    const expected = coverageMarkdown(loadTrimmedSpec(), implemented ?? []);
     const committed = existsSync(COVERAGE_DOC) ? readFileSync(COVERAGE_DOC, 'utf8') : '';
     const a = committed.split('\n');
     const line = expected.split('\n').findIndex((l, i) => l !== a[i]);
