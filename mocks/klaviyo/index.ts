@@ -15,7 +15,7 @@ import { createMswHandlers } from '../shared/msw-adapter.ts';
 import { createMockService, type FaultInjector, type MockService } from '../shared/service.ts';
 import { KlaviyoCore } from './provider.ts';
 
-export { IMPLEMENTED_OPERATIONS, KlaviyoCore } from './provider.ts';
+export { GENERIC_OPERATIONS, IMPLEMENTED_OPERATIONS, KlaviyoCore } from './provider.ts';
 
 export const DEFAULT_KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
 

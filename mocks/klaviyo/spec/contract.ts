@@ -32,8 +32,19 @@ const REF_BASE = 'klaviyo';
 const MEDIA_TYPES = ['application/vnd.api+json', 'application/json'];
 const MAX_ERRORS = 15;
 
-export function createContractValidator(spec: OpenApiSpec = loadTrimmedSpec()): ContractValidator {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+/**
+ * Ajv over a spec: every component schema in one document, operation schemas compiled lazily and kept
+ * by a caller's key (`compile('create_tag request', schema)`). The contract validator and the mock's
+ * generic tier (which checks request bodies) share it.
+ */
+export interface SpecAjv {
+  compile(key: string, schema: unknown): ValidateFunction;
+  /** A response object, following `$ref: '#/components/responses/…'`. */
+  resolveResponse(res: unknown): OpenApiResponse | undefined;
+}
+
+export function createSpecAjv(spec: OpenApiSpec, options: { allErrors?: boolean } = {}): SpecAjv {
+  const ajv = new Ajv({ strict: false, allErrors: options.allErrors ?? true, validateFormats: true });
   addFormats.default(ajv);
   // Klaviyo's `time` values carry no zone; ajv-formats' `time` insists on one, `iso-time` does not.
   ajv.addFormat('time', ajv.formats['iso-time'] ?? true);
@@ -43,23 +54,27 @@ export function createContractValidator(spec: OpenApiSpec = loadTrimmedSpec()): 
   );
   ajv.addSchema({ $id: REF_BASE, components: { schemas } });
   const compiled = new Map<string, ValidateFunction>();
+  return {
+    compile(key, schema) {
+      let fn = compiled.get(key);
+      if (!fn) {
+        const converted = toJsonSchema(schema, REF_BASE) as Record<string, unknown>;
+        fn = ajv.compile(converted);
+        compiled.set(key, fn);
+      }
+      return fn;
+    },
+    resolveResponse(res) {
+      const ref = (res as { $ref?: string } | undefined)?.$ref;
+      if (!ref) return res as OpenApiResponse | undefined;
+      const name = ref.replace('#/components/responses/', '');
+      return spec.components.responses?.[name] as OpenApiResponse | undefined;
+    },
+  };
+}
 
-  function compile(key: string, schema: unknown): ValidateFunction {
-    let fn = compiled.get(key);
-    if (!fn) {
-      const converted = toJsonSchema(schema, REF_BASE) as Record<string, unknown>;
-      fn = ajv.compile(converted);
-      compiled.set(key, fn);
-    }
-    return fn;
-  }
-
-  function resolveResponse(res: unknown): OpenApiResponse | undefined {
-    const ref = (res as { $ref?: string } | undefined)?.$ref;
-    if (!ref) return res as OpenApiResponse | undefined;
-    const name = ref.replace('#/components/responses/', '');
-    return spec.components.responses?.[name] as OpenApiResponse | undefined;
-  }
+export function createContractValidator(spec: OpenApiSpec = loadTrimmedSpec()): ContractValidator {
+  const { compile, resolveResponse } = createSpecAjv(spec);
 
   return {
     spec,
