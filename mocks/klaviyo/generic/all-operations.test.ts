@@ -30,14 +30,20 @@ describe('every spec operation', () => {
     expect(g.operations.size).toBe(345);
     expect(IMPLEMENTED_OPERATIONS.length + GENERIC_OPERATIONS.length).toBe(345);
     const answers: Answer[] = [];
-    for (const op of g.operations.values()) {
-      const req = exampleRequest(g, op);
+    // Creates first, deletes last: reads, updates and deletes of a type the generic tier stores then
+    // target the resource its create made (an unknown id is a 404, tested in generic.test.ts).
+    const rank: Record<string, number> = { create: 0, delete: 2 };
+    const ops = [...g.operations.values()].sort((a, b) => (rank[a.kind] ?? 1) - (rank[b.kind] ?? 1));
+    const created = new Map<string, string>();
+    for (const op of ops) {
+      const req = exampleRequest(g, op, { id: (op.type && created.get(op.type)) || undefined });
       const res = await fetch(`${server.url}${req.url}`, {
         method: req.method,
         headers: { authorization: 'Klaviyo-API-Key pk_all_operations', ...req.headers },
         body: req.body,
       });
       const text = await res.text();
+      if (op.kind === 'create' && res.status < 300 && op.type) created.set(op.type, JSON.parse(text).data.id);
       answers.push({
         op: op.id,
         status: res.status,
@@ -59,19 +65,17 @@ describe('every spec operation', () => {
     // Bodies were checked against the spec by the contract hook, every one of them.
     expect(contract.validated).toBeGreaterThanOrEqual(345);
     expect(contract.takeViolations()).toEqual([]);
-    // The generic tier answers its operations with 2xx, except an unknown id of a type it stores (404).
+    // The generic tier answers every one of its operations with a 2xx.
     const generic = new Set<string>(GENERIC_OPERATIONS);
     const genericFailures = answers.filter((a) => generic.has(a.op) && a.status >= 300);
-    for (const a of genericFailures) {
-      const op = g.operations.get(a.op)!;
-      expect(`${a.op} ${a.status} ${op.kind}`, JSON.stringify(a.body)).toMatch(/ 404 (get|update|delete)$/);
-    }
+    expect(genericFailures.map((a) => `${a.op} ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`)).toEqual(
+      [],
+    );
     expect(answers.filter((a) => generic.has(a.op)).every((a) => a.emulation === 'generic')).toBe(true);
     expect(answers.filter((a) => !generic.has(a.op)).some((a) => a.emulation !== null)).toBe(false);
     const twoxx = answers.filter((a) => a.status < 300).length;
-    console.log(
-      `${twoxx} of ${answers.length} operations answered 2xx; ${genericFailures.length} generic 404s`,
-    );
-    expect(twoxx).toBeGreaterThan(250);
+    const handWritten4xx = answers.filter((a) => a.status >= 400).map((a) => `${a.op} ${a.status}`);
+    console.log(`${twoxx} of ${answers.length} answered 2xx; hand-written 4xx: ${handWritten4xx.join(', ')}`);
+    expect(twoxx).toBeGreaterThanOrEqual(GENERIC_OPERATIONS.length);
   });
 });

@@ -52,6 +52,20 @@ export interface GenericSpec {
 
 let shared: GenericSpec | undefined;
 
+/** A schema with its `$ref` resolved and `allOf` merged into one object schema (properties, required). */
+export function flattenSchema(schema: unknown, resolve: (s: unknown) => Schema): Schema {
+  const s = resolve(schema);
+  if (!Array.isArray(s.allOf)) return s;
+  const props: Record<string, unknown> = { ...((s.properties as object) ?? {}) };
+  const required = [...((s.required as string[]) ?? [])];
+  for (const part of s.allOf) {
+    const p = flattenSchema(part, resolve);
+    Object.assign(props, p.properties ?? {});
+    required.push(...((p.required as string[]) ?? []));
+  }
+  return { ...s, allOf: undefined, type: 'object', properties: props, required };
+}
+
 /** Built on first use (the first generic request), then shared by every core in the process. */
 export function genericSpec(): GenericSpec {
   shared ??= buildGenericSpec(loadTrimmedSpec());
@@ -91,12 +105,15 @@ export function buildGenericSpec(spec: OpenApiSpec): GenericSpec {
       mediaType,
       schema: (media as any)?.schema as Schema | undefined,
     };
-    const dataOf = (schema: unknown) =>
-      resolve(resolve(schema)?.properties && (resolve(schema).properties as any).data);
+    const flat = (schema: unknown) => flattenSchema(schema, resolve);
+    const dataOf = (schema: unknown) => {
+      const props = flat(schema).properties as Record<string, unknown> | undefined;
+      return props?.data ? flat(props.data) : undefined;
+    };
     const resData = success.schema ? dataOf(success.schema) : undefined;
     const reqData = body?.schema ? dataOf(body.schema) : undefined;
     const typeOf = (data: Schema | undefined) => {
-      const item = data?.type === 'array' ? resolve(data.items) : data;
+      const item = data?.type === 'array' ? flat(data.items) : data;
       const props = item?.properties as Record<string, unknown> | undefined;
       const t = props ? resolve(props.type) : undefined;
       return Array.isArray(t?.enum) ? (t.enum[0] as string) : undefined;
@@ -124,6 +141,22 @@ export function buildGenericSpec(spec: OpenApiSpec): GenericSpec {
       type: typeOf(resData) ?? typeOf(reqData),
       filters: raw['x-klaviyo-filters'],
     });
+  }
+  // A DELETE (no body either way) serves the type of the other operations on its path; a POST creates
+  // only on the collection its type is listed or read from (not a clone, render or report query).
+  const ops = [...operations.values()];
+  for (const op of ops) {
+    if (op.kind === 'delete' && !op.type) op.type = ops.find((o) => o.path === op.path && o.type)?.type;
+  }
+  for (const op of ops) {
+    if (op.kind !== 'create') continue;
+    const home = ops.some(
+      (o) =>
+        o.type === op.type &&
+        ((o.kind === 'list' && o.path === op.path) ||
+          (o.kind === 'get' && o.path.startsWith(`${op.path}/{`))),
+    );
+    if (!home) op.kind = 'other';
   }
   return { spec, ajv, operations, resolve };
 }

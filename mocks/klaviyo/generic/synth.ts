@@ -8,7 +8,7 @@
  * `writeOnly` members are left out of answers, `readOnly` ones out of requests.
  */
 import type { Rng } from '../../../lib/prng.ts';
-import type { Schema } from './model.ts';
+import { flattenSchema, type Schema } from './model.ts';
 
 export interface SynthOptions {
   rng: Rng;
@@ -29,7 +29,7 @@ const MAX_DEPTH = 14;
 const WORDS = ['moon', 'story', 'dream', 'night', 'owl', 'lamp', 'star', 'cloud'];
 
 export function synth(schema: unknown, o: SynthOptions, name = '', depth = 0): unknown {
-  const s = flatten(o.resolve(schema), o);
+  const s = flattenSchema(schema, o.resolve);
   if (s.default !== undefined && s.default !== null) return s.default;
   if (Array.isArray(s.enum)) {
     const values = s.enum.filter((v) => v !== null);
@@ -101,20 +101,4 @@ function string(s: Schema, o: SynthOptions, name: string): string {
   if (name === 'url' || name.endsWith('_url'))
     return `${o.origin ?? 'https://a.klaviyo.com'}/${o.rng.pick(WORDS)}`;
   return `${o.rng.pick(WORDS)}-${o.rng.int(1, 9999)}`;
-}
-
-/** `allOf` merged into one object schema (properties and required lists), refs resolved. */
-function flatten(s: Schema, o: SynthOptions): Schema {
-  if (!Array.isArray(s.allOf)) return s;
-  const merged: Schema = { ...s, allOf: undefined, type: 'object' };
-  const props: Record<string, unknown> = { ...((s.properties as object) ?? {}) };
-  const required = [...((s.required as string[]) ?? [])];
-  for (const part of s.allOf) {
-    const p = flatten(o.resolve(part), o);
-    Object.assign(props, p.properties ?? {});
-    required.push(...((p.required as string[]) ?? []));
-  }
-  merged.properties = props;
-  merged.required = required;
-  return merged;
 }

@@ -137,9 +137,10 @@ export class GenericTier {
       ),
     );
     const last = page.rows.at(-1);
-    doc.links = { self: selfLink(ctx.req) };
-    if (page.more && last)
-      doc.links.next = linkWithCursor(ctx.req, encodeCursor({ dir: 'n', key: last.seq, seq: last.seq }));
+    doc.links = { self: uri(selfLink(ctx.req)) };
+    if (page.more && last) {
+      doc.links.next = uri(linkWithCursor(ctx.req, encodeCursor({ dir: 'n', key: last.seq, seq: last.seq })));
+    }
     return this.reply(op, doc);
   }
 
@@ -260,6 +261,11 @@ function dataSchema(g: GenericSpec, doc: Schema): Schema {
 function resourcePath(ctx: Ctx): string {
   const segments = ctx.req.path.split('/').filter(Boolean);
   return `/${segments.slice(0, 2).join('/')}/`;
+}
+
+/** `[` and `]` (as in `page[size]`) percent-encoded: the spec's `uri` format refuses them raw. */
+function uri(link: string): string {
+  return link.replace(/\[/g, '%5B').replace(/\]/g, '%5D');
 }
 
 function isoTime(ms: number): string {
