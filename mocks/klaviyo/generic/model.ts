@@ -8,7 +8,7 @@
  * `other` (relationships, reports, renders, clones, client endpoints…: answered spec-valid, no state).
  * A type is *stored* when a generic `create` makes it and a `get` or `list` reads it back.
  */
-import { createSpecAjv, type SpecAjv } from '../spec/contract.ts';
+import { type SpecAjv, specAjv } from '../spec/contract.ts';
 import { loadTrimmedSpec, type OpenApiSpec } from '../spec/load.ts';
 import { listOperations } from '../spec/operations.ts';
 
@@ -73,7 +73,7 @@ export function genericSpec(): GenericSpec {
 }
 
 export function buildGenericSpec(spec: OpenApiSpec): GenericSpec {
-  const ajv = createSpecAjv(spec, { allErrors: false });
+  const ajv = specAjv(spec);
   const resolve = (schema: unknown): Schema => {
     let s = schema as Schema;
     for (let i = 0; i < 20 && typeof s?.$ref === 'string'; i++) {

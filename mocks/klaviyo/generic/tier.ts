@@ -159,7 +159,7 @@ export class GenericTier {
     ) {
       const before = data.id;
       data.id = id;
-      if (!g.ajv.compile(`${op.id} generic`, op.success.schema)(doc)) data.id = before;
+      if (!g.ajv.compile(op.success.schema)(doc)) data.id = before;
     }
     if (data?.links?.self) data.links.self = `${ctx.req.url.origin}${ctx.req.url.pathname}/`;
     return this.reply(op, doc);
@@ -206,7 +206,7 @@ export class GenericTier {
     if (item.links?.self)
       item.links = { ...item.links, self: `${ctx.req.url.origin}${resourcePath(ctx)}${row.id}/` };
     // The stored values must fit the response schema: put back the synthesized value of any it refuses.
-    const validate = g.ajv.compile(`${op.id} generic item`, schema);
+    const validate = g.ajv.compile(schema);
     while (!validate(item)) {
       const at = validate.errors?.[0]?.instancePath ?? '';
       const i = reverts.findIndex(([p]) => at === p || at.startsWith(`${p}/`));
