@@ -50,6 +50,13 @@ export interface GenericSpec {
   resolve(schema: unknown): Schema;
 }
 
+interface RawOperation {
+  parameters?: Param[];
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
+  responses: Record<string, unknown>;
+  'x-klaviyo-filters'?: Record<string, FilterSpec>;
+}
+
 let shared: GenericSpec | undefined;
 
 /** A schema with its `$ref` resolved and `allOf` merged into one object schema (properties, required). */
@@ -83,7 +90,7 @@ export function buildGenericSpec(spec: OpenApiSpec): GenericSpec {
   };
   const operations = new Map<string, GenericOperation>();
   for (const op of listOperations(spec)) {
-    const raw = op.operation as unknown as Record<string, any>;
+    const raw = op.operation as unknown as RawOperation;
     const params = ((raw.parameters ?? []) as Param[]).map((p) => ({
       name: p.name,
       in: p.in,
@@ -93,7 +100,7 @@ export function buildGenericSpec(spec: OpenApiSpec): GenericSpec {
     let body: GenericOperation['body'];
     if (raw.requestBody) {
       const [mediaType, media] = Object.entries(raw.requestBody.content ?? {})[0] ?? ['application/json', {}];
-      body = { required: raw.requestBody.required === true, mediaType, schema: (media as any).schema };
+      body = { required: raw.requestBody.required === true, mediaType, schema: media.schema };
     }
     const status = Object.keys(raw.responses)
       .filter((k) => /^2\d\d$/.test(k))
@@ -103,7 +110,7 @@ export function buildGenericSpec(spec: OpenApiSpec): GenericSpec {
     const success = {
       status: Number(status),
       mediaType,
-      schema: (media as any)?.schema as Schema | undefined,
+      schema: media?.schema as Schema | undefined,
     };
     const flat = (schema: unknown) => flattenSchema(schema, resolve);
     const dataOf = (schema: unknown) => {

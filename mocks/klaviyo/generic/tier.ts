@@ -28,6 +28,7 @@ const MAX_PAGE = 100;
 const CREATED = ['created', 'created_at', 'datetime'];
 const UPDATED = ['updated', 'updated_at'];
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON documents built from schemas, walked by member name
 type Doc = Record<string, any>;
 
 export class GenericTier {
@@ -112,7 +113,7 @@ export class GenericTier {
   private resource(g: GenericSpec, op: GenericOperation, ctx: Ctx, row: GenericRow): HttpReply {
     if (!op.success.schema) return this.reply(op, null);
     const doc = this.build(g, op.success.schema, ctx, `${row.type}:${row.id}`) as Doc;
-    doc.data = this.present(g, op, dataSchema(g, op.success.schema), doc.data, row, ctx);
+    doc.data = this.present(g, dataSchema(g, op.success.schema), doc.data, row, ctx);
     return this.reply(op, doc);
   }
 
@@ -127,14 +128,7 @@ export class GenericTier {
     const doc = this.build(g, schema, ctx, `${type}:list`) as Doc;
     const itemSchema = g.resolve(dataSchema(g, schema).items);
     doc.data = page.rows.map((row) =>
-      this.present(
-        g,
-        op,
-        itemSchema,
-        this.build(g, itemSchema, ctx, `${row.type}:${row.id}`) as Doc,
-        row,
-        ctx,
-      ),
+      this.present(g, itemSchema, this.build(g, itemSchema, ctx, `${row.type}:${row.id}`) as Doc, row, ctx),
     );
     const last = page.rows.at(-1);
     doc.links = { self: uri(selfLink(ctx.req)) };
@@ -169,14 +163,7 @@ export class GenericTier {
    * A stored row laid over a synthesized resource: id, attributes the response schema has, relationship
    * data, timestamps. A member the response schema refuses (a write-only shape) keeps its synthesized value.
    */
-  private present(
-    g: GenericSpec,
-    op: GenericOperation,
-    schema: Schema,
-    base: Doc,
-    row: GenericRow,
-    ctx: Ctx,
-  ): Doc {
+  private present(g: GenericSpec, schema: Schema, base: Doc, row: GenericRow, ctx: Ctx): Doc {
     const item: Doc = { ...base, id: row.id, attributes: { ...base.attributes } };
     const reverts: [string, () => void][] = [];
     const attrs = item.attributes as Doc;

@@ -8,7 +8,7 @@ import type { ErrorObject } from 'ajv';
 import type { MockRequest } from '../../shared/http.ts';
 import { invalidBody, invalidParam } from '../jsonapi/errors.ts';
 import { parseFilter } from '../jsonapi/filter.ts';
-import type { GenericOperation, GenericSpec, Param, Schema } from './model.ts';
+import type { GenericOperation, GenericSpec, Param } from './model.ts';
 
 export function checkQuery(spec: GenericSpec, op: GenericOperation, req: MockRequest): void {
   for (const p of op.params) {
