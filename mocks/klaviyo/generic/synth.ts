@@ -8,6 +8,7 @@
  * `writeOnly` members are left out of answers, `readOnly` ones out of requests.
  */
 import type { Rng } from '../../../lib/prng.ts';
+import { isoTime } from '../jsonapi/serialize.ts';
 import { flattenSchema, type Schema } from './model.ts';
 
 export interface SynthOptions {
@@ -83,7 +84,7 @@ function string(s: Schema, o: SynthOptions, name: string): string {
   const iso = new Date(o.now).toISOString();
   switch (s.format) {
     case 'date-time':
-      return iso.replace('.000Z', '+00:00').replace(/\.\d{3}Z$/, '+00:00');
+      return isoTime(o.now)!;
     case 'date':
       return iso.slice(0, 10);
     case 'time':

@@ -12,8 +12,10 @@
 import { createRng, hashString } from '../../../lib/prng.ts';
 import type { HttpReply } from '../../shared/http.ts';
 import type { Ctx, Handler } from '../core/context.ts';
+import { IdFactory } from '../ids.ts';
 import { KlaviyoError, notFound } from '../jsonapi/errors.ts';
 import { encodeCursor, linkWithCursor, readCursor, selfLink } from '../jsonapi/pagination.ts';
+import { isoTime } from '../jsonapi/serialize.ts';
 import { type GenericOperation, type GenericSpec, genericSpec, type Schema } from './model.ts';
 import { GenericRepo, type GenericRow } from './repo.ts';
 import { synth } from './synth.ts';
@@ -21,7 +23,6 @@ import { checkBody, checkQuery } from './validate.ts';
 
 export const EMULATION_HEADER = 'x-dreamflow-emulation';
 const MARK = { [EMULATION_HEADER]: 'generic' };
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 /** Attribute names that hold the resource's own timestamps. */
@@ -206,12 +207,13 @@ export class GenericTier {
 
   private build(g: GenericSpec, schema: unknown, ctx: Ctx, key: string): unknown {
     const rng = createRng(hashString(`${this.seed}:${key}`));
+    const ids = new IdFactory(rng, ctx.clock);
     return synth(schema, {
       rng,
       now: ctx.clock.now(),
       resolve: g.resolve,
       origin: ctx.req.url.origin,
-      id: () => ulidFrom(rng, ctx.clock.now()),
+      id: () => ids.ulid(),
     });
   }
 
@@ -253,19 +255,4 @@ function resourcePath(ctx: Ctx): string {
 /** `[` and `]` (as in `page[size]`) percent-encoded: the spec's `uri` format refuses them raw. */
 function uri(link: string): string {
   return link.replace(/\[/g, '%5B').replace(/\]/g, '%5D');
-}
-
-function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-}
-
-function ulidFrom(rng: { next(): number }, now: number): string {
-  let t = Math.max(0, Math.floor(now));
-  let out = '';
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[t % 32] + out;
-    t = Math.floor(t / 32);
-  }
-  for (let i = 0; i < 16; i++) out += CROCKFORD[Math.floor(rng.next() * 32)];
-  return out;
 }
