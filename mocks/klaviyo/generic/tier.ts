@@ -139,7 +139,7 @@ export class GenericTier {
     return this.reply(op, doc);
   }
 
-  /** An answer built from the schema alone: the path's id where the document's primary data has one. */
+  /** An answer built from the schema alone; on `/api/things/{id}` the resource carries that id. */
   private synthesized(g: GenericSpec, op: GenericOperation, ctx: Ctx, id: string | undefined): HttpReply {
     if (!op.success.schema) return this.reply(op, null);
     const key = `${op.id}:${ctx.req.url.pathname}${ctx.req.url.search}:${ctx.req.body}`;
@@ -150,7 +150,7 @@ export class GenericTier {
       data &&
       !Array.isArray(data) &&
       typeof data.id === 'string' &&
-      !op.path.includes('relationships')
+      op.path.endsWith('}')
     ) {
       const before = data.id;
       data.id = id;
