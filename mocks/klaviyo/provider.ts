@@ -28,7 +28,8 @@
  *   Evaluation re-reads every profile of the account (and the filtered metric's events in the
  *   timeframe), PROCESSING_MS after a change; relative date windows move only when something triggers
  *   an evaluation (a write to the account or a segment save), not by the passing of time alone.
- * - Daily rate limits (`150/d` on create_list, `100/d` on create_segment) are not enforced.
+ * - Daily rate limits (`150/d` on create_list, `100/d` on create_segment) are token buckets refilling
+ *   over 24 h on the mock's clock, not a calendar day that resets at midnight.
  * - `filter` supports the spec's field/operator pairs per endpoint, combined with `and(...)` or commas;
  *   `or(...)` and `not(...)` are rejected.
  * - Metric aggregates filter on the datetime range only; weeks start on the range's first day;
