@@ -3,6 +3,7 @@
  * whose rows its tables point at (events and list members point at profiles).
  */
 import type { ApiGroup } from '../core/group.ts';
+import { catalogs } from './catalogs/index.ts';
 import { events } from './events/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
@@ -19,4 +20,5 @@ export const GROUPS: readonly ApiGroup[] = [
   segments,
   profileJobs,
   subscriptions,
+  catalogs,
 ];

@@ -1,0 +1,208 @@
+/**
+ * Catalogs API: items, variants and categories (CRUD, filtered lists, the item↔category links and the
+ * scoped reads), their bulk create / update / delete jobs, and back-in-stock subscriptions.
+ *
+ * Known limitations (LocalStack style — what this mock does NOT do):
+ * - Only the `$custom` integration and `$default` catalog exist, as in Klaviyo; the id is always
+ *   `$custom:::$default:::<external_id>`.
+ * - Bulk jobs run whole, JOB_DELAY_MS after acceptance (never seen `processing`); the limit of 500 jobs
+ *   in progress is not enforced; the 5 MB payload limit is the mock's general body limit.
+ * - A bulk job's resources are checked for shape when the job is accepted (400 for the whole request);
+ *   only rule failures (duplicate id, unknown id, unknown related object) become per-resource `errors`.
+ * - Back-in-stock subscriptions are stored but never notify (no inventory feed); they are not readable
+ *   (Klaviyo has no read endpoint either). The client-side `/client/back-in-stock-subscriptions` is not
+ *   emulated.
+ * - Catalog objects do not feed segments, flows or templates; `custom_metadata` is stored as sent.
+ * - Deleting an item deletes its variants at once (Klaviyo does so asynchronously).
+ */
+import { defineGroup } from '../../core/group.ts';
+import { type Route, route } from '../../core/router.ts';
+import type { OperationId } from '../../operations.generated.ts';
+import { createBackInStockSubscription } from './back-in-stock.ts';
+import {
+  createHandler,
+  deleteHandler,
+  getHandler,
+  linksHandler,
+  listHandler,
+  updateHandler,
+} from './handlers.ts';
+import { createJobHandler, getJobHandler, type JobOp, listJobsHandler } from './jobs.ts';
+import { CATEGORY, ITEM, type Kind, VARIANT } from './kinds.ts';
+import { CatalogRepo } from './repo.ts';
+
+/** The five single-object routes of a kind: list, create, get, update, delete. */
+function crud(kind: Kind, ops: [OperationId, OperationId, OperationId, OperationId, OperationId]): Route[] {
+  const base = `/api/${kind.path}`;
+  return [
+    route('GET', base, ops[0], listHandler(kind)),
+    route('POST', base, ops[1], createHandler(kind)),
+    route('GET', `${base}/:id`, ops[2], getHandler(kind)),
+    route('PATCH', `${base}/:id`, ops[3], updateHandler(kind)),
+    route('DELETE', `${base}/:id`, ops[4], deleteHandler(kind)),
+  ];
+}
+
+/** A job type's three routes: create (202), list, get one. */
+function jobs(kind: Kind, op: JobOp, ops: [OperationId, OperationId, OperationId]): Route[] {
+  const base = `/api/${kind.type}-bulk-${op}-jobs`;
+  return [
+    route('POST', base, ops[0], createJobHandler(kind, op)),
+    route('GET', base, ops[1], listJobsHandler(kind, op)),
+    route('GET', `${base}/:job_id`, ops[2], getJobHandler(kind, op)),
+  ];
+}
+
+const ITEMS = '/api/catalog-items/:id';
+const CATEGORIES = '/api/catalog-categories/:id';
+
+export const catalogs = defineGroup({
+  name: 'Catalogs',
+  repos: [CatalogRepo],
+  routes: [
+    ...crud(ITEM, [
+      'get_catalog_items',
+      'create_catalog_item',
+      'get_catalog_item',
+      'update_catalog_item',
+      'delete_catalog_item',
+    ]),
+    ...crud(VARIANT, [
+      'get_catalog_variants',
+      'create_catalog_variant',
+      'get_catalog_variant',
+      'update_catalog_variant',
+      'delete_catalog_variant',
+    ]),
+    ...crud(CATEGORY, [
+      'get_catalog_categories',
+      'create_catalog_category',
+      'get_catalog_category',
+      'update_catalog_category',
+      'delete_catalog_category',
+    ]),
+    route(
+      'GET',
+      `${ITEMS}/variants`,
+      'get_variants_for_catalog_item',
+      listHandler(VARIANT, { scoped: true }),
+    ),
+    route(
+      'GET',
+      `${ITEMS}/relationships/variants`,
+      'get_variant_ids_for_catalog_item',
+      listHandler(VARIANT, { scoped: true, idsOnly: true }),
+    ),
+    route(
+      'GET',
+      `${ITEMS}/categories`,
+      'get_categories_for_catalog_item',
+      listHandler(CATEGORY, { scoped: true }),
+    ),
+    route(
+      'GET',
+      `${ITEMS}/relationships/categories`,
+      'get_category_ids_for_catalog_item',
+      listHandler(CATEGORY, { scoped: true, idsOnly: true }),
+    ),
+    route(
+      'POST',
+      `${ITEMS}/relationships/categories`,
+      'add_categories_to_catalog_item',
+      linksHandler(ITEM, 'add'),
+    ),
+    route(
+      'PATCH',
+      `${ITEMS}/relationships/categories`,
+      'update_categories_for_catalog_item',
+      linksHandler(ITEM, 'replace'),
+    ),
+    route(
+      'DELETE',
+      `${ITEMS}/relationships/categories`,
+      'remove_categories_from_catalog_item',
+      linksHandler(ITEM, 'remove'),
+    ),
+    route(
+      'GET',
+      `${CATEGORIES}/items`,
+      'get_items_for_catalog_category',
+      listHandler(ITEM, { scoped: true }),
+    ),
+    route(
+      'GET',
+      `${CATEGORIES}/relationships/items`,
+      'get_item_ids_for_catalog_category',
+      listHandler(ITEM, { scoped: true, idsOnly: true }),
+    ),
+    route(
+      'POST',
+      `${CATEGORIES}/relationships/items`,
+      'add_items_to_catalog_category',
+      linksHandler(CATEGORY, 'add'),
+    ),
+    route(
+      'PATCH',
+      `${CATEGORIES}/relationships/items`,
+      'update_items_for_catalog_category',
+      linksHandler(CATEGORY, 'replace'),
+    ),
+    route(
+      'DELETE',
+      `${CATEGORIES}/relationships/items`,
+      'remove_items_from_catalog_category',
+      linksHandler(CATEGORY, 'remove'),
+    ),
+    ...jobs(ITEM, 'create', [
+      'bulk_create_catalog_items',
+      'get_bulk_create_catalog_items_jobs',
+      'get_bulk_create_catalog_items_job',
+    ]),
+    ...jobs(ITEM, 'update', [
+      'bulk_update_catalog_items',
+      'get_bulk_update_catalog_items_jobs',
+      'get_bulk_update_catalog_items_job',
+    ]),
+    ...jobs(ITEM, 'delete', [
+      'bulk_delete_catalog_items',
+      'get_bulk_delete_catalog_items_jobs',
+      'get_bulk_delete_catalog_items_job',
+    ]),
+    ...jobs(VARIANT, 'create', [
+      'bulk_create_catalog_variants',
+      'get_bulk_create_variants_jobs',
+      'get_bulk_create_variants_job',
+    ]),
+    ...jobs(VARIANT, 'update', [
+      'bulk_update_catalog_variants',
+      'get_bulk_update_variants_jobs',
+      'get_bulk_update_variants_job',
+    ]),
+    ...jobs(VARIANT, 'delete', [
+      'bulk_delete_catalog_variants',
+      'get_bulk_delete_variants_jobs',
+      'get_bulk_delete_variants_job',
+    ]),
+    ...jobs(CATEGORY, 'create', [
+      'bulk_create_catalog_categories',
+      'get_bulk_create_categories_jobs',
+      'get_bulk_create_categories_job',
+    ]),
+    ...jobs(CATEGORY, 'update', [
+      'bulk_update_catalog_categories',
+      'get_bulk_update_categories_jobs',
+      'get_bulk_update_categories_job',
+    ]),
+    ...jobs(CATEGORY, 'delete', [
+      'bulk_delete_catalog_categories',
+      'get_bulk_delete_categories_jobs',
+      'get_bulk_delete_categories_job',
+    ]),
+    route(
+      'POST',
+      '/api/back-in-stock-subscriptions',
+      'create_back_in_stock_subscription',
+      createBackInStockSubscription,
+    ),
+  ],
+});
