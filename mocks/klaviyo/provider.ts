@@ -89,6 +89,16 @@ export class KlaviyoCore implements MockCore {
   private readonly limiter: RateLimiter | null;
   private readonly router = new Router(ROUTES);
   private readonly accounts = new Map<string, string>();
+  /** The groups' admin routes (`ApiGroup.admin`), run after due scheduler work like `state()`. */
+  readonly adminRoutes: NonNullable<MockCore['adminRoutes']> = Object.fromEntries(
+    GROUPS.flatMap((g) => Object.entries(g.admin ?? {})).map(([key, fn]) => [
+      key,
+      (req: MockRequest) => {
+        this.scheduler.runDue();
+        return fn(this.store, req);
+      },
+    ]),
+  );
 
   constructor(options: KlaviyoCoreOptions = {}) {
     this.clock = options.clock ?? systemClock;

@@ -11,6 +11,7 @@ import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
 import { segments } from './segments/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
+import { webhooks } from './webhooks/index.ts';
 
 export const GROUPS: readonly ApiGroup[] = [
   profiles,
@@ -21,4 +22,5 @@ export const GROUPS: readonly ApiGroup[] = [
   profileJobs,
   subscriptions,
   catalogs,
+  webhooks,
 ];
