@@ -15,8 +15,8 @@
  *   the 5 s answer timeout is real time. Batches waiting or retrying live in memory: a restart drops them.
  * - `endpoint_url` comes back as sent (Klaviyo truncates it "for security"; how is undocumented).
  * - No limit on webhooks per account; webhook access is not gated by plan (Klaviyo: Advanced KDP).
- * - In-process (msw) use: msw intercepts the mock's own outgoing delivery; pass
- *   `onUnhandledRequest: 'bypass'` (or a passthrough handler for the receiver) to let it through.
+ * - In-process (msw) use: msw intercepts the mock's own outgoing delivery too; add
+ *   `http.post(receiverUrl, () => passthrough())` (test/klaviyo/catalogs-webhooks-msw.test.ts).
  */
 import { jsonReply } from '../../../shared/http.ts';
 import { defineGroup } from '../../core/group.ts';
