@@ -53,6 +53,25 @@ function jobs(kind: Kind, op: JobOp, ops: [OperationId, OperationId, OperationId
   ];
 }
 
+/** `<base>/<plural>` and `<base>/relationships/<plural>`: the objects of `kind` related to the one in the path. */
+function related(base: string, kind: Kind, ops: [OperationId, OperationId]): Route[] {
+  const name = kind.path.replace('catalog-', '');
+  return [
+    route('GET', `${base}/${name}`, ops[0], listHandler(kind, { scoped: true })),
+    route('GET', `${base}/relationships/${name}`, ops[1], listHandler(kind, { scoped: true, idsOnly: true })),
+  ];
+}
+
+/** Add (POST), replace (PATCH) and remove (DELETE) the links of an item or a category. */
+function links(base: string, kind: Kind, ops: [OperationId, OperationId, OperationId]): Route[] {
+  const path = `${base}/relationships/${kind === ITEM ? 'categories' : 'items'}`;
+  return [
+    route('POST', path, ops[0], linksHandler(kind, 'add')),
+    route('PATCH', path, ops[1], linksHandler(kind, 'replace')),
+    route('DELETE', path, ops[2], linksHandler(kind, 'remove')),
+  ];
+}
+
 const ITEMS = '/api/catalog-items/:id';
 const CATEGORIES = '/api/catalog-categories/:id';
 
@@ -81,78 +100,19 @@ export const catalogs = defineGroup({
       'update_catalog_category',
       'delete_catalog_category',
     ]),
-    route(
-      'GET',
-      `${ITEMS}/variants`,
-      'get_variants_for_catalog_item',
-      listHandler(VARIANT, { scoped: true }),
-    ),
-    route(
-      'GET',
-      `${ITEMS}/relationships/variants`,
-      'get_variant_ids_for_catalog_item',
-      listHandler(VARIANT, { scoped: true, idsOnly: true }),
-    ),
-    route(
-      'GET',
-      `${ITEMS}/categories`,
-      'get_categories_for_catalog_item',
-      listHandler(CATEGORY, { scoped: true }),
-    ),
-    route(
-      'GET',
-      `${ITEMS}/relationships/categories`,
-      'get_category_ids_for_catalog_item',
-      listHandler(CATEGORY, { scoped: true, idsOnly: true }),
-    ),
-    route(
-      'POST',
-      `${ITEMS}/relationships/categories`,
+    ...related(ITEMS, VARIANT, ['get_variants_for_catalog_item', 'get_variant_ids_for_catalog_item']),
+    ...related(ITEMS, CATEGORY, ['get_categories_for_catalog_item', 'get_category_ids_for_catalog_item']),
+    ...links(ITEMS, ITEM, [
       'add_categories_to_catalog_item',
-      linksHandler(ITEM, 'add'),
-    ),
-    route(
-      'PATCH',
-      `${ITEMS}/relationships/categories`,
       'update_categories_for_catalog_item',
-      linksHandler(ITEM, 'replace'),
-    ),
-    route(
-      'DELETE',
-      `${ITEMS}/relationships/categories`,
       'remove_categories_from_catalog_item',
-      linksHandler(ITEM, 'remove'),
-    ),
-    route(
-      'GET',
-      `${CATEGORIES}/items`,
-      'get_items_for_catalog_category',
-      listHandler(ITEM, { scoped: true }),
-    ),
-    route(
-      'GET',
-      `${CATEGORIES}/relationships/items`,
-      'get_item_ids_for_catalog_category',
-      listHandler(ITEM, { scoped: true, idsOnly: true }),
-    ),
-    route(
-      'POST',
-      `${CATEGORIES}/relationships/items`,
+    ]),
+    ...related(CATEGORIES, ITEM, ['get_items_for_catalog_category', 'get_item_ids_for_catalog_category']),
+    ...links(CATEGORIES, CATEGORY, [
       'add_items_to_catalog_category',
-      linksHandler(CATEGORY, 'add'),
-    ),
-    route(
-      'PATCH',
-      `${CATEGORIES}/relationships/items`,
       'update_items_for_catalog_category',
-      linksHandler(CATEGORY, 'replace'),
-    ),
-    route(
-      'DELETE',
-      `${CATEGORIES}/relationships/items`,
       'remove_items_from_catalog_category',
-      linksHandler(CATEGORY, 'remove'),
-    ),
+    ]),
     ...jobs(ITEM, 'create', [
       'bulk_create_catalog_items',
       'get_bulk_create_catalog_items_jobs',

@@ -14,7 +14,7 @@ import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import { Included, isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
-import { JOB_DELAY_MS, jobProgress } from '../profile-jobs/handlers.ts';
+import { completeJob, JOB_DELAY_MS, jobError, jobProgress } from '../profile-jobs/handlers.ts';
 import type { Kind } from './kinds.ts';
 import {
   catalogResource,
@@ -110,21 +110,10 @@ function runJob(ctx: Ctx, kind: Kind, op: JobOp, type: string, id: string): void
       written.push(done);
     } catch (err) {
       if (!(err instanceof KlaviyoError)) throw err;
-      errors.push({
-        id: ctx.ids.uuid(),
-        code: err.code,
-        title: err.status === 404 ? 'Not found.' : err.status === 409 ? 'Conflict.' : 'Invalid input.',
-        detail: err.detail,
-        source: { pointer: err.extra.source?.pointer ?? pointer },
-      });
+      errors.push({ id: ctx.ids.uuid(), ...jobError(err, pointer) });
     }
   });
-  job.status = 'complete';
-  job.completed = written.length;
-  job.failed = errors.length;
-  job.completed_at = ctx.clock.now();
-  job.payload = '[]';
-  job.errors = JSON.stringify(errors);
+  completeJob(job, written.length, errors, ctx.clock.now());
   job.ids = JSON.stringify(written);
   repo.saveJob(job);
 }

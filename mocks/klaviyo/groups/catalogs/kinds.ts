@@ -30,6 +30,19 @@ const itemCommon = {
   published,
 };
 
+/** The response attributes items and variants share, after their own. */
+const PRODUCT_FIELDS = [
+  'price',
+  'url',
+  'image_full_url',
+  'image_thumbnail_url',
+  'images',
+  'custom_metadata',
+  'published',
+  'created',
+  'updated',
+] as const;
+
 export interface Kind {
   name: KindName;
   /** JSON:API type, e.g. `catalog-item`. */
@@ -48,20 +61,7 @@ export const ITEM: Kind = {
   name: 'item',
   type: 'catalog-item',
   path: 'catalog-items',
-  fields: [
-    'external_id',
-    'title',
-    'description',
-    'price',
-    'url',
-    'image_full_url',
-    'image_thumbnail_url',
-    'images',
-    'custom_metadata',
-    'published',
-    'created',
-    'updated',
-  ],
+  fields: ['external_id', 'title', 'description', ...PRODUCT_FIELDS],
   create: z.object({
     external_id: str.min(1),
     integration_type: integration,
@@ -87,15 +87,7 @@ export const VARIANT: Kind = {
     'sku',
     'inventory_policy',
     'inventory_quantity',
-    'price',
-    'url',
-    'image_full_url',
-    'image_thumbnail_url',
-    'images',
-    'custom_metadata',
-    'published',
-    'created',
-    'updated',
+    ...PRODUCT_FIELDS,
   ],
   create: z.object({
     external_id: str.min(1),
