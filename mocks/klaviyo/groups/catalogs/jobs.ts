@@ -14,7 +14,13 @@ import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import { Included, isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
-import { completeJob, JOB_DELAY_MS, jobError, jobProgress } from '../profile-jobs/handlers.ts';
+import {
+  completeJob,
+  JOB_DELAY_MS,
+  JOB_PROGRESS_FIELDS,
+  jobError,
+  jobProgress,
+} from '../profile-jobs/handlers.ts';
 import type { Kind } from './kinds.ts';
 import {
   catalogResource,
@@ -32,16 +38,7 @@ export type JobOp = 'create' | 'update' | 'delete';
 /** Resources per job request (spec: "Accepts up to 100 … per request"). */
 export const MAX_PER_JOB = 100;
 const EXPIRES_MS = 7 * 86_400_000;
-const JOB_FIELDS = [
-  'status',
-  'created_at',
-  'total_count',
-  'completed_count',
-  'failed_count',
-  'completed_at',
-  'errors',
-  'expires_at',
-] as const;
+const JOB_FIELDS = [...JOB_PROGRESS_FIELDS, 'errors'] as const;
 
 /** `items`, `variants`, `categories`: the attribute the resources sit under, and the relationship. */
 function plural(kind: Kind): string {

@@ -27,7 +27,8 @@ import { type ImportJobRow, ProfileJobsRepo } from './repo.ts';
 export const MAX_PROFILES_PER_JOB = 10_000;
 /** How long after acceptance a job runs (Klaviyo gives no figure; jobs there take seconds to minutes). */
 export const JOB_DELAY_MS = 1000;
-const JOB_FIELDS = [
+/** The `fields[…-job]` values every bulk job type shares. */
+export const JOB_PROGRESS_FIELDS = [
   'status',
   'created_at',
   'total_count',
@@ -35,8 +36,8 @@ const JOB_FIELDS = [
   'failed_count',
   'completed_at',
   'expires_at',
-  'started_at',
 ] as const;
+const JOB_FIELDS = [...JOB_PROGRESS_FIELDS, 'started_at'] as const;
 const EXPIRES_MS = 7 * 86_400_000;
 const POINTER = '/data/attributes/profiles/data';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../../../lib/clock.ts';
 import { eventBody, sdkError, startChecked } from '../../../../test/klaviyo/helpers.ts';
 import { useKlaviyoContract } from '../../../../test/support/klaviyo-contract.ts';
-import { BATCH_MS, RETRY_BASE_MS } from './deliver.ts';
+import { BATCH_MS, GIVE_UP_MS, RETRY_BASE_MS, RETRY_MAX_MS } from './deliver.ts';
 
 const contract = useKlaviyoContract();
 const clock = new VirtualClock(Date.UTC(2026, 5, 1, 9));
@@ -174,4 +174,35 @@ it('delivers subscribed events in a signed batch and retries a failed delivery',
   expect(await deliveries()).toHaveLength(2);
   expect(received).toHaveLength(2);
   expect(contract.validated).toBeGreaterThan(10);
+});
+
+it('keeps retrying an unreachable receiver, then disables the webhook after 48 hours', async () => {
+  // A port nothing listens on any more: every attempt is refused at once.
+  const gone = createServer();
+  await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+  const port = (gone.address() as AddressInfo).port;
+  await new Promise((resolve) => gone.close(resolve));
+  const hook = (
+    await hooks.createWebhook(webhookBody(`http://127.0.0.1:${port}/gone`, ['event:klaviyo.opened_email']))
+  ).response.data.data;
+  const start = clock.now();
+  await events.createEvent(eventBody('Opened Email', { email: 'late@hooks.test' }));
+  clock.advance(BATCH_MS);
+  const mine = async () => (await deliveries()).filter((d) => d.webhook === hook.id);
+  let log: any[] = [];
+  for (let attempt = 1; attempt < 200; attempt++) {
+    await vi.waitFor(async () => {
+      log = await mine();
+      expect(log).toHaveLength(attempt);
+    });
+    if (log.at(-1).outcome !== 'retrying') break;
+    clock.advance(RETRY_MAX_MS);
+  }
+  const last = log.at(-1);
+  expect(last).toMatchObject({ outcome: 'gave_up', status: null });
+  expect(last.error).toMatch(/ECONNREFUSED/);
+  expect(Date.parse(last.at) - start).toBeGreaterThanOrEqual(GIVE_UP_MS);
+  // The clock moved an hour per retry, so about one attempt per hour until 48 h had passed.
+  expect(log.length).toBeGreaterThanOrEqual(GIVE_UP_MS / RETRY_MAX_MS);
+  expect((await hooks.getWebhook(hook.id)).response.data.data.attributes.enabled).toBe(false);
 });
