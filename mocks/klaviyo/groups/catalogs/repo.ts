@@ -101,7 +101,6 @@ CREATE TABLE IF NOT EXISTS back_in_stock (
 
   private readonly s: Record<
     | 'byId'
-    | 'bySeqs'
     | 'insert'
     | 'update'
     | 'delete'
@@ -120,7 +119,6 @@ CREATE TABLE IF NOT EXISTS back_in_stock (
     const db = store.db;
     this.s = {
       byId: db.prepare('SELECT * FROM catalog_objects WHERE account = ? AND kind = ? AND id = ?'),
-      bySeqs: db.prepare('SELECT * FROM catalog_objects WHERE seq IN (SELECT value FROM json_each(?))'),
       insert: db.prepare(
         `INSERT INTO catalog_objects (account, kind, id, title, sku, published, item, attrs, created, updated)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -151,10 +149,6 @@ CREATE TABLE IF NOT EXISTS back_in_stock (
 
   byId(account: string, kind: KindName, id: string): CatalogRow | undefined {
     return this.s.byId.get(this.store.acct(account), kind, id) as CatalogRow | undefined;
-  }
-
-  bySeqs(seqs: number[]): CatalogRow[] {
-    return this.s.bySeqs.all(JSON.stringify(seqs)) as CatalogRow[];
   }
 
   insert(row: Omit<CatalogRow, 'seq'>): CatalogRow {
