@@ -235,6 +235,8 @@ it('runs bulk create, update and delete jobs with counts and per-resource errors
     source: { pointer: '/data/attributes/items/data/1' },
   });
   expect((await api.getCatalogItem(id('B1'))).response.data.data.attributes.title).toBe('Renamed');
+  const withItems = await api.getBulkUpdateCatalogItemsJob(upd.response.data.data.id, { include: ['items'] });
+  expect(withItems.response.data.included.map((r: any) => r.attributes.title)).toEqual(['Renamed']);
   expect(
     (await api.getBulkDeleteCatalogItemsJob(del.response.data.data.id)).response.data.data.attributes
       .completed_count,

@@ -158,8 +158,8 @@ export function getJobHandler(kind: Kind, op: JobOp): Handler {
   const name = plural(kind);
   return (ctx) => {
     const fields = fieldsParam(ctx.req, type, JOB_FIELDS);
-    // Only create jobs take `include` (the spec's get_bulk_create_*_job); the others refuse it.
-    const include = listParam(ctx.req, 'include', op === 'create' ? [name] : []);
+    // Create and update jobs take `include` (the objects they wrote); delete jobs refuse it, as in the spec.
+    const include = listParam(ctx.req, 'include', op === 'delete' ? [] : [name]);
     const row = ctx.store.repo(CatalogRepo).jobById(ctx.account, type, ctx.params.job_id!);
     if (!row) throw notFound(`A ${type} with id ${ctx.params.job_id} does not exist.`);
     const data = jobResource(ctx, kind, op, row, fields);
