@@ -80,9 +80,11 @@ export const bulkCreateEvents: Handler = (ctx) => {
   });
   ctx.scheduler.schedule(JOB_DELAY_MS, {
     run: () => {
+      // Events keep the time they were sent with (or acceptance time); profiles they touch are stamped now.
+      const at = ctx.clock.now();
       for (const { a, time, pointer } of accepted) {
         try {
-          recordEvent(ctx, a, time, now, pointer);
+          recordEvent(ctx, a, time, at, pointer);
         } catch (err) {
           if (!(err instanceof KlaviyoError)) throw err;
         }
