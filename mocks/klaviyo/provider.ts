@@ -234,6 +234,19 @@ export class KlaviyoCore implements MockCore {
     }
   }
 
+  /** Webhook secrets (`secret_key` in create/update_webhook) never reach `GET /__admin/requests`. */
+  journalBody(req: MockRequest): string | undefined {
+    const body = req.body;
+    if (!body?.includes('"secret_key"')) return body;
+    try {
+      return JSON.stringify(JSON.parse(body), (key, value) =>
+        key === 'secret_key' && typeof value === 'string' ? '[redacted]' : value,
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
   formatError(status: number, code: string, detail: string, headers?: Record<string, string>): HttpReply {
     return this.error(status, code, detail, { headers });
   }

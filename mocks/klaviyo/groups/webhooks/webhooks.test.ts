@@ -106,6 +106,9 @@ it('manages webhooks and refuses endpoints off loopback and unknown topics', asy
   const id = created.data.data.id;
   expect(created.data.data.attributes).toMatchObject({ name: 'Local receiver', enabled: true });
   expect(created.data.data.attributes.secret_key).toBeUndefined();
+  const journal = await (await fetch(`${server.url}/__admin/requests`)).text();
+  expect(journal).toContain('[redacted]');
+  expect(journal).not.toContain(SECRET);
   const got = (await hooks.getWebhook(id, { include: ['webhook-topics'] })).response.data;
   expect(got.included.map((t: any) => t.id)).toEqual(['event:klaviyo.story_read']);
   const updated = await hooks.updateWebhook(id, {
