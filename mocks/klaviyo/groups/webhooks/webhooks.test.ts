@@ -209,3 +209,21 @@ it('keeps retrying an unreachable receiver, then disables the webhook after 48 h
   expect(log.length).toBeGreaterThanOrEqual(GIVE_UP_MS / RETRY_MAX_MS);
   expect((await hooks.getWebhook(hook.id)).response.data.data.attributes.enabled).toBe(false);
 });
+
+it('rate-limits every webhook endpoint at the spec tier (1/s, 15/m)', async () => {
+  const limited = await startChecked(contract, { clock, rateLimits: true });
+  try {
+    const api = new WebhooksApi(
+      new ApiKeySession('pk_hooks_rl', new RetryWithExponentialBackoff({ numRetries: 0 })),
+    );
+    api.basePath = limited.url;
+    expect((await api.getWebhookTopics()).response.status).toBe(200);
+    const throttled = await sdkError(api.getWebhookTopics());
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers['retry-after']).toBe('1');
+    clock.advance(1000);
+    expect((await api.getWebhookTopics()).response.status).toBe(200);
+  } finally {
+    await limited.close();
+  }
+});
