@@ -43,6 +43,9 @@ const PRODUCT_FIELDS = [
   'updated',
 ] as const;
 
+/** What every create names: the external id and the (only) integration and catalog. */
+const identity = { external_id: str.min(1), integration_type: integration, catalog_type: catalog };
+
 export interface Kind {
   name: KindName;
   /** JSON:API type, e.g. `catalog-item`. */
@@ -63,9 +66,7 @@ export const ITEM: Kind = {
   path: 'catalog-items',
   fields: ['external_id', 'title', 'description', ...PRODUCT_FIELDS],
   create: z.object({
-    external_id: str.min(1),
-    integration_type: integration,
-    catalog_type: catalog,
+    ...identity,
     title: str,
     description: str,
     url: str,
@@ -90,9 +91,7 @@ export const VARIANT: Kind = {
     ...PRODUCT_FIELDS,
   ],
   create: z.object({
-    external_id: str.min(1),
-    integration_type: integration,
-    catalog_type: catalog,
+    ...identity,
     title: str,
     description: str,
     sku: str,
@@ -121,12 +120,7 @@ export const CATEGORY: Kind = {
   path: 'catalog-categories',
   // The spec's category resource has no `created`, though categories sort on it.
   fields: ['external_id', 'name', 'updated'],
-  create: z.object({
-    external_id: str.min(1),
-    name: str,
-    integration_type: integration,
-    catalog_type: catalog,
-  }),
+  create: z.object({ ...identity, name: str }),
   update: z.object({ name: optStr }),
   required: ['name'],
 };
