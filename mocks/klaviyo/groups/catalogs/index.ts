@@ -14,6 +14,10 @@
  *   emulated.
  * - Catalog objects do not feed segments, flows or templates; `custom_metadata` is stored as sent.
  * - Deleting an item deletes its variants at once (Klaviyo does so asynchronously).
+ * - A second create of an existing id answers 409 `conflict` (in a job: a per-resource error); the
+ *   spec does not say what Klaviyo answers, so the status and wording are the mock's.
+ * - Unknown related objects (a variant's item, an item's categories) answer 400 pointing at the id;
+ *   Klaviyo's exact status for them is likewise unconfirmed.
  */
 import { defineGroup } from '../../core/group.ts';
 import { type Route, route } from '../../core/router.ts';
