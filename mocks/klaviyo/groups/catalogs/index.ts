@@ -13,7 +13,8 @@
  *   (Klaviyo has no read endpoint either). The client-side `/client/back-in-stock-subscriptions` is not
  *   emulated.
  * - Catalog objects do not feed segments, flows or templates; `custom_metadata` is stored as sent.
- * - Deleting an item deletes its variants at once (Klaviyo does so asynchronously).
+ * - Deleting an item deletes its variants with it, at once (the spec does not say what Klaviyo does
+ *   with an item's variants, or when).
  * - A second create of an existing id answers 409 `conflict` (in a job: a per-resource error); the
  *   spec does not say what Klaviyo answers, so the status and wording are the mock's.
  * - Unknown related objects (a variant's item, an item's categories) answer 400 pointing at the id;
