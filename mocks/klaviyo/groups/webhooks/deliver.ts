@@ -9,8 +9,9 @@
  *   `Klaviyo-Signature` = hex HMAC-SHA256 with the webhook's secret_key over the body bytes followed by
  *   the timestamp header value (Klaviyo's construction; see KLAVIYO-FACTS §6);
  * - a 200/201/202 ends the delivery; anything else (or no answer) is retried after RETRY_BASE_MS,
- *   doubling up to RETRY_MAX_MS; after GIVE_UP_MS of failures the webhook is disabled, as Klaviyo
- *   disables a webhook left in error for 48 h. Every attempt is logged (`webhook_attempts`).
+ *   doubling up to RETRY_MAX_MS; after GIVE_UP_MS of failures the webhook is disabled. The 2xx set,
+ *   the 1 h cap and the 48 h cut-off follow a third-party account of Klaviyo's docs (KLAVIYO-FACTS §6);
+ *   the 10 s first delay is the mock's choice. Every attempt is logged (`webhook_attempts`).
  * The request body is fixed when the batch is made; a retry re-signs it with a new timestamp.
  */
 import { createHmac } from 'node:crypto';
