@@ -14,8 +14,19 @@
  * - Any non-empty private key is accepted (no key registry, no scopes); a 6-character public key (site
  *   id) is refused on `/api/` with 401, as Klaviyo does. Revisions are checked for format only, and every
  *   revision gets the 2026-07-15 behaviour.
- * - Asynchronous work (bulk jobs, segment processing) runs on the scheduler when the mock's clock
- *   reaches it; pending jobs are held in memory, so a restart of a file-backed mock drops them.
+ * - Asynchronous work (bulk jobs, segment processing, webhook deliveries and their retries) runs on the
+ *   scheduler when the mock's clock reaches it and the mock next handles a request (or the admin API
+ *   reads its state); pending jobs are held in memory, so a restart of a file-backed mock drops them.
+ * - Webhook deliveries go only to loopback receivers (http or https on 127.0.0.0/8, localhost, [::1]);
+ *   a webhook naming any other host is refused with 400. Only events recorded in the mock are delivered
+ *   (it sends no email or SMS, so e.g. `received_email` fires only for such an event created through
+ *   the API). See `groups/webhooks/index.ts`.
+ * - Catalogs: `$custom` / `$default` only; bulk jobs check shape at once and report rule failures per
+ *   resource; back-in-stock subscriptions are stored but never notify; no 500-jobs-in-progress cap.
+ *   See `groups/catalogs/index.ts`.
+ * - bulk_create_events checks the whole batch at once (400) and records the events a job delay later;
+ *   an event that fails then (its profile deleted meanwhile) is dropped silently (Klaviyo has no job
+ *   to read either).
  * - No flows, conversations, push tokens or attributions: those relationships and `include`s are always
  *   empty. Predictive analytics are all null.
  * - Consent is set only through the bulk subscribe / unsubscribe / suppress / unsuppress jobs (no double
@@ -90,6 +101,16 @@ export class KlaviyoCore implements MockCore {
   private readonly limiter: RateLimiter | null;
   private readonly router = new Router(ROUTES);
   private readonly accounts = new Map<string, string>();
+  /** The groups' admin routes (`ApiGroup.admin`), run after due scheduler work like `state()`. */
+  readonly adminRoutes: NonNullable<MockCore['adminRoutes']> = Object.fromEntries(
+    GROUPS.flatMap((g) => Object.entries(g.admin ?? {})).map(([key, fn]) => [
+      key,
+      (req: MockRequest) => {
+        this.scheduler.runDue();
+        return fn(this.store, req);
+      },
+    ]),
+  );
 
   constructor(options: KlaviyoCoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -211,6 +232,19 @@ export class KlaviyoCore implements MockCore {
         );
       }
       throw err;
+    }
+  }
+
+  /** Webhook secrets (`secret_key` in create/update_webhook) never reach `GET /__admin/requests`. */
+  journalBody(req: MockRequest): string | undefined {
+    const body = req.body;
+    if (!body?.includes('"secret_key"')) return body;
+    try {
+      return JSON.stringify(JSON.parse(body), (key, value) =>
+        key === 'secret_key' && typeof value === 'string' ? '[redacted]' : value,
+      );
+    } catch {
+      return undefined;
     }
   }
 

@@ -3,6 +3,7 @@
  * whose rows its tables point at (events and list members point at profiles).
  */
 import type { ApiGroup } from '../core/group.ts';
+import { catalogs } from './catalogs/index.ts';
 import { events } from './events/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
@@ -10,6 +11,7 @@ import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
 import { segments } from './segments/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
+import { webhooks } from './webhooks/index.ts';
 
 export const GROUPS: readonly ApiGroup[] = [
   profiles,
@@ -19,4 +21,6 @@ export const GROUPS: readonly ApiGroup[] = [
   segments,
   profileJobs,
   subscriptions,
+  catalogs,
+  webhooks,
 ];

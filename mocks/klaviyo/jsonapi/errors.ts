@@ -68,6 +68,11 @@ export function notFound(detail: string): KlaviyoError {
   return new KlaviyoError(404, 'not_found', detail);
 }
 
+/** Klaviyo's title for an error: by code, else by status. */
+export function errorTitle(code: string, status: number): string {
+  return TITLES[code] ?? STATUS_TITLES[status] ?? 'Error.';
+}
+
 export function errorDocument(
   id: string,
   status: number,
@@ -79,7 +84,7 @@ export function errorDocument(
     id,
     status,
     code,
-    title: TITLES[code] ?? STATUS_TITLES[status] ?? 'Error.',
+    title: errorTitle(code, status),
     detail,
     source: extra.source ?? { pointer: '/data/' },
   };

@@ -105,7 +105,7 @@ CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
       row.properties,
     );
     if (info.changes === 0) return false;
-    this.store.changed({ account, profile, kind: 'event' });
+    this.store.changed({ account, profile, kind: 'event', ref: row.id });
     return true;
   }
 
