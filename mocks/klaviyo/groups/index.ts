@@ -10,6 +10,7 @@ import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
 import { segments } from './segments/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
+import { templates } from './templates/index.ts';
 
 export const GROUPS: readonly ApiGroup[] = [
   profiles,
@@ -19,4 +20,5 @@ export const GROUPS: readonly ApiGroup[] = [
   segments,
   profileJobs,
   subscriptions,
+  templates,
 ];
