@@ -3,11 +3,13 @@
  * whose rows its tables point at (events and list members point at profiles).
  */
 import type { ApiGroup } from '../core/group.ts';
+import { campaigns } from './campaigns/index.ts';
 import { events } from './events/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
 import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
+import { reporting } from './reporting/index.ts';
 import { segments } from './segments/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
 import { templates } from './templates/index.ts';
@@ -21,4 +23,6 @@ export const GROUPS: readonly ApiGroup[] = [
   profileJobs,
   subscriptions,
   templates,
+  campaigns,
+  reporting,
 ];
