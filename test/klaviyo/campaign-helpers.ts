@@ -82,3 +82,53 @@ export function campaignBody(opts: {
     },
   };
 }
+
+/** Profiles (by email, with a first name) in a new list; returns the list id and the profile ids. */
+export async function listOf(api: CampaignApis, name: string, emails: string[]) {
+  const ids: string[] = [];
+  for (const email of emails) {
+    const r = await api.profiles.createProfile({
+      data: { type: 'profile', attributes: { email, firstName: email.split('@')[0] } },
+    } as any);
+    ids.push(r.response.data.data.id);
+  }
+  const list = (await api.lists.createList({ data: { type: 'list', attributes: { name } } } as any)).response
+    .data.data.id;
+  if (ids.length)
+    await api.lists.addProfilesToList(list, { data: ids.map((id) => ({ type: 'profile', id })) } as any);
+  return { list, ids };
+}
+
+/** A draft email campaign with a template assigned; returns the campaign and message ids. */
+export async function draftCampaign(
+  api: CampaignApis,
+  opts: Parameters<typeof campaignBody>[0] & { smartSending?: boolean; tracking?: Record<string, boolean> },
+) {
+  const body = campaignBody(opts);
+  if (opts.smartSending !== undefined)
+    body.data.attributes.sendOptions = { useSmartSending: opts.smartSending };
+  if (opts.tracking) body.data.attributes.trackingOptions = opts.tracking;
+  const created = (await api.campaigns.createCampaign(body)).response.data.data;
+  const message = (created.relationships as any)['campaign-messages'].data[0].id as string;
+  const template = (
+    await api.templates.createTemplate(
+      templateBody({ name: `${opts.name} template`, html: '<p>{{ first_name }}</p>' }),
+    )
+  ).response.data.data.id;
+  await api.campaigns.assignTemplateToCampaignMessage({
+    data: {
+      type: 'campaign-message',
+      id: message,
+      relationships: { template: { data: { type: 'template', id: template } } },
+    },
+  } as any);
+  return { id: created.id as string, message, template };
+}
+
+export function sendJob(id: string): any {
+  return { data: { type: 'campaign-send-job', id } };
+}
+
+export async function campaignStatus(api: CampaignApis, id: string): Promise<string> {
+  return (await api.campaigns.getCampaign(id)).response.data.data.attributes.status;
+}
