@@ -5,10 +5,10 @@
  */
 import type { z } from 'zod';
 import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
-import { invalidBody, invalidParam } from '../../jsonapi/errors.ts';
+import { invalidBody, invalidParam, requireSameId } from '../../jsonapi/errors.ts';
 import { type Condition, compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
-import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
-import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
+import { collectionQuery, pageLinks } from '../../jsonapi/pagination.ts';
+import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import { Included } from '../../jsonapi/serialize.ts';
 import { checkTemplate, TemplateSyntaxError } from '../templates/render.ts';
 import {
@@ -47,6 +47,17 @@ const SORTS: Record<string, string> = {
   updated_at: 'updated',
 };
 const CHANNELS = ['email', 'sms', 'mobile_push'];
+
+/** A new or cloned campaign: a draft nobody has sent, estimated or archived. */
+const UNSENT = {
+  status: 'Draft',
+  archived: 0,
+  scheduled_at: null,
+  send_time: null,
+  send_job: null,
+  estimation_job: null,
+  estimated_count: null,
+} as const;
 
 /** Defaults Klaviyo fills in for an email campaign. */
 function sendOptions(input: z.infer<typeof sendOptionsSchema> | null | undefined) {
@@ -115,8 +126,7 @@ export const createCampaign: Handler = (ctx) => {
       account: ctx.account,
       id: ctx.ids.ulid(),
       name: a.name,
-      status: 'Draft',
-      archived: 0,
+      ...UNSENT,
       channel: 'email',
       audiences: JSON.stringify({ included: a.audiences.included, excluded: a.audiences.excluded ?? [] }),
       send_strategy: JSON.stringify(a.send_strategy ?? { method: 'immediate' }),
@@ -124,11 +134,6 @@ export const createCampaign: Handler = (ctx) => {
       tracking_options: JSON.stringify(trackingOptions(a.tracking_options)),
       created: now,
       updated: now,
-      scheduled_at: null,
-      send_time: null,
-      send_job: null,
-      estimation_job: null,
-      estimated_count: null,
     });
     for (const m of a['campaign-messages'].data) {
       repo.insertMessage({
@@ -182,16 +187,9 @@ function campaignFilter(text: string | null): { where: string[]; params: unknown
 
 export const getCampaigns: Handler = (ctx) => {
   const filter = campaignFilter(ctx.req.query.get('filter'));
-  const sort = sortParam(ctx.req, Object.keys(SORTS));
-  const page = ctx.store.repo(CampaignsRepo).list({
-    account: ctx.account,
-    where: filter.where,
-    params: filter.params,
-    sortExpr: sort ? SORTS[sort.field]! : 'seq',
-    desc: sort?.desc ?? false,
-    cursor: readCursor(ctx.req),
-    limit: pageSizeParam(ctx.req, 100, 100),
-  });
+  const page = ctx.store
+    .repo(CampaignsRepo)
+    .list(collectionQuery(ctx.req, ctx.account, filter, SORTS, { def: 100, max: 100 }));
   const fields = fieldsParam(ctx.req, 'campaign', CAMPAIGN_FIELDS);
   const included = includes(ctx, page.rows);
   const doc: Record<string, unknown> = {
@@ -204,12 +202,7 @@ export const getCampaigns: Handler = (ctx) => {
 
 export const updateCampaign: Handler = (ctx) => {
   const body = parseBody(ctx, updateSchema);
-  if (body.data.id !== ctx.params.id) {
-    throw invalidBody(
-      '/data/id',
-      `The id in the body (${body.data.id}) must match the id in the URL (${ctx.params.id}).`,
-    );
-  }
+  requireSameId(body.data.id, ctx.params.id);
   const row = requireCampaign(ctx, ctx.params.id!);
   requireDraft(row, 'updated');
   const a = body.data.attributes;
@@ -249,15 +242,9 @@ export const cloneCampaign: Handler = (ctx) => {
       id: ctx.ids.ulid(),
       // Klaviyo names an unnamed clone after its source.
       name: body.attributes?.new_name ?? `${source.name} (Clone)`,
-      status: 'Draft',
-      archived: 0,
+      ...UNSENT,
       created: now,
       updated: now,
-      scheduled_at: null,
-      send_time: null,
-      send_job: null,
-      estimation_job: null,
-      estimated_count: null,
     });
     for (const m of repo.messagesOf(source)) {
       // The clone's messages get their own copies of the templates, under new ids.

@@ -3,7 +3,7 @@
  * revert it; recipient estimation jobs and the estimate. The work itself is in send.ts.
  */
 import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
-import { invalidBody, notFound } from '../../jsonapi/errors.ts';
+import { invalidBody, notFound, requireSameId } from '../../jsonapi/errors.ts';
 import { recipients, requireCampaign } from './model.ts';
 import { type CampaignRow, CampaignsRepo, type JobStatus } from './repo.ts';
 import { cancelSendSchema, estimationJobSchema, sendJobSchema } from './schemas.ts';
@@ -51,12 +51,7 @@ export const getCampaignSendJob: Handler = (ctx) => sendJob(ctx, 200, requireSen
 /** cancel: the campaign is cancelled for good; revert: a scheduled campaign goes back to Draft. */
 export const cancelCampaignSend: Handler = (ctx) => {
   const body = parseBody(ctx, cancelSendSchema).data;
-  if (body.id !== ctx.params.id) {
-    throw invalidBody(
-      '/data/id',
-      `The id in the body (${body.id}) must match the id in the URL (${ctx.params.id}).`,
-    );
-  }
+  requireSameId(body.id, ctx.params.id);
   const c = requireSendJob(ctx, ctx.params.id!);
   const action = body.attributes.action;
   const allowed = action === 'revert' ? ['Scheduled'] : ['Scheduled', 'Sending'];

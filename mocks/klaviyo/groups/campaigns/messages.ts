@@ -4,7 +4,7 @@
  * template relationships.
  */
 import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
-import { invalidBody } from '../../jsonapi/errors.ts';
+import { requireSameId } from '../../jsonapi/errors.ts';
 import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import { Included } from '../../jsonapi/serialize.ts';
 import { requireTemplate } from '../templates/model.ts';
@@ -50,12 +50,7 @@ export const getCampaignMessage: Handler = (ctx) => {
 export const updateCampaignMessage: Handler = (ctx) => {
   const fields = fieldsParam(ctx.req, 'campaign-message', MESSAGE_FIELDS);
   const body = parseBody(ctx, messageUpdateSchema);
-  if (body.data.id !== ctx.params.id) {
-    throw invalidBody(
-      '/data/id',
-      `The id in the body (${body.data.id}) must match the id in the URL (${ctx.params.id}).`,
-    );
-  }
+  requireSameId(body.data.id, ctx.params.id);
   const row = requireMessage(ctx, ctx.params.id!);
   requireDraft(campaignOf(ctx, row), 'edited');
   const def = body.data.attributes.definition;

@@ -96,11 +96,6 @@ export function recipients(store: KlaviyoStore, campaign: CampaignRow): ProfileR
   return out;
 }
 
-export interface CampaignView {
-  fields: string[] | null;
-  messageFields: string[] | null;
-}
-
 export function campaignResource(ctx: Ctx, row: CampaignRow, fields: string[] | null): ResourceObject {
   const origin = ctx.req.url.origin;
   const base = `/api/campaigns/${row.id}`;

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
-import { invalidBody, KlaviyoError } from '../../jsonapi/errors.ts';
+import { invalidBody, KlaviyoError, requireSameId } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
-import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
-import { fieldsParam, listParam, pageSizeParam, sortParam } from '../../jsonapi/query.ts';
+import { collectionQuery, pageLinks } from '../../jsonapi/pagination.ts';
+import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import {
   definitionHtml,
   requireTemplate,
@@ -70,7 +70,7 @@ const TEMPLATE_FILTERS: Record<string, FieldSpec> = {
   created: { column: 'created', type: 'datetime', ops: DATE_OPS },
   updated: { column: 'updated', type: 'datetime', ops: DATE_OPS },
 };
-const SORTS = ['created', 'id', 'name', 'updated'];
+const SORTS: Record<string, string> = { created: 'created', id: 'id', name: 'name', updated: 'updated' };
 
 function view(ctx: Ctx): TemplateView {
   const fields = fieldsParam(ctx.req, 'template', TEMPLATE_FIELDS);
@@ -146,16 +146,9 @@ export const getTemplates: Handler = (ctx) => {
   const filter = filterText
     ? compileFilter(parseFilter(filterText), TEMPLATE_FILTERS, 'template')
     : { where: [], params: [] };
-  const sort = sortParam(ctx.req, SORTS);
-  const page = ctx.store.repo(TemplatesRepo).list({
-    account: ctx.account,
-    where: filter.where,
-    params: filter.params,
-    sortExpr: sort?.field ?? 'seq',
-    desc: sort?.desc ?? false,
-    cursor: readCursor(ctx.req),
-    limit: pageSizeParam(ctx.req, 10, 10),
-  });
+  const page = ctx.store
+    .repo(TemplatesRepo)
+    .list(collectionQuery(ctx.req, ctx.account, filter, SORTS, { def: 10, max: 10 }));
   return reply(200, {
     data: page.rows.map((r) => templateResource(ctx, r, v)),
     links: pageLinks(ctx.req, page),
@@ -165,12 +158,7 @@ export const getTemplates: Handler = (ctx) => {
 export const updateTemplate: Handler = (ctx) => {
   const v = view(ctx);
   const body = parseBody(ctx, updateSchema);
-  if (body.data.id !== ctx.params.id) {
-    throw invalidBody(
-      '/data/id',
-      `The id in the body (${body.data.id}) must match the id in the URL (${ctx.params.id}).`,
-    );
-  }
+  requireSameId(body.data.id, ctx.params.id);
   const row = requireTemplate(ctx, ctx.params.id!);
   const a = body.data.attributes;
   if (a.definition && row.editor_type !== 'SYSTEM_DRAGGABLE') {
