@@ -15,8 +15,10 @@ import {
   sendJob,
 } from '../../../../test/klaviyo/campaign-helpers.ts';
 import { sdkError, startChecked } from '../../../../test/klaviyo/helpers.ts';
+import { and, segmentBody } from '../../../../test/klaviyo/segment-helpers.ts';
 import { useKlaviyoContract } from '../../../../test/support/klaviyo-contract.ts';
 import type { KlaviyoCore } from '../../provider.ts';
+import { PROCESSING_MS } from '../segments/model.ts';
 import { CampaignsRepo } from './repo.ts';
 import { DELIVERY_MS, PREPARE_MS, SMART_SENDING_MS } from './send.ts';
 
@@ -160,6 +162,41 @@ describe('campaign lifecycle over HTTP', () => {
     expect((await a.campaigns.deleteCampaign(cloneId)).response.status).toBe(204);
     expect((await sdkError(a.campaigns.getCampaign(cloneId))).status).toBe(404);
     expect((await sdkError(a.campaigns.getCampaignMessage(cloneMessage))).status).toBe(404);
+  });
+
+  it('estimates a segment and a list included, minus a list excluded', async () => {
+    const a = api('pk_campaigns_audiences');
+    const { list: included, ids } = await listOf(a, 'Included', [
+      'i1@aud.test',
+      'i2@aud.test',
+      'i3@aud.test',
+    ]);
+    const { list: excluded } = await listOf(a, 'Excluded', ['e1@aud.test']);
+    await a.lists.addProfilesToList(excluded, { data: [{ type: 'profile', id: ids[0] }] } as any);
+    const segment = (
+      await a.segments.createSegment(
+        segmentBody({
+          name: 'Excluded list members',
+          definition: and({ type: 'profile-group-membership', is_member: true, group_ids: [excluded] }),
+        }),
+      )
+    ).response.data.data.id;
+    clock.advance(PROCESSING_MS);
+    // i1, i2, i3 from the list, e1 from the segment; i1 is in the excluded list.
+    const c = await draftCampaign(a, {
+      name: 'Audiences',
+      included: [included, segment],
+      excluded: [excluded],
+    });
+    const estimate = async () =>
+      (await a.campaigns.getCampaignRecipientEstimation(c.id)).response.data.data.attributes
+        .estimated_recipient_count;
+    expect(await estimate()).toBe(2);
+    await a.campaigns.updateCampaign(c.id, {
+      data: { type: 'campaign', id: c.id, attributes: { audiences: { included: [included, segment] } } },
+    } as any);
+    expect(await estimate()).toBe(4);
+    expect((await sdkError(a.campaigns.getCampaignRecipientEstimationJob(c.id))).status).toBe(404);
   });
 
   it('reverts a scheduled send to Draft, cancels it for good, and refuses edits once sent', async () => {

@@ -122,6 +122,7 @@ CREATE INDEX IF NOT EXISTS campaign_messages_campaign ON campaign_messages(campa
   /**
    * Opens, clicks and unsubscribes after a send follow this model. Per store, so a test or the harness
    * sets it on its own mock: `(core as KlaviyoCore).store.repo(CampaignsRepo).engagement = {...}`.
+   * It is configuration, not data: an admin reset keeps it.
    */
   engagement: EngagementConfig = DEFAULT_ENGAGEMENT;
 
@@ -165,10 +166,6 @@ CREATE INDEX IF NOT EXISTS campaign_messages_campaign ON campaign_messages(campa
       ),
       deleteMessages: db.prepare('DELETE FROM campaign_messages WHERE campaign = ?'),
     };
-  }
-
-  onReset(): void {
-    this.engagement = DEFAULT_ENGAGEMENT;
   }
 
   byId(account: string | number, id: string): CampaignRow | undefined {

@@ -68,6 +68,14 @@ describe('templates over HTTP', () => {
     expect(unknownFilter.status).toBe(400);
     expect((await sdkError(api.templates.getTemplate('nope00'))).status).toBe(404);
     expect((await sdkError(api.templates.renderTemplate(renderBody('nope00', {})))).status).toBe(404);
+    // Parses, so it is saved, but cannot render: templates never read files.
+    const include = (
+      await api.templates.createTemplate(templateBody({ name: 'Include', html: "{% include 'footer' %}" }))
+    ).response.data.data.id;
+    const renderError = await sdkError(api.templates.renderTemplate(renderBody(include, {})));
+    expect(renderError.status).toBe(400);
+    expect(renderError.data.errors[0]).toMatchObject({ code: 'invalid', source: { pointer: '/data/id' } });
+    expect(renderError.data.errors[0].detail).toMatch(/^Unable to render the template/);
     const noHtml = await sdkError(api.templates.createTemplate(templateBody({ name: 'Empty' })));
     expect(noHtml.data.errors[0].source.pointer).toBe('/data/attributes/html');
     const editor = await sdkError(
