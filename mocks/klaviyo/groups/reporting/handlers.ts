@@ -40,7 +40,7 @@ const schema = z.object({
 });
 
 export const queryCampaignValues: Handler = (ctx) => {
-  const fields = fieldsParam(ctx.req, 'campaign-values-report', ['results']);
+  const fields = fieldsParam(ctx.req, 'campaign-values-report', ['id', 'results']);
   const a = parseBody(ctx, schema).data.attributes;
   const groupBy = (a.group_by ?? DEFAULT_GROUP_BY) as string[];
   const unsupported = groupBy.find((g) => NOT_EMULATED.includes(g));

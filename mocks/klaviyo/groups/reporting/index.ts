@@ -5,7 +5,8 @@
  * - Only `query_campaign_values`; flow, form and segment reports are not emulated.
  * - Email only, and nothing bounces, fails or is marked as spam: those counts and rates are 0, as are
  *   the SMS statistics. Rates are plain fractions (not rounded).
- * - An event counts when it falls in the timeframe (Klaviyo reports on campaigns sent in it).
+ * - An event counts when it falls in the timeframe (Klaviyo reports on campaigns sent in it). Named
+ *   timeframes are UTC ranges ending at the mock's clock; weeks start on Sunday.
  * - Conversions: the conversion metric's events attributed to the last email the profile opened or
  *   clicked within 5 days before (Klaviyo's default window); no per-account attribution settings.
  * - `group_by` fills campaign_id, campaign_message_id, campaign_message_name and send_channel;

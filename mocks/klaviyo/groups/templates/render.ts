@@ -83,6 +83,12 @@ const MONTHS = [
 ];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
+/** Django's `S`: the English ordinal suffix of a day of the month. */
+function ordinal(day: number): string {
+  if (day >= 11 && day <= 13) return 'th';
+  return ['th', 'st', 'nd', 'rd'][day % 10] ?? 'th';
+}
+
 /** Django's `date` filter letters (the common ones), in UTC; a value that is not a date prints nothing. */
 export function djangoDate(value: unknown, format: string): string {
   const d =
@@ -99,6 +105,7 @@ export function djangoDate(value: unknown, format: string): string {
   const letters: Record<string, () => string> = {
     d: () => pad(d.getUTCDate()),
     j: () => String(d.getUTCDate()),
+    S: () => ordinal(d.getUTCDate()),
     D: () => DAYS[d.getUTCDay()]!.slice(0, 3),
     l: () => DAYS[d.getUTCDay()]!,
     m: () => pad(d.getUTCMonth() + 1),
