@@ -3,14 +3,17 @@
  * whose rows its tables point at (events and list members point at profiles).
  */
 import type { ApiGroup } from '../core/group.ts';
+import { campaigns } from './campaigns/index.ts';
 import { catalogs } from './catalogs/index.ts';
 import { events } from './events/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
 import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
+import { reporting } from './reporting/index.ts';
 import { segments } from './segments/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
+import { templates } from './templates/index.ts';
 import { webhooks } from './webhooks/index.ts';
 
 export const GROUPS: readonly ApiGroup[] = [
@@ -23,4 +26,7 @@ export const GROUPS: readonly ApiGroup[] = [
   subscriptions,
   catalogs,
   webhooks,
+  templates,
+  campaigns,
+  reporting,
 ];

@@ -105,3 +105,10 @@ export function errorReply(
     body: JSON.stringify(errorDocument(id, status, code, detail, extra)),
   };
 }
+
+/** A PATCH body names the resource it changes; it must be the one in the URL (400 at `/data/id`). */
+export function requireSameId(bodyId: string, pathId: string | undefined): void {
+  if (bodyId !== pathId) {
+    throw invalidBody('/data/id', `The id in the body (${bodyId}) must match the id in the URL (${pathId}).`);
+  }
+}

@@ -181,6 +181,28 @@ CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
   }
 
   /**
+   * A metric's events in [from, to), oldest first, with what attribution needs (campaign reporting
+   * matches conversions to the emails a profile opened or clicked before them).
+   */
+  rows(
+    account: string | number,
+    metricId: string,
+    from: number,
+    to: number,
+  ): { profile: number; datetime: number; value: number | null; properties: string }[] {
+    const st = this.store.statement(
+      `SELECT profile, datetime, value, properties FROM events
+       WHERE account = ? AND metric_id = ? AND datetime >= ? AND datetime < ? ORDER BY datetime, seq`,
+    );
+    return st.all(this.store.acct(account), metricId, from, to) as {
+      profile: number;
+      datetime: number;
+      value: number | null;
+      properties: string;
+    }[];
+  }
+
+  /**
    * count / sum(value) / distinct profiles per time bucket (and per `by` property values).
    * Buckets are `[start, end)` ms pairs. One indexed range query per bucket over the covering
    * (account, metric, datetime, seq, value, profile) index: no table reads without `by`, and no GROUP BY
