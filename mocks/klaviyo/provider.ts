@@ -18,13 +18,34 @@
  * - Any non-empty private key is accepted (no key registry, no scopes); a 6-character public key (site
  *   id) is refused on `/api/` with 401, as Klaviyo does. Revisions are checked for format only, and every
  *   revision gets the 2026-07-15 behaviour.
- * - Asynchronous work (bulk jobs, segment processing) runs on the scheduler when the mock's clock
- *   reaches it; pending jobs are held in memory, so a restart of a file-backed mock drops them.
+ * - Asynchronous work (bulk jobs, segment processing, campaign sends and engagement, webhook deliveries
+ *   and their retries) runs on the scheduler when the mock's clock reaches it and the mock next handles
+ *   a request (or the admin API reads its state); pending jobs are held in memory, so a restart of a
+ *   file-backed mock drops them.
+ * - Webhook deliveries go only to loopback receivers (http or https on 127.0.0.0/8, localhost, [::1]);
+ *   a webhook naming any other host is refused with 400. Only events recorded in the mock are delivered
+ *   (it sends no email or SMS, so e.g. `received_email` fires only for such an event created through
+ *   the API). See `groups/webhooks/index.ts`.
+ * - Catalogs: `$custom` / `$default` only; bulk jobs check shape at once and report rule failures per
+ *   resource; back-in-stock subscriptions are stored but never notify; no 500-jobs-in-progress cap.
+ *   See `groups/catalogs/index.ts`.
+ * - bulk_create_events checks the whole batch at once (400) and records the events a job delay later;
+ *   an event that fails then (its profile deleted meanwhile) is dropped silently (Klaviyo has no job
+ *   to read either).
  * - No flows, conversations, push tokens or attributions: those relationships and `include`s are always
  *   empty. Predictive analytics are all null.
- * - Consent is set only through the bulk subscribe / unsubscribe / suppress / unsuppress jobs (no double
- *   opt-in, no WhatsApp, no bounces or spam complaints); its own limitations are listed at the top of
- *   `groups/subscriptions/index.ts`.
+ * - Templates render the Django subset Klaviyo documents through liquidjs (no Klaviyo-specific tags such
+ *   as `{% unsubscribe %}`); universal content gets only the generic tier's answers.
+ * - Campaigns are email only (SMS / push refused with 400, no A/B tests); every strategy sends all
+ *   recipients at one instant (no throttling, local time or smart send time); nothing bounces. Opens,
+ *   clicks and unsubscribes come from a seeded model (`groups/campaigns/engagement.ts`), not from
+ *   rendered links. Limits at the top of `groups/campaigns/index.ts`.
+ * - Reporting has the campaign values report only, computed from the recorded email events; bounce,
+ *   spam and SMS statistics are 0 and conversions use last-touch 5-day attribution (see
+ *   `groups/reporting/index.ts`).
+ * - Consent is set only through the bulk subscribe / unsubscribe / suppress / unsuppress jobs and a
+ *   campaign recipient's simulated unsubscribe (no double opt-in, no WhatsApp, no bounces or spam
+ *   complaints); its own limitations are listed at the top of `groups/subscriptions/index.ts`.
  * - Segments evaluate profile-property (value and date filters), profile-group-membership,
  *   profile-metric (count/sum, with metric_filters on event properties) and email
  *   profile-marketing-consent conditions; other condition types, `phone-country-code-in` and
@@ -32,7 +53,8 @@
  *   Evaluation re-reads every profile of the account (and the filtered metric's events in the
  *   timeframe), PROCESSING_MS after a change; relative date windows move only when something triggers
  *   an evaluation (a write to the account or a segment save), not by the passing of time alone.
- * - Daily rate limits (`150/d` on create_list, `100/d` on create_segment) are not enforced.
+ * - Daily rate limits (`150/d` on create_list, `100/d` on create_segment) are token buckets refilling
+ *   over 24 h on the mock's clock, not a calendar day that resets at midnight.
  * - `filter` supports the spec's field/operator pairs per endpoint, combined with `and(...)` or commas;
  *   `or(...)` and `not(...)` are rejected.
  * - Metric aggregates filter on the datetime range only; weeks start on the range's first day;
@@ -102,6 +124,16 @@ export class KlaviyoCore implements MockCore {
   private readonly limiter: RateLimiter | null;
   private readonly router: Router;
   private readonly accounts = new Map<string, string>();
+  /** The groups' admin routes (`ApiGroup.admin`), run after due scheduler work like `state()`. */
+  readonly adminRoutes: NonNullable<MockCore['adminRoutes']> = Object.fromEntries(
+    GROUPS.flatMap((g) => Object.entries(g.admin ?? {})).map(([key, fn]) => [
+      key,
+      (req: MockRequest) => {
+        this.scheduler.runDue();
+        return fn(this.store, req);
+      },
+    ]),
+  );
 
   constructor(options: KlaviyoCoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -225,6 +257,19 @@ export class KlaviyoCore implements MockCore {
         );
       }
       throw err;
+    }
+  }
+
+  /** Webhook secrets (`secret_key` in create/update_webhook) never reach `GET /__admin/requests`. */
+  journalBody(req: MockRequest): string | undefined {
+    const body = req.body;
+    if (!body?.includes('"secret_key"')) return body;
+    try {
+      return JSON.stringify(JSON.parse(body), (key, value) =>
+        key === 'secret_key' && typeof value === 'string' ? '[redacted]' : value,
+      );
+    } catch {
+      return undefined;
     }
   }
 

@@ -54,6 +54,29 @@ describe('RateLimiter', () => {
     expect(limiter.take('a', 'get_list').ok).toBe(true);
   });
 
+  it("enforces the spec's daily limit (create_list: 150/d) over a virtual day, then refills", () => {
+    const clock = new VirtualClock(0);
+    const limiter = new RateLimiter(clock);
+    let allowed = 0;
+    // 10/s and 150/m would allow 150 a minute; the day allows 150 in all.
+    for (let minute = 0; minute < 5; minute++) {
+      for (let i = 0; i < 150; i++) {
+        if (limiter.take('acct', 'create_list').ok) allowed++;
+        clock.advance(400);
+      }
+    }
+    expect(allowed).toBe(150);
+    const refused = limiter.take('acct', 'create_list');
+    expect(refused.ok).toBe(false);
+    expect(refused.headers['ratelimit-limit']).toBe('10, 10;w=1, 150;w=60, 150;w=86400');
+    // A day's budget comes back at 150 per 86,400 s: one more after ~576 s, but not at once.
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(60);
+    clock.advance(86_400_000);
+    expect(limiter.take('acct', 'create_list').ok).toBe(true);
+    // Operations without a daily limit keep two buckets.
+    expect(limiter.take('acct', 'get_lists').headers['ratelimit-limit']).toBe('75, 75;w=1, 750;w=60');
+  });
+
   it('parses rate strings', () => {
     expect(parseRate('75/s')).toEqual({ count: 75, windowSeconds: 1 });
     expect(parseRate('750/m')).toEqual({ count: 750, windowSeconds: 60 });

@@ -1,7 +1,8 @@
 /**
- * Klaviyo's per-account, per-operation rate limits: a burst bucket (N per second) and a steady bucket
- * (M per minute), both token buckets on the injected Clock, so a VirtualClock never refills mid-test.
- * A request passes when both buckets hold a token. Successful answers carry `RateLimit-Limit`,
+ * Klaviyo's per-account, per-operation rate limits: a burst bucket (N per second), a steady bucket
+ * (M per minute) and, where the spec sets one, a daily bucket (`150/d` on create_list), all token
+ * buckets on the injected Clock, so a VirtualClock never refills mid-test. A request passes when every
+ * bucket holds a token. Successful answers carry `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset`; a refusal carries `Retry-After` in whole seconds.
  */
 import type { Clock } from '../../lib/clock.ts';
@@ -10,6 +11,7 @@ import { OPERATIONS, type OperationId } from './operations.generated.ts';
 export interface RateLimitTier {
   burst: string;
   steady: string;
+  daily?: string;
 }
 
 interface Bucket {
@@ -36,7 +38,8 @@ export function parseRate(text: string): { count: number; windowSeconds: number 
 }
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, [Bucket, Bucket]>();
+  /** [burst, steady] or [burst, steady, daily]. */
+  private readonly buckets = new Map<string, Bucket[]>();
   constructor(private readonly clock: Clock) {}
 
   /**
@@ -51,12 +54,13 @@ export class RateLimiter {
     if (!pair) {
       if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
       pair = [bucket(tier.burst, now), bucket(tier.steady, now)];
+      if (tier.daily) pair.push(bucket(tier.daily, now));
       this.buckets.set(key, pair);
     }
     for (const b of pair) refill(b, now);
-    const [burst, steady] = pair;
-    const limit = `${burst.capacity}, ${burst.capacity};w=${burst.windowSeconds}, ${steady.capacity};w=${steady.windowSeconds}`;
-    if (burst.tokens < 1 || steady.tokens < 1) {
+    const burst = pair[0] as Bucket;
+    const limit = [`${burst.capacity}`, ...pair.map((b) => `${b.capacity};w=${b.windowSeconds}`)].join(', ');
+    if (pair.some((b) => b.tokens < 1)) {
       const waitMs = Math.max(...pair.map((b) => (b.tokens >= 1 ? 0 : (1 - b.tokens) / b.rate)));
       const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
       return {
@@ -70,16 +74,16 @@ export class RateLimiter {
         },
       };
     }
-    burst.tokens -= 1;
-    steady.tokens -= 1;
-    // The tighter bucket decides what the client sees.
-    const tight = burst.tokens <= steady.tokens * (burst.capacity / steady.capacity) ? burst : steady;
+    for (const b of pair) b.tokens -= 1;
+    // The tighter bucket (least of its capacity left) decides what the client sees.
+    let tight = burst;
+    for (const b of pair) if (b.tokens / b.capacity < tight.tokens / tight.capacity) tight = b;
     const resetSeconds = Math.max(0, Math.ceil((tight.capacity - tight.tokens) / tight.rate / 1000));
     return {
       ok: true,
       headers: {
         'ratelimit-limit': limit,
-        'ratelimit-remaining': String(Math.floor(Math.min(burst.tokens, steady.tokens))),
+        'ratelimit-remaining': String(Math.floor(Math.min(...pair.map((b) => b.tokens)))),
         'ratelimit-reset': String(resetSeconds),
       },
     };
@@ -110,13 +114,15 @@ export function tierOf(
   const info = OPERATIONS[operation] as {
     burst: string;
     steady: string;
+    daily?: string;
     stricter?: readonly { param: string; value: string; burst: string; steady: string }[];
   };
   if (query && info.stricter) {
     for (const s of info.stricter) {
       const raw = query.get(s.param);
       if (raw?.split(',').some((v) => v.trim().startsWith(s.value))) {
-        return { tier: s, name: `${operation}|${s.param}=${s.value}` };
+        // The day's budget is the operation's, whichever per-second tier the query picks.
+        return { tier: { ...s, daily: info.daily }, name: `${operation}|${s.param}=${s.value}` };
       }
     }
   }

@@ -25,8 +25,32 @@ export type JwtResult =
   | { ok: true; claims: JwtClaims }
   | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
 
+/**
+ * Tokens whose signature already checked out, by secret and token: every PostgREST request carries the
+ * same service-role key and each family's session token, so re-doing the HMAC and two JSON parses per
+ * request was ~4 % of a harness run. Bounded (oldest dropped first); `exp` is still checked every time.
+ */
+const verified = new Map<string, JwtClaims>();
+const MAX_VERIFIED = 4096;
+
 /** Verify signature and `exp` (seconds) against `nowMs` from the injected clock. */
 export function verifyJwt(token: string, secret: string, nowMs: number): JwtResult {
+  const key = `${secret}\n${token}`;
+  const known = verified.get(key);
+  if (known) return checkExpiry(known, nowMs);
+  const result = verifySignature(token, secret);
+  if (!result.ok) return result;
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+  verified.set(key, result.claims);
+  return checkExpiry(result.claims, nowMs);
+}
+
+function checkExpiry(claims: JwtClaims, nowMs: number): JwtResult {
+  if (typeof claims.exp === 'number' && claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  return { ok: true, claims };
+}
+
+function verifySignature(token: string, secret: string): JwtResult {
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, reason: 'malformed' };
   const [header, payload, signature] = parts as [string, string, string];
@@ -43,6 +67,5 @@ export function verifyJwt(token: string, secret: string, nowMs: number): JwtResu
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return { ok: false, reason: 'signature' };
-  if (typeof claims.exp === 'number' && claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }

@@ -19,7 +19,11 @@ import { DreamFlowError } from './errors.ts';
 
 export interface HttpClientOptions {
   fetch?: typeof fetch;
-  /** Sent as `Authorization: Bearer …` (a Supabase access token). */
+  /**
+   * Sent as `Authorization: Bearer …` (a Supabase access token) on every call. Without it the client
+   * uses the token its own `signup` received for the call's `user_id`, as an app holds its user's
+   * session; the server requires one unless it runs with `--trust-user-id`.
+   */
   accessToken?: string;
   /** Wall-clock time-out per request, ms (default 30000). */
   timeoutMs?: number;
@@ -29,10 +33,14 @@ export function createHttpDreamFlowClient(baseUrl: string, options: HttpClientOp
   const base = baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  // user_id → the access token its sign-up returned (one short string per family this client signed up).
+  const sessions = new Map<string, string>();
+
+  async function call<T>(method: string, path: string, body?: unknown, userId?: string): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (options.accessToken) headers.authorization = `Bearer ${options.accessToken}`;
+    const token = options.accessToken ?? (userId === undefined ? undefined : sessions.get(userId));
+    if (token) headers.authorization = `Bearer ${token}`;
     let res: Response;
     try {
       res = await doFetch(`${base}${path}`, {
@@ -68,14 +76,24 @@ export function createHttpDreamFlowClient(baseUrl: string, options: HttpClientOp
   }
 
   return {
-    signup: (input: SignupInput) => call<SignupResult>('POST', '/api/v1/auth/signup', input),
-    generateStory: (input: StoryInput) => call<StoryResult>('POST', '/api/v1/story', input),
-    subscribe: (input: SubscribeInput) => call<SubscribeResult>('POST', '/api/v1/subscriptions', input),
+    signup: async (input: SignupInput) => {
+      const result = await call<SignupResult>('POST', '/api/v1/auth/signup', input);
+      if (result?.user_id && result.access_token) sessions.set(result.user_id, result.access_token);
+      return result;
+    },
+    generateStory: (input: StoryInput) => call<StoryResult>('POST', '/api/v1/story', input, input.user_id),
+    subscribe: (input: SubscribeInput) =>
+      call<SubscribeResult>('POST', '/api/v1/subscriptions', input, input.user_id),
     cancelSubscription: (input: CancelInput) =>
-      call<{ status: string }>('POST', '/api/v1/subscriptions/cancel', input),
+      call<{ status: string }>('POST', '/api/v1/subscriptions/cancel', input, input.user_id),
     updateProfile: (input: ProfileUpdateInput) =>
-      call<ProfileUpdateResult>('PATCH', '/api/v1/profile', input),
+      call<ProfileUpdateResult>('PATCH', '/api/v1/profile', input, input.user_id),
     recommendations: (userId: string) =>
-      call<RecommendationsResult>('GET', `/api/v1/recommendations?user_id=${encodeURIComponent(userId)}`),
+      call<RecommendationsResult>(
+        'GET',
+        `/api/v1/recommendations?user_id=${encodeURIComponent(userId)}`,
+        undefined,
+        userId,
+      ),
   };
 }

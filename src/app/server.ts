@@ -1,7 +1,9 @@
 /**
  * The Dream Flow backend over HTTP (Express 5): thin routes onto `DreamFlowBackend`. A Supabase access
- * token in `Authorization: Bearer …` identifies the user instead of `user_id` (seeds: JWT email
- * extraction). Errors are `{"error": {"code", "message", "field"?}}`.
+ * token in `Authorization: Bearer …` identifies the user (seeds: JWT email extraction); it is required
+ * on every route that reads or changes a family's data, so nobody reaches another family's rows by
+ * sending their `user_id`. `trustUserId` restores the seeds' looser contract (a bare `user_id` is taken
+ * at its word) for scripts that predate tokens. Errors are `{"error": {"code", "message", "field"?}}`.
  */
 
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -9,7 +11,15 @@ import type { DreamFlowBackend } from './backend.ts';
 import { bodyGuard } from './body-guard.ts';
 import { DreamFlowError } from './errors.ts';
 
-export function createAppServer(backend: DreamFlowBackend): Express {
+export interface AppServerOptions {
+  /**
+   * Accept a bare `user_id` (body or query) with no bearer token, as the seeds' backend does. Off by
+   * default: with it on, any caller can act as any family. `dreamflow-sim app --trust-user-id`.
+   */
+  trustUserId?: boolean;
+}
+
+export function createAppServer(backend: DreamFlowBackend, options: AppServerOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // Express's router would answer a non-origin-form target (`POST http://[bad/…`) with its HTML page;
@@ -34,7 +44,15 @@ export function createAppServer(backend: DreamFlowBackend): Express {
   /** The body (or query) with `user_id` taken from a bearer token when one is sent. */
   async function withUser(req: Request, source: Record<string, unknown>): Promise<Record<string, unknown>> {
     const header = req.get('authorization');
-    if (!header) return source;
+    if (!header) {
+      if (options.trustUserId) return source;
+      throw new DreamFlowError(
+        401,
+        'auth_required',
+        'Send "Authorization: Bearer <access_token>" (the token POST /api/v1/auth/signup returns, or a Supabase session\'s). ' +
+          'A bare user_id is accepted only when the app runs with --trust-user-id.',
+      );
+    }
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (!m)
       throw new DreamFlowError(

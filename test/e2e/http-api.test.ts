@@ -10,7 +10,8 @@ import { httpWorld } from './world.ts';
 let world: Awaited<ReturnType<typeof httpWorld>>;
 let base: string;
 beforeAll(async () => {
-  world = await httpWorld();
+  // The seeds' contract (a bare user_id is trusted); app-auth.test.ts covers the default, token-only app.
+  world = await httpWorld({}, { trustUserId: true });
   base = world.app.url;
 });
 afterAll(() => world.close());

@@ -90,10 +90,17 @@ describe('kill -9 of the app mid-load, then a restart with the same seed and out
     });
   }
 
-  const post = async (app: App, path: string, body: unknown) => {
+  // Each family's access token from its sign-up: the app requires it (the fake Supabase that signed it
+  // keeps running, so the tokens stay valid across the app's restart).
+  const tokens = new Map<string, string>();
+  const post = async (app: App, path: string, body: { user_id?: string } & Record<string, unknown>) => {
+    const token = body.user_id === undefined ? undefined : tokens.get(body.user_id);
     const res = await fetch(`${app.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
@@ -161,6 +168,7 @@ describe('kill -9 of the app mid-load, then a restart with the same seed and out
       });
       expect(res.status).toBeLessThan(300);
       users.push(String(res.body.user_id));
+      tokens.set(String(res.body.user_id), String(res.body.access_token));
     }
 
     // Kill -9 once 25 stories are acknowledged, with more in flight.

@@ -19,7 +19,7 @@ import {
 } from '../../mocks/supabase/index.ts';
 import type { DreamFlowApi } from '../../src/app/contract.ts';
 import { createHttpDreamFlowClient } from '../../src/app/http-client.ts';
-import { createAppServer } from '../../src/app/server.ts';
+import { type AppServerOptions, createAppServer } from '../../src/app/server.ts';
 import {
   createDreamFlowStack,
   type DreamFlowStack,
@@ -88,6 +88,7 @@ export async function inProcessWorld(
 
 export async function httpWorld(
   options: Partial<DreamFlowStackOptions> = {},
+  server: AppServerOptions = {},
 ): Promise<World & { app: RunningServer }> {
   const k = await startKlaviyoServer({
     port: 0,
@@ -111,7 +112,7 @@ export async function httpWorld(
     storyLatency: { baseMs: 0, perSceneMs: 0, jitterRatio: 0 },
     ...options,
   });
-  const app = await listen(createAppServer(stack.backend), { port: 0 });
+  const app = await listen(createAppServer(stack.backend, server), { port: 0 });
   return {
     api: createHttpDreamFlowClient(app.url),
     stack,

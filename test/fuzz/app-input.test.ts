@@ -10,7 +10,9 @@ import { rawRequest } from './raw-http.ts';
 let world: Awaited<ReturnType<typeof httpWorld>>;
 let port: number;
 beforeAll(async () => {
-  world = await httpWorld();
+  // --trust-user-id, so validation is reached without a token (test/e2e/app-auth.test.ts covers the
+  // default, where the 401 comes first).
+  world = await httpWorld({}, { trustUserId: true });
   port = world.app.port;
 });
 afterAll(() => world.close());

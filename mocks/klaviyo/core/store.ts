@@ -27,6 +27,8 @@ export interface Change {
   /** `profiles.seq` of the profile concerned. */
   profile: number;
   kind: 'profile' | 'event' | 'list' | 'consent';
+  /** The id of the row written, when followers need it (an event's id: webhooks deliver it). */
+  ref?: string;
 }
 
 /**

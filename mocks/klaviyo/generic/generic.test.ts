@@ -6,6 +6,8 @@ import type { MockRequest } from '../../shared/http.ts';
 import type { RunningServer } from '../../shared/listen.ts';
 import { Router, route } from '../core/router.ts';
 import { startKlaviyoServer } from '../index.ts';
+import { exampleRequest } from './example-request.ts';
+import { genericSpec } from './model.ts';
 
 const contract = contractChecked();
 let server: RunningServer;
@@ -102,7 +104,7 @@ describe('the generic tier refuses what the spec refuses, as Klaviyo does', () =
 
   it('400 with source.parameter for a missing required filter, a bad enum value, a bad filter or page size', async () => {
     const cases: [string, string, RegExp][] = [
-      ['/api/campaigns', 'filter', /required/],
+      ['/api/coupon-codes', 'filter', /required/],
       ['/api/tags?fields[tag]=name,colour', 'fields[tag]', /'colour' is not a valid value/],
       ['/api/tags?filter=equals(colour,"red")', 'filter', /'colour' is not a filterable field/],
       ['/api/tags?filter=equals(name', 'filter', /./],
@@ -127,16 +129,22 @@ describe('the generic tier refuses what the spec refuses, as Klaviyo does', () =
     expect((await json(account)).data).toMatchObject({ type: 'account', id: 'Xy12Ab' });
   });
 
-  it('answers jobs and reports spec-valid, and marks generic answers in the request journal', async () => {
-    const job = await post(
-      '/api/catalog-item-bulk-delete-jobs',
-      JSON.stringify({ data: { type: 'catalog-item-bulk-delete-job', attributes: { items: { data: [] } } } }),
-    );
+  it('answers a bulk job 202, reads it back, and marks generic answers in the request journal', async () => {
+    const g = genericSpec();
+    const example = exampleRequest(g, g.operations.get('bulk_create_coupon_codes')!);
+    const job = await post(example.url, example.body!);
     expect(job.status).toBe(202);
+    const id = (await json(job)).data.id;
+    const read = await raw(server.url, `/api/coupon-code-bulk-create-jobs/${id}`);
+    expect(read.status).toBe(200);
+    expect((await json(read)).data).toMatchObject({ type: 'coupon-code-bulk-create-job', id });
     const journal = await json(await fetch(`${server.url}/__admin/requests`));
     const entries = journal.requests ?? journal;
-    const last = entries.at(-1);
-    expect(last).toMatchObject({ operation: 'bulk_delete_catalog_items', status: 202, emulation: 'generic' });
+    expect(entries.at(-2)).toMatchObject({
+      operation: 'bulk_create_coupon_codes',
+      status: 202,
+      emulation: 'generic',
+    });
     const lists = await raw(server.url, '/api/lists');
     expect(lists.headers.get('x-dreamflow-emulation')).toBeNull();
     const again = await json(await fetch(`${server.url}/__admin/requests`));

@@ -3,13 +3,18 @@
  * whose rows its tables point at (events and list members point at profiles).
  */
 import type { ApiGroup } from '../core/group.ts';
+import { campaigns } from './campaigns/index.ts';
+import { catalogs } from './catalogs/index.ts';
 import { events } from './events/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
 import { profileJobs } from './profile-jobs/index.ts';
 import { profiles } from './profiles/index.ts';
+import { reporting } from './reporting/index.ts';
 import { segments } from './segments/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
+import { templates } from './templates/index.ts';
+import { webhooks } from './webhooks/index.ts';
 
 export const GROUPS: readonly ApiGroup[] = [
   profiles,
@@ -19,4 +24,9 @@ export const GROUPS: readonly ApiGroup[] = [
   segments,
   profileJobs,
   subscriptions,
+  catalogs,
+  webhooks,
+  templates,
+  campaigns,
+  reporting,
 ];

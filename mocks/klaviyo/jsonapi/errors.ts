@@ -68,6 +68,11 @@ export function notFound(detail: string): KlaviyoError {
   return new KlaviyoError(404, 'not_found', detail);
 }
 
+/** Klaviyo's title for an error: by code, else by status. */
+export function errorTitle(code: string, status: number): string {
+  return TITLES[code] ?? STATUS_TITLES[status] ?? 'Error.';
+}
+
 export function errorDocument(
   id: string,
   status: number,
@@ -79,7 +84,7 @@ export function errorDocument(
     id,
     status,
     code,
-    title: TITLES[code] ?? STATUS_TITLES[status] ?? 'Error.',
+    title: errorTitle(code, status),
     detail,
     source: extra.source ?? { pointer: '/data/' },
   };
@@ -99,4 +104,11 @@ export function errorReply(
     headers: { 'content-type': JSONAPI, ...extra.headers },
     body: JSON.stringify(errorDocument(id, status, code, detail, extra)),
   };
+}
+
+/** A PATCH body names the resource it changes; it must be the one in the URL (400 at `/data/id`). */
+export function requireSameId(bodyId: string, pathId: string | undefined): void {
+  if (bodyId !== pathId) {
+    throw invalidBody('/data/id', `The id in the body (${bodyId}) must match the id in the URL (${pathId}).`);
+  }
 }

@@ -5,7 +5,9 @@
  * the SDK sometimes sends such a whole URL back as `page[cursor]`, so we accept that too.
  */
 import type { MockRequest } from '../../shared/http.ts';
+import type { ListQuery } from '../core/store.ts';
 import { invalidParam } from './errors.ts';
+import { pageSizeParam, sortParam } from './query.ts';
 
 export interface Cursor {
   /** `n`: rows after the position, `p`: rows before it. */
@@ -81,4 +83,27 @@ export function pageLinks(
   if (page.hasPrev && first)
     links.prev = linkWithCursor(req, encodeCursor({ dir: 'p', key: first._k, seq: first.seq }));
   return links;
+}
+
+/**
+ * The keyset query of a collection endpoint: the compiled `filter`, `sort` (API field → SQL expression,
+ * creation order by default), `page[cursor]` and `page[size]` (default, max from the spec).
+ */
+export function collectionQuery(
+  req: MockRequest,
+  account: string,
+  filter: { where: string[]; params: unknown[] },
+  sorts: Record<string, string>,
+  size: { def: number; max: number },
+): Omit<ListQuery, 'table' | 'columns'> {
+  const sort = sortParam(req, Object.keys(sorts));
+  return {
+    account,
+    where: filter.where,
+    params: filter.params,
+    sortExpr: sort ? sorts[sort.field]! : 'seq',
+    desc: sort?.desc ?? false,
+    cursor: readCursor(req),
+    limit: pageSizeParam(req, size.def, size.max),
+  };
 }

@@ -11,7 +11,7 @@ export interface SpecOperation {
   method: string; // upper-case
   path: string; // the template, e.g. /api/profiles/{id}
   tag: string;
-  rateLimit: { burst?: string; steady?: string };
+  rateLimit: { burst?: string; steady?: string; daily?: string };
   operation: OpenApiOperation;
 }
 

@@ -17,6 +17,7 @@ describe('mocks/klaviyo/operations.generated.ts', () => {
           group: op.tag,
           burst: op.rateLimit.burst ?? '75/s',
           steady: op.rateLimit.steady ?? '750/m',
+          ...(op.rateLimit.daily ? { daily: op.rateLimit.daily } : {}),
         },
       ]),
     );

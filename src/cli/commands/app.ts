@@ -1,7 +1,8 @@
 /**
  * `dreamflow-sim app [--port N]`: the Dream Flow backend over HTTP, configured from the environment
  * (KLAVIYO_API_KEY, KLAVIYO_BASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY,
- * KLAVIYO_MCP_URL). Prints `app listening on http://127.0.0.1:<port>`; SIGINT/SIGTERM flush the outbox
+ * KLAVIYO_MCP_URL). Family routes require the bearer token sign-up returns unless `--trust-user-id`
+ * (or DREAMFLOW_TRUST_USER_ID=1) lets a bare `user_id` through, as the seeds' backend does. Prints `app listening on http://127.0.0.1:<port>`; SIGINT/SIGTERM flush the outbox
  * (5 s) and exit.
  */
 import type { Command } from 'commander';
@@ -10,6 +11,14 @@ import { createAppServer } from '../../app/server.ts';
 import { createDreamFlowStack } from '../../app/stack.ts';
 
 export const DEFAULT_APP_PORT = 8000;
+
+export const TRUST_USER_ID_HELP =
+  "accept a bare user_id without a bearer token, as the seeds' backend does (anyone can then act as any family; env DREAMFLOW_TRUST_USER_ID=1)";
+
+/** `--trust-user-id`, or DREAMFLOW_TRUST_USER_ID=1/true in the environment. */
+export function trustUserId(opts: { trustUserId?: boolean }): boolean {
+  return opts.trustUserId === true || /^(1|true|yes)$/i.test(process.env.DREAMFLOW_TRUST_USER_ID ?? '');
+}
 
 export function register(program: Command): void {
   program
@@ -20,6 +29,7 @@ export function register(program: Command): void {
     .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
     .option('--seed <n>', 'seed for ids and the story generator', '1')
     .option('--story-latency-ms <n>', 'simulated AI story latency per story (default 900 + 250 per scene)')
+    .option('--trust-user-id', TRUST_USER_ID_HELP)
     .action(
       async (opts: {
         port: string;
@@ -27,6 +37,7 @@ export function register(program: Command): void {
         outboxDb?: string;
         seed: string;
         storyLatencyMs?: string;
+        trustUserId?: boolean;
       }) => {
         const stack = createDreamFlowStack({
           seed: parseIntOption('--seed', opts.seed),
@@ -36,7 +47,7 @@ export function register(program: Command): void {
               ? undefined
               : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
         });
-        const server = await listen(createAppServer(stack.backend), {
+        const server = await listen(createAppServer(stack.backend, { trustUserId: trustUserId(opts) }), {
           port: parsePort(opts.port),
           host: opts.host,
           name: 'app',

@@ -11,7 +11,7 @@ import { startSupabaseServer, supabaseKeys } from '../../../mocks/supabase/index
 import { createAppServer } from '../../app/server.ts';
 import { createDreamFlowStack } from '../../app/stack.ts';
 import { LOCAL_KLAVIYO_KEY } from '../../integration/config.ts';
-import { DEFAULT_APP_PORT, parseIntOption, parsePort } from './app.ts';
+import { DEFAULT_APP_PORT, parseIntOption, parsePort, TRUST_USER_ID_HELP, trustUserId } from './app.ts';
 
 export function register(program: Command): void {
   program
@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for ids, faults and stories', '1')
     .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
     .option('--no-rls', 'fake Supabase without Row Level Security (the app uses the service role either way)')
+    .option('--trust-user-id', TRUST_USER_ID_HELP)
     .action(
       async (opts: {
         klaviyoPort: string;
@@ -33,6 +34,7 @@ export function register(program: Command): void {
         seed: string;
         outboxDb?: string;
         rls: boolean;
+        trustUserId?: boolean;
       }) => {
         const seed = parseIntOption('--seed', opts.seed);
         const started: RunningServer[] = [];
@@ -64,7 +66,7 @@ export function register(program: Command): void {
               supabaseServiceRoleKey: keys.service_role_key,
             },
           });
-          const app = await listen(createAppServer(stack.backend), {
+          const app = await listen(createAppServer(stack.backend, { trustUserId: trustUserId(opts) }), {
             port: parsePort(opts.appPort, '--app-port'),
             name: 'app',
             announce: true,

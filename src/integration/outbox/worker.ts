@@ -173,32 +173,41 @@ export class Outbox implements JobSink {
   /** Start deliveries until the slots are full, nothing is due, or the breaker says stop. */
   private fill(): void {
     const breaker = this.options.breaker;
+    // One query serves every free slot: the due heads, oldest first, skipping keys already in flight.
+    // (Asking again per slot re-read and re-parsed the same rows: quadratic in the concurrency.)
     while (this.inFlightKeys.size < this.concurrency && breaker.allowsTraffic) {
-      const now = this.clock.now();
-      const next = this.store
-        .due(now, this.concurrency + this.inFlightKeys.size)
-        .find((r) => !this.inFlightKeys.has(r.orderingKey));
-      if (!next) return;
-      this.inFlightKeys.add(next.orderingKey);
-      this.options
-        .deliver(next.job)
-        .then(
-          (result) => this.settle(next, result),
-          (err: Error) =>
-            this.settle(next, {
-              ok: false,
-              attempts: 0,
-              reason: 'exhausted',
-              failure: { retriable: true, message: err.message },
-            }),
-        )
-        .finally(() => {
-          this.inFlightKeys.delete(next.orderingKey);
-          this.wake();
-        });
-      // In half-open state deliver() took the single probe slot synchronously, so allowsTraffic is
-      // now false and the loop ends: one probe, not `concurrency` of them.
+      const rows = this.store.due(this.clock.now(), this.concurrency + this.inFlightKeys.size);
+      let started = 0;
+      for (const row of rows) {
+        if (this.inFlightKeys.size >= this.concurrency || !breaker.allowsTraffic) return;
+        if (this.inFlightKeys.has(row.orderingKey)) continue;
+        this.startDelivery(row);
+        started++;
+      }
+      if (started === 0) return;
     }
+  }
+
+  private startDelivery(next: OutboxRow): void {
+    this.inFlightKeys.add(next.orderingKey);
+    this.options
+      .deliver(next.job)
+      .then(
+        (result) => this.settle(next, result),
+        (err: Error) =>
+          this.settle(next, {
+            ok: false,
+            attempts: 0,
+            reason: 'exhausted',
+            failure: { retriable: true, message: err.message },
+          }),
+      )
+      .finally(() => {
+        this.inFlightKeys.delete(next.orderingKey);
+        this.wake();
+      });
+    // In half-open state deliver() took the single probe slot synchronously, so allowsTraffic is now
+    // false and fill() stops: one probe, not `concurrency` of them.
   }
 
   private settle(row: OutboxRow, result: DeliveryResult): void {

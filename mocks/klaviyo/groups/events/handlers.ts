@@ -80,35 +80,53 @@ export const createEvent: Handler = (ctx) => {
   const body = parseBody(ctx, createSchema, fastCheckEvent<CreateEventBody>);
   const a = body.data.attributes;
   const now = ctx.clock.now();
+  const time = eventTime(a.time, now, '/data/attributes/time');
+  normaliseIdentifiers(a.profile.data.attributes, `${PROFILE_POINTER}/attributes`);
+  recordEvent(ctx, a, time, now, PROFILE_POINTER);
+  return { status: 202, headers: {}, body: null };
+};
+
+/**
+ * An event's time in ms: `time` (ISO 8601, after 1990, at most a year ahead) or now, truncated to the
+ * second as Klaviyo does. `pointer` names `time` in the request for the 400.
+ */
+export function eventTime(text: string | null | undefined, now: number, pointer: string): number {
   let time = now;
-  if (a.time) {
-    time = parseDatetime(a.time);
-    if (Number.isNaN(time))
-      throw invalidBody('/data/attributes/time', `'${a.time}' is not an ISO 8601 datetime.`);
+  if (text) {
+    time = parseDatetime(text);
+    if (Number.isNaN(time)) throw invalidBody(pointer, `'${text}' is not an ISO 8601 datetime.`);
     if (time < MIN_TIME || time > now + YEAR_MS) {
-      throw invalidBody(
-        '/data/attributes/time',
-        'time must be after 1990 and at most one year in the future.',
-      );
+      throw invalidBody(pointer, 'time must be after 1990 and at most one year in the future.');
     }
   }
-  // Klaviyo truncates event time to the second.
-  time = Math.floor(time / 1000) * 1000;
-  normaliseIdentifiers(a.profile.data.attributes, `${PROFILE_POINTER}/attributes`);
+  return Math.floor(time / 1000) * 1000;
+}
+
+/**
+ * create_event's rule, shared with bulk_create_events: find or create the profile, create the metric
+ * on first use, store the event unless it duplicates one (same profile, metric and unique_id / second).
+ * The profile's identifiers must be normalised already; `profilePointer` locates it for 400s.
+ */
+export function recordEvent(
+  ctx: Ctx,
+  a: EventAttributes,
+  time: number,
+  now: number,
+  profilePointer: string,
+): void {
   try {
-    ctx.store.transaction(() => writeEvent(ctx, a, time, now));
+    ctx.store.transaction(() => writeEvent(ctx, a, time, now, profilePointer));
   } catch (err) {
     // A rolled-back transaction may have created a metric the cache now names; forget them all.
     ctx.store.repo(MetricsRepo).idByName.clear();
     throw err;
   }
-  return { status: 202, headers: {}, body: null };
-};
+}
 
-type EventAttributes = z.infer<typeof createSchema>['data']['attributes'];
+export type EventAttributes = z.infer<typeof createSchema>['data']['attributes'];
 
-function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number): void {
-  const profile = resolveEventProfile(ctx, a.profile.data, now);
+function writeEvent(ctx: Ctx, a: EventAttributes, time: number, now: number, pointer: string): void {
+  const profile = resolveEventProfile(ctx, a.profile.data, now, pointer);
   const metricId = resolveMetric(
     ctx,
     a.metric.data.attributes.name,
@@ -141,13 +159,13 @@ function propertiesJson(props: Record<string, unknown>, uniqueId: string | null 
 }
 
 /** Find the event's profile, or create it; fill in attributes it did not have yet. */
-function resolveEventProfile(ctx: Ctx, pdata: ProfileInput, now: number): ProfileRow {
+function resolveEventProfile(ctx: Ctx, pdata: ProfileInput, now: number, pointer: string): ProfileRow {
   const attrs = pdata.attributes;
   const meta = attrs.meta ?? pdata.meta;
   let row: ProfileRow | undefined;
   if (pdata.id) {
     row = ctx.store.repo(ProfilesRepo).byId(ctx.account, pdata.id);
-    if (!row) throw invalidBody(`${PROFILE_POINTER}/id`, `A profile with id ${pdata.id} does not exist.`);
+    if (!row) throw invalidBody(`${pointer}/id`, `A profile with id ${pdata.id} does not exist.`);
   } else {
     row = findByIdentifiers(ctx, attrs);
   }
@@ -155,7 +173,7 @@ function resolveEventProfile(ctx: Ctx, pdata: ProfileInput, now: number): Profil
   if (!row) {
     if (!hasIdentifier(attrs) && !attrs.anonymous_id) {
       throw invalidBody(
-        `${PROFILE_POINTER}/attributes`,
+        `${pointer}/attributes`,
         'The event profile needs one of id, email, phone_number, external_id or anonymous_id.',
       );
     }
@@ -207,12 +225,14 @@ function filtersFor(ctx: Ctx): Record<string, FieldSpec> {
   };
 }
 
-interface EventView {
+export interface EventView {
   fields: string[] | null;
   metricFields: string[] | null;
   profileFields: string[] | null;
   include: string[];
 }
+
+const ALL_FIELDS: EventView = { fields: null, metricFields: null, profileFields: null, include: [] };
 
 function readView(ctx: Ctx): EventView {
   fieldsParam(ctx.req, 'attribution', []);
@@ -224,8 +244,8 @@ function readView(ctx: Ctx): EventView {
   };
 }
 
-function eventResource(ctx: Ctx, row: EventRow, v: EventView): ResourceObject {
-  const origin = ctx.req.url.origin;
+/** An event as get_event shows it (also the payload of a webhook delivery, hence `origin`). */
+export function eventResource(origin: string, row: EventRow, v: EventView = ALL_FIELDS): ResourceObject {
   const base = `/api/events/${row.id}`;
   const props = JSON.parse(row.properties) as Record<string, unknown>;
   if (row.value !== null) props.$value = row.value;
@@ -297,7 +317,7 @@ export const getEvents: Handler = (ctx) => {
     limit: pageSizeParam(ctx.req, 200, 1000),
   });
   const doc: Record<string, unknown> = {
-    data: page.rows.map((r) => eventResource(ctx, r, v)),
+    data: page.rows.map((r) => eventResource(ctx.req.url.origin, r, v)),
     links: pageLinks(ctx.req, page),
   };
   const included = includedFor(ctx, page.rows, v);
@@ -309,7 +329,7 @@ export const getEvent: Handler = (ctx) => {
   const v = readView(ctx);
   const row = ctx.store.repo(EventsRepo).byId(ctx.account, ctx.params.id!);
   if (!row) throw notFound(`An event with id ${ctx.params.id} does not exist.`);
-  const data = eventResource(ctx, row, v);
+  const data = eventResource(ctx.req.url.origin, row, v);
   const doc: Record<string, unknown> = { data, links: { self: data.links.self } };
   const included = includedFor(ctx, [row], v);
   if (included) doc.included = included;

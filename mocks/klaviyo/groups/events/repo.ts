@@ -105,7 +105,7 @@ CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
       row.properties,
     );
     if (info.changes === 0) return false;
-    this.store.changed({ account, profile, kind: 'event' });
+    this.store.changed({ account, profile, kind: 'event', ref: row.id });
     return true;
   }
 
@@ -178,6 +178,28 @@ CREATE INDEX IF NOT EXISTS events_profile_time ON events(profile, datetime);
       } else out.set(r.profile, { count: 1, sum: r.value ?? 0 });
     }
     return out;
+  }
+
+  /**
+   * A metric's events in [from, to), oldest first, with what attribution needs (campaign reporting
+   * matches conversions to the emails a profile opened or clicked before them).
+   */
+  rows(
+    account: string | number,
+    metricId: string,
+    from: number,
+    to: number,
+  ): { profile: number; datetime: number; value: number | null; properties: string }[] {
+    const st = this.store.statement(
+      `SELECT profile, datetime, value, properties FROM events
+       WHERE account = ? AND metric_id = ? AND datetime >= ? AND datetime < ? ORDER BY datetime, seq`,
+    );
+    return st.all(this.store.acct(account), metricId, from, to) as {
+      profile: number;
+      datetime: number;
+      value: number | null;
+      properties: string;
+    }[];
   }
 
   /**

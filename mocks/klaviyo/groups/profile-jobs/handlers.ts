@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
-import { invalidBody, KlaviyoError, notFound } from '../../jsonapi/errors.ts';
+import { errorTitle, invalidBody, KlaviyoError, notFound } from '../../jsonapi/errors.ts';
 import { compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
 import { pageLinks, readCursor } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam, pageSizeParam } from '../../jsonapi/query.ts';
@@ -27,7 +27,8 @@ import { type ImportJobRow, ProfileJobsRepo } from './repo.ts';
 export const MAX_PROFILES_PER_JOB = 10_000;
 /** How long after acceptance a job runs (Klaviyo gives no figure; jobs there take seconds to minutes). */
 export const JOB_DELAY_MS = 1000;
-const JOB_FIELDS = [
+/** The `fields[…-job]` values every bulk job type shares. */
+export const JOB_PROGRESS_FIELDS = [
   'status',
   'created_at',
   'total_count',
@@ -35,8 +36,8 @@ const JOB_FIELDS = [
   'failed_count',
   'completed_at',
   'expires_at',
-  'started_at',
 ] as const;
+const JOB_FIELDS = [...JOB_PROGRESS_FIELDS, 'started_at'] as const;
 const EXPIRES_MS = 7 * 86_400_000;
 const POINTER = '/data/attributes/profiles/data';
 
@@ -94,6 +95,38 @@ function jobResource(ctx: Ctx, row: ImportJobRow, fields: string[] | null): Reso
   };
 }
 
+/** A failed resource of a bulk job as the job reports it (APIJobErrorPayload without its id). */
+export function jobError(err: KlaviyoError, pointer: string) {
+  return {
+    code: err.code,
+    title: errorTitle(err.code, err.status),
+    detail: err.detail,
+    source: { pointer: err.extra.source?.pointer ?? pointer },
+  };
+}
+
+/** Mark a bulk job complete with its counts and errors; the request it carried is dropped. */
+export function completeJob(
+  job: {
+    status: string;
+    completed: number;
+    failed: number;
+    completed_at: number | null;
+    payload: string;
+    errors: string;
+  },
+  completed: number,
+  errors: unknown[],
+  now: number,
+): void {
+  job.status = 'complete';
+  job.completed = completed;
+  job.failed = errors.length;
+  job.completed_at = now;
+  job.payload = '[]';
+  job.errors = JSON.stringify(errors);
+}
+
 /** Run a job: every profile upserted on its own (one bad profile does not fail the rest). */
 function runJob(ctx: Ctx, jobId: string): void {
   const jobs = ctx.store.repo(ProfileJobsRepo);
@@ -122,13 +155,7 @@ function runJob(ctx: Ctx, jobId: string): void {
       seqs.push(row.seq);
     } catch (err) {
       if (!(err instanceof KlaviyoError)) throw err;
-      errors.push({
-        code: err.code,
-        title: 'Invalid input.',
-        detail: err.detail,
-        source: { pointer: err.extra.source?.pointer ?? `${POINTER}/${i}` },
-        original_payload: item,
-      });
+      errors.push({ ...jobError(err, `${POINTER}/${i}`), original_payload: item });
     }
   });
   const lists = ctx.store.repo(ListsRepo);
@@ -136,12 +163,7 @@ function runJob(ctx: Ctx, jobId: string): void {
     const list = lists.byId(ctx.account, id);
     if (list) ctx.store.transaction(() => lists.addMembers(list, seqs, ctx.clock.now()));
   }
-  job.status = 'complete';
-  job.completed = written.length;
-  job.failed = errors.length;
-  job.completed_at = ctx.clock.now();
-  job.payload = '[]';
-  job.errors = JSON.stringify(errors);
+  completeJob(job, written.length, errors, ctx.clock.now());
   job.profiles = JSON.stringify(written);
   jobs.save(job);
 }

@@ -1,0 +1,134 @@
+/**
+ * Helpers for the templates, campaigns and reporting groups' tests: the official SDK's API classes on
+ * a key, and request bodies in the SDK's model names (camelCase; `campaign-messages` is
+ * `campaignMessages`). Free-form objects (a render `context`) go to the wire as given.
+ */
+import {
+  ApiKeySession,
+  CampaignsApi,
+  EventsApi,
+  ListsApi,
+  MetricsApi,
+  ProfilesApi,
+  ReportingApi,
+  RetryWithExponentialBackoff,
+  SegmentsApi,
+  TemplatesApi,
+} from 'klaviyo-api';
+
+export function campaignApis(key: string, basePath?: string) {
+  const session = new ApiKeySession(key, new RetryWithExponentialBackoff({ numRetries: 0 }));
+  const all = {
+    templates: new TemplatesApi(session),
+    campaigns: new CampaignsApi(session),
+    reporting: new ReportingApi(session),
+    profiles: new ProfilesApi(session),
+    lists: new ListsApi(session),
+    segments: new SegmentsApi(session),
+    events: new EventsApi(session),
+    metrics: new MetricsApi(session),
+  };
+  if (basePath) for (const api of Object.values(all)) api.basePath = basePath;
+  return all;
+}
+
+export type CampaignApis = ReturnType<typeof campaignApis>;
+
+export function templateBody(attributes: Record<string, unknown>): any {
+  return { data: { type: 'template', attributes: { editorType: 'CODE', ...attributes } } };
+}
+
+export function renderBody(id: string, context: Record<string, unknown>): any {
+  return { data: { type: 'template', id, attributes: { context } } };
+}
+
+/** An email campaign to `included` minus `excluded` (list or segment ids), sent at `datetime`. */
+export function campaignBody(opts: {
+  name: string;
+  included: string[];
+  excluded?: string[];
+  subject?: string;
+  sendStrategy?: Record<string, unknown>;
+}): any {
+  return {
+    data: {
+      type: 'campaign',
+      attributes: {
+        name: opts.name,
+        audiences: { included: opts.included, excluded: opts.excluded ?? [] },
+        sendStrategy: opts.sendStrategy ?? { method: 'immediate' },
+        sendOptions: { useSmartSending: false },
+        trackingOptions: { isTrackingOpens: true, isTrackingClicks: true, addTrackingParams: false },
+        campaignMessages: {
+          data: [
+            {
+              type: 'campaign-message',
+              attributes: {
+                definition: {
+                  channel: 'email',
+                  label: 'Main',
+                  content: {
+                    subject: opts.subject ?? 'Hello {{ first_name|default:"friend" }}',
+                    previewText: 'Preview',
+                    fromEmail: 'stories@dreamflow.test',
+                    fromLabel: 'Dream Flow',
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Profiles (by email, with a first name) in a new list; returns the list id and the profile ids. */
+export async function listOf(api: CampaignApis, name: string, emails: string[]) {
+  const ids: string[] = [];
+  for (const email of emails) {
+    const r = await api.profiles.createProfile({
+      data: { type: 'profile', attributes: { email, firstName: email.split('@')[0] } },
+    } as any);
+    ids.push(r.response.data.data.id);
+  }
+  const list = (await api.lists.createList({ data: { type: 'list', attributes: { name } } } as any)).response
+    .data.data.id;
+  if (ids.length)
+    await api.lists.addProfilesToList(list, { data: ids.map((id) => ({ type: 'profile', id })) } as any);
+  return { list, ids };
+}
+
+/** A draft email campaign with a template assigned; returns the campaign and message ids. */
+export async function draftCampaign(
+  api: CampaignApis,
+  opts: Parameters<typeof campaignBody>[0] & { smartSending?: boolean; tracking?: Record<string, boolean> },
+) {
+  const body = campaignBody(opts);
+  if (opts.smartSending !== undefined)
+    body.data.attributes.sendOptions = { useSmartSending: opts.smartSending };
+  if (opts.tracking) body.data.attributes.trackingOptions = opts.tracking;
+  const created = (await api.campaigns.createCampaign(body)).response.data.data;
+  const message = (created.relationships as any)['campaign-messages'].data[0].id as string;
+  const template = (
+    await api.templates.createTemplate(
+      templateBody({ name: `${opts.name} template`, html: '<p>{{ first_name }}</p>' }),
+    )
+  ).response.data.data.id;
+  await api.campaigns.assignTemplateToCampaignMessage({
+    data: {
+      type: 'campaign-message',
+      id: message,
+      relationships: { template: { data: { type: 'template', id: template } } },
+    },
+  } as any);
+  return { id: created.id as string, message, template };
+}
+
+export function sendJob(id: string): any {
+  return { data: { type: 'campaign-send-job', id } };
+}
+
+export async function campaignStatus(api: CampaignApis, id: string): Promise<string> {
+  return (await api.campaigns.getCampaign(id)).response.data.data.attributes.status;
+}
