@@ -37,4 +37,30 @@ describe('VirtualClock', () => {
     expect(fired).toBe(true);
     expect(clock.now()).toBe(150);
   });
+
+  it('keeps (due, seq) order across thousands of sleepers with cancels, as a sorted queue would', async () => {
+    const clock = new VirtualClock(0);
+    const fired: number[] = [];
+    const expected: { due: number; id: number }[] = [];
+    const sleeps: Promise<unknown>[] = [];
+    for (let id = 0; id < 5000; id++) {
+      // Few distinct due times, so ties (broken by the order the sleeps were set) are common.
+      const due = (id * 7919) % 97;
+      const ac = new AbortController();
+      sleeps.push(
+        clock.sleep(due, ac.signal).then(
+          () => fired.push(id),
+          () => undefined,
+        ),
+      );
+      if (id % 5 === 0) ac.abort();
+      else expected.push({ due, id });
+    }
+    expect(clock.pending).toBe(4000);
+    await Promise.all(sleeps);
+    expected.sort((a, b) => a.due - b.due || a.id - b.id);
+    expect(fired).toEqual(expected.map((e) => e.id));
+    expect(clock.pending).toBe(0);
+    expect(clock.now()).toBe(96);
+  });
 });
