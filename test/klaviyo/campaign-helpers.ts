@@ -1,12 +1,13 @@
 /**
- * Helpers for the templates, campaigns and reporting groups' tests: the official SDK's API classes on
- * a key, and request bodies in the SDK's model names (camelCase; `campaign-messages` is
+ * Helpers for the templates, campaigns, flows and reporting groups' tests: the official SDK's API
+ * classes on a key, and request bodies in the SDK's model names (camelCase; `campaign-messages` is
  * `campaignMessages`). Free-form objects (a render `context`) go to the wire as given.
  */
 import {
   ApiKeySession,
   CampaignsApi,
   EventsApi,
+  FlowsApi,
   ListsApi,
   MetricsApi,
   ProfilesApi,
@@ -21,6 +22,7 @@ export function campaignApis(key: string, basePath?: string) {
   const all = {
     templates: new TemplatesApi(session),
     campaigns: new CampaignsApi(session),
+    flows: new FlowsApi(session),
     reporting: new ReportingApi(session),
     profiles: new ProfilesApi(session),
     lists: new ListsApi(session),

@@ -207,11 +207,11 @@ describe('the core around the groups', () => {
   });
 
   it('answers a Klaviyo operation it does not emulate with a 404 that says so', async () => {
-    const res = await raw(server.url, '/api/flows/abc123');
+    const res = await raw(server.url, '/api/tags/abc123');
     expect(res.status).toBe(404);
     const error = (await res.json()).errors[0];
     expect(error.detail).toMatch(
-      /get_flow.*exists in Klaviyo but is not emulated.*docs\/klaviyo-coverage\.md/,
+      /get_tag.*exists in Klaviyo but is not emulated.*docs\/klaviyo-coverage\.md/,
     );
     const made = await raw(server.url, '/api/made-up-thing');
     expect((await made.json()).errors[0].detail).toMatch(/is not a Klaviyo API operation/);

@@ -16,10 +16,13 @@
  */
 import { defineGroup } from '../../core/group.ts';
 import { route } from '../../core/router.ts';
-import { queryCampaignValues } from './handlers.ts';
+import { queryCampaignValues, queryFlowValues } from './handlers.ts';
 
 export const reporting = defineGroup({
   name: 'Reporting',
   repos: [],
-  routes: [route('POST', '/api/campaign-values-reports', 'query_campaign_values', queryCampaignValues)],
+  routes: [
+    route('POST', '/api/campaign-values-reports', 'query_campaign_values', queryCampaignValues),
+    route('POST', '/api/flow-values-reports', 'query_flow_values', queryFlowValues),
+  ],
 });
