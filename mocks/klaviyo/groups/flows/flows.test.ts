@@ -364,6 +364,62 @@ describe('flows over HTTP', () => {
   });
 });
 
+describe('a list-triggered flow', () => {
+  it('sends when a profile joins the list, refuses bad status and filters, and stops once deleted', async () => {
+    const clock = new VirtualClock(START);
+    const server = await startChecked(contract, { clock, seed: 3 });
+    try {
+      const api = campaignApis(KEY, server.url);
+      const list = (
+        await api.lists.createList({ data: { type: 'list', attributes: { name: 'New' } } } as any)
+      ).response.data.data.id;
+      const ids: string[] = [];
+      for (const email of ['eve@flow.test', 'fay@flow.test']) {
+        ids.push((await api.profiles.createProfile(profileBody({ email }))).response.data.data.id);
+      }
+      const template = (await api.templates.createTemplate(templateBody({ name: 'Hi', html: '<p>Hi</p>' })))
+        .response.data.data.id;
+      const body = welcomeFlow('unused', template, template);
+      body.data.attributes.definition.triggers = [{ type: 'list', id: list }];
+      // No delay, no split: straight to the free email.
+      body.data.attributes.definition.entryActionId = 'free-email';
+      const flow = (await api.flows.createFlow(body)).response.data.data;
+      expect(flow.attributes.trigger_type).toBe('Added to List');
+      const byList = await api.lists.getIdsForFlowsTriggeredByList(list);
+      expect(byList.response.data.data).toEqual([{ type: 'flow', id: flow.id }]);
+
+      const bad = await sdkError(
+        api.flows.updateFlow(flow.id, {
+          data: { type: 'flow', id: flow.id, attributes: { status: 'paused' } },
+        } as any),
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.data.errors[0].source.pointer).toBe('/data/attributes/status');
+      const badFilter = await sdkError(api.flows.getFlows({ filter: 'contains(status,"li")' }));
+      expect(badFilter.status).toBe(400);
+
+      await api.flows.updateFlow(flow.id, {
+        data: { type: 'flow', id: flow.id, attributes: { status: 'live' } },
+      } as any);
+      await api.lists.addProfilesToList(list, { data: [{ type: 'profile', id: ids[0] }] } as any);
+      clock.advance(1000);
+      const received = async () => {
+        const metric = (await metricIds(api))['Received Email'];
+        return (await eventsOf(api, metric)).map((e: any) => e.profile);
+      };
+      expect(await received()).toEqual([ids[0]]);
+
+      expect((await api.flows.deleteFlow(flow.id)).response.status).toBe(204);
+      expect((await sdkError(api.flows.getFlow(flow.id))).status).toBe(404);
+      await api.lists.addProfilesToList(list, { data: [{ type: 'profile', id: ids[1] }] } as any);
+      clock.advance(1000);
+      expect(await received()).toEqual([ids[0]]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('flows in-process (msw)', () => {
   const clock = new VirtualClock(START);
   const service = inProcessChecked(contract, { clock, seed: 7 });
