@@ -36,6 +36,23 @@ export function campaignApis(key: string, basePath?: string) {
 
 export type CampaignApis = ReturnType<typeof campaignApis>;
 
+/** Metric ids by name. */
+export async function metricIds(api: CampaignApis): Promise<Record<string, string>> {
+  const r = await api.metrics.getMetrics();
+  return Object.fromEntries(r.response.data.data.map((m: any) => [m.attributes.name, m.id]));
+}
+
+/** A metric's events (none when the metric does not exist yet): profile id, time, properties. */
+export async function eventsOf(api: CampaignApis, metricId: string | undefined) {
+  if (!metricId) return [];
+  const r = await api.events.getEvents({ filter: `equals(metric_id,"${metricId}")` });
+  return r.response.data.data.map((e: any) => ({
+    profile: e.relationships.profile.data.id as string,
+    datetime: e.attributes.datetime as string,
+    properties: e.attributes.event_properties,
+  }));
+}
+
 export function templateBody(attributes: Record<string, unknown>): any {
   return { data: { type: 'template', attributes: { editorType: 'CODE', ...attributes } } };
 }

@@ -11,6 +11,8 @@ import {
   type CampaignApis,
   campaignApis,
   campaignBody,
+  eventsOf,
+  metricIds,
   templateBody,
 } from '../../../../test/klaviyo/campaign-helpers.ts';
 import { eventBody, inProcessChecked, profileBody, startChecked } from '../../../../test/klaviyo/helpers.ts';
@@ -49,21 +51,6 @@ const STATS = [
   'conversions',
   'conversion_value',
 ] as const;
-
-async function metricIds(api: CampaignApis): Promise<Record<string, string>> {
-  const r = await api.metrics.getMetrics();
-  return Object.fromEntries(r.response.data.data.map((m: any) => [m.attributes.name, m.id]));
-}
-
-async function eventsOf(api: CampaignApis, metricId: string | undefined) {
-  if (!metricId) return [];
-  const r = await api.events.getEvents({ filter: `equals(metric_id,"${metricId}")` });
-  return r.response.data.data.map((e: any) => ({
-    profile: e.relationships.profile.data.id as string,
-    datetime: e.attributes.datetime as string,
-    properties: e.attributes.event_properties,
-  }));
-}
 
 async function status(api: CampaignApis, id: string) {
   const [c, job] = await Promise.all([api.campaigns.getCampaign(id), api.campaigns.getCampaignSendJob(id)]);

@@ -9,7 +9,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../../lib/clock.ts';
-import { type CampaignApis, campaignApis, templateBody } from '../../../../test/klaviyo/campaign-helpers.ts';
+import {
+  type CampaignApis,
+  campaignApis,
+  eventsOf,
+  metricIds,
+  templateBody,
+} from '../../../../test/klaviyo/campaign-helpers.ts';
 import {
   eventBody,
   inProcessChecked,
@@ -113,21 +119,6 @@ function welcomeFlow(metricId: string, proTemplate: string, freeTemplate: string
       },
     },
   };
-}
-
-async function metricIds(api: CampaignApis): Promise<Record<string, string>> {
-  const r = await api.metrics.getMetrics();
-  return Object.fromEntries(r.response.data.data.map((m: any) => [m.attributes.name, m.id]));
-}
-
-async function eventsOf(api: CampaignApis, metricId: string | undefined) {
-  if (!metricId) return [];
-  const r = await api.events.getEvents({ filter: `equals(metric_id,"${metricId}")` });
-  return r.response.data.data.map((e: any) => ({
-    profile: e.relationships.profile.data.id as string,
-    datetime: e.attributes.datetime as string,
-    properties: e.attributes.event_properties,
-  }));
 }
 
 const signUp = (api: CampaignApis, email: string, at: number) =>

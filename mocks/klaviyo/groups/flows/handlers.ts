@@ -7,7 +7,12 @@ import { z } from 'zod';
 import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
 import type { ListResult } from '../../core/store.ts';
 import { invalidParam, requireSameId } from '../../jsonapi/errors.ts';
-import { type Condition, compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
+import {
+  compileFilter,
+  compileFilterWithBooleans,
+  type FieldSpec,
+  parseFilter,
+} from '../../jsonapi/filter.ts';
 import { collectionQuery, pageLinks } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import { Included, type ResourceObject } from '../../jsonapi/serialize.ts';
@@ -197,29 +202,16 @@ export const getFlow: Handler = (ctx) => {
   return single(200, flowResource(ctx, row, v), flowIncludes(ctx, [row]));
 };
 
-/** `archived` takes a boolean, which compileFilter cannot compare; the mock never archives a flow. */
-function flowFilter(text: string | null): { where: string[]; params: unknown[] } {
-  const conditions = text ? parseFilter(text) : [];
-  const rest: Condition[] = [];
-  const where: string[] = [];
-  const params: unknown[] = [];
-  for (const c of conditions) {
-    if (c.field !== 'archived') {
-      rest.push(c);
-      continue;
-    }
-    if (c.op !== 'equals' || c.value?.kind !== 'boolean')
-      throw invalidParam('filter', 'archived takes equals with true or false, e.g. equals(archived,false).');
-    where.push('archived = ?');
-    params.push(c.value.value ? 1 : 0);
-  }
-  const compiled = compileFilter(rest, FLOW_FILTERS, 'flow');
-  return { where: [...where, ...compiled.where], params: [...params, ...compiled.params] };
-}
-
 export const getFlows: Handler = (ctx) => {
   const v = view(ctx, false);
-  const filter = flowFilter(ctx.req.query.get('filter'));
+  const text = ctx.req.query.get('filter');
+  // `archived` is a boolean column (the mock never archives a flow).
+  const filter = compileFilterWithBooleans(
+    text ? parseFilter(text) : [],
+    FLOW_FILTERS,
+    { archived: 'archived' },
+    'flow',
+  );
   const page = ctx.store
     .repo(FlowsRepo)
     .list(collectionQuery(ctx.req, ctx.account, filter, FLOW_SORTS, PAGE));

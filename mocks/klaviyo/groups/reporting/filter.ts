@@ -7,13 +7,6 @@
 import { invalidBody } from '../../jsonapi/errors.ts';
 
 export const FILTER_FIELDS = ['campaign_id', 'campaign_message_id', 'send_channel'] as const;
-export const FLOW_FILTER_FIELDS = [
-  'flow_id',
-  'flow_message_id',
-  'flow_message_name',
-  'flow_name',
-  'send_channel',
-] as const;
 export type ReportFilter = { field: string; values: Set<string> }[];
 
 const POINTER = '/data/attributes/filter';

@@ -17,7 +17,7 @@ import {
   type ValuesQuery,
   type ValuesResult,
 } from './campaign-values.ts';
-import { FILTER_FIELDS, FLOW_FILTER_FIELDS, parseReportFilter } from './filter.ts';
+import { FILTER_FIELDS, parseReportFilter } from './filter.ts';
 import { TIMEFRAME_KEYS, timeframeRange } from './timeframe.ts';
 
 interface ValuesReport {
@@ -122,7 +122,8 @@ export const queryFlowValues = valuesReport({
   groupBy: FLOW_GROUP_BY,
   notEmulated: SHARED_NOT_EMULATED,
   required: ['flow_id', 'flow_message_id'],
-  filterFields: FLOW_FILTER_FIELDS,
+  // Klaviyo's flow report filters on the same scalar attributes it groups by.
+  filterFields: FLOW_GROUP_BY,
   compute: flowValues,
   owners: ['flows', 'flow'],
   messages: ['flow-messages', 'flow-message'],
