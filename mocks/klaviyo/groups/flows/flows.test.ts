@@ -194,6 +194,9 @@ async function flowJourney(api: CampaignApis, clock: VirtualClock) {
   // Reading: the flow, its actions, an action's message and back.
   const got = await api.flows.getFlow(flow.id);
   expect(got.response.data.data.attributes.definition).toBeUndefined();
+  const withActions = await api.flows.getFlow(flow.id, { include: ['flow-actions'], fieldsFlow: ['name'] });
+  expect(withActions.response.data.data.attributes).toEqual({ name: 'Welcome series' });
+  expect(withActions.response.data.included.map((a: any) => a.id)).toEqual(def.actions.map((a: any) => a.id));
   const listed = await api.flows.getFlows({ filter: `equals(trigger_type,"Metric")`, sort: '-created' });
   expect(listed.response.data.data.map((f: any) => f.id)).toEqual([flow.id]);
   const none = await api.flows.getFlows({ filter: `starts-with(name,"Goodbye")` });
@@ -297,6 +300,23 @@ async function flowJourney(api: CampaignApis, clock: VirtualClock) {
     });
   }
   expect(report.response.data.data.relationships.flows.data).toEqual([{ type: 'flow', id: flow.id }]);
+  const onlyPro = await api.reporting.queryFlowValues({
+    data: {
+      type: 'flow-values-report',
+      attributes: {
+        statistics: ['recipients'],
+        timeframe: { key: 'last_7_days' },
+        conversionMetricId: signedUp,
+        filter: `equals(flow_message_id,"${proMessage}")`,
+      },
+    },
+  } as any);
+  expect(onlyPro.response.data.data.attributes.results).toEqual([
+    {
+      groupings: { flow_id: flow.id, flow_message_id: proMessage, send_channel: 'email' },
+      statistics: { recipients: 1 },
+    },
+  ]);
   // The campaign report does not count flow emails.
   const campaignReport = await api.reporting.queryCampaignValues({
     data: {

@@ -112,13 +112,14 @@ const MESSAGE_SORTS: Record<string, string> = {
 };
 const PAGE = { def: 50, max: 50 };
 
-function view(ctx: Ctx, withFieldsDefinition: boolean): FlowView {
-  const fields = fieldsParam(
-    ctx.req,
-    'flow',
-    withFieldsDefinition ? [...FLOW_FIELDS, 'definition'] : FLOW_FIELDS,
-  );
-  const additional = listParam(ctx.req, 'additional-fields[flow]', ['definition']).length > 0;
+/**
+ * `fields[flow]` and, on create_flow and get_flow only (the spec gives the other flow endpoints
+ * neither), `additional-fields[flow]=definition`; elsewhere it is ignored like get_lists' profile_count.
+ */
+function view(ctx: Ctx, withDefinition: boolean): FlowView {
+  const fields = fieldsParam(ctx.req, 'flow', withDefinition ? [...FLOW_FIELDS, 'definition'] : FLOW_FIELDS);
+  const additional =
+    withDefinition && listParam(ctx.req, 'additional-fields[flow]', ['definition']).length > 0;
   return { fields, definition: additional || (fields?.includes('definition') ?? false) };
 }
 
