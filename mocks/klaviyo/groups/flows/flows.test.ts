@@ -219,6 +219,16 @@ async function flowJourney(api: CampaignApis, clock: VirtualClock) {
   expect(message.response.data.included[0].id).toBe(proEmail.id);
   const back = await api.flows.getFlowForFlowAction(proEmail.id);
   expect(back.response.data.data.id).toBe(flow.id);
+  const backId = await api.flows.getFlowIdForFlowAction(proEmail.id);
+  expect(backId.response.data.data).toEqual({ type: 'flow', id: flow.id });
+  const ofMessage = await api.flows.getActionForFlowMessage(proMessage);
+  expect(ofMessage.response.data.data.attributes.definition.type).toBe('send-email');
+  const ofMessageId = await api.flows.getActionIdForFlowMessage(proMessage);
+  expect(ofMessageId.response.data.data).toEqual({ type: 'flow-action', id: proEmail.id });
+  const templateId = await api.flows.getTemplateIdForFlowMessage(proMessage);
+  expect(templateId.response.data.data).toEqual({ type: 'template', id: proTemplate });
+  const splitAction = await api.flows.getFlowAction(split.id, { include: ['flow', 'flow-messages'] });
+  expect(splitAction.response.data.included.map((r: any) => r.type)).toEqual(['flow']);
   const freeMessage = (await api.flows.getMessageIdsForFlowAction(freeEmail.id)).response.data.data[0].id;
   const byMetric = await api.metrics.getFlowsTriggeredByMetric(signedUp);
   expect(byMetric.response.data.data.map((f: any) => f.id)).toEqual([flow.id]);
@@ -398,6 +408,9 @@ describe('a list-triggered flow', () => {
       expect(flow.attributes.trigger_type).toBe('Added to List');
       const byList = await api.lists.getIdsForFlowsTriggeredByList(list);
       expect(byList.response.data.data).toEqual([{ type: 'flow', id: flow.id }]);
+      const full = await api.lists.getFlowsTriggeredByList(list);
+      expect(full.response.data.data[0]).toMatchObject({ id: flow.id, attributes: { status: 'draft' } });
+      expect((await sdkError(api.lists.getFlowsTriggeredByList('nolist'))).status).toBe(404);
 
       const bad = await sdkError(
         api.flows.updateFlow(flow.id, {
