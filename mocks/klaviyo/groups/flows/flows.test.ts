@@ -386,7 +386,7 @@ describe('flows over HTTP', () => {
 });
 
 describe('a list-triggered flow', () => {
-  it('sends when a profile joins the list, refuses bad status and filters, and stops once deleted', async () => {
+  it('sends when a profile joins the list (not while manual), refuses bad input, stops once deleted', async () => {
     const clock = new VirtualClock(START);
     const server = await startChecked(contract, { clock, seed: 3 });
     try {
@@ -395,7 +395,7 @@ describe('a list-triggered flow', () => {
         await api.lists.createList({ data: { type: 'list', attributes: { name: 'New' } } } as any)
       ).response.data.data.id;
       const ids: string[] = [];
-      for (const email of ['eve@flow.test', 'fay@flow.test']) {
+      for (const email of ['eve@flow.test', 'fay@flow.test', 'gus@flow.test']) {
         ids.push((await api.profiles.createProfile(profileBody({ email }))).response.data.data.id);
       }
       const template = (await api.templates.createTemplate(templateBody({ name: 'Hi', html: '<p>Hi</p>' })))
@@ -422,6 +422,13 @@ describe('a list-triggered flow', () => {
       const badFilter = await sdkError(api.flows.getFlows({ filter: 'contains(status,"li")' }));
       expect(badFilter.status).toBe(400);
 
+      // Manual: nobody is sent anything.
+      await api.flows.updateFlow(flow.id, {
+        data: { type: 'flow', id: flow.id, attributes: { status: 'manual' } },
+      } as any);
+      await api.lists.addProfilesToList(list, { data: [{ type: 'profile', id: ids[2] }] } as any);
+      clock.advance(1000);
+      expect((await metricIds(api))['Received Email']).toBeUndefined();
       await api.flows.updateFlow(flow.id, {
         data: { type: 'flow', id: flow.id, attributes: { status: 'live' } },
       } as any);
