@@ -16,6 +16,13 @@ import {
   SegmentsApi,
   TemplatesApi,
 } from 'klaviyo-api';
+import { VirtualClock } from '../../lib/clock.ts';
+import type { EngagementConfig } from '../../mocks/klaviyo/groups/campaigns/engagement.ts';
+import { CampaignsRepo } from '../../mocks/klaviyo/groups/campaigns/repo.ts';
+import type { KlaviyoCore } from '../../mocks/klaviyo/provider.ts';
+import type { MockService } from '../../mocks/shared/service.ts';
+import type { KlaviyoContract } from '../support/klaviyo-contract.ts';
+import { startChecked } from './helpers.ts';
 
 export function campaignApis(key: string, basePath?: string) {
   const session = new ApiKeySession(key, new RetryWithExponentialBackoff({ numRetries: 0 }));
@@ -35,6 +42,31 @@ export function campaignApis(key: string, basePath?: string) {
 }
 
 export type CampaignApis = ReturnType<typeof campaignApis>;
+
+/** Tune one mock's engagement model (rates, delays) for email sends. */
+export function engage(service: MockService, config: Partial<EngagementConfig>): void {
+  const repo = (service.core as KlaviyoCore).store.repo(CampaignsRepo);
+  repo.engagement = { ...repo.engagement, ...config };
+}
+
+/**
+ * Run a journey over HTTP against a fresh mock (virtual clock at `start`, `seed`, every response
+ * contract-checked, the engagement model tuned) and close it afterwards.
+ */
+export async function journeyOverHttp<T>(
+  contract: KlaviyoContract,
+  opts: { start: number; seed: number; key: string; engagement: Partial<EngagementConfig> },
+  journey: (api: CampaignApis, clock: VirtualClock) => Promise<T>,
+): Promise<T> {
+  const clock = new VirtualClock(opts.start);
+  const server = await startChecked(contract, { clock, seed: opts.seed });
+  try {
+    engage(server.service, opts.engagement);
+    return await journey(campaignApis(opts.key, server.url), clock);
+  } finally {
+    await server.close();
+  }
+}
 
 /** Metric ids by name. */
 export async function metricIds(api: CampaignApis): Promise<Record<string, string>> {

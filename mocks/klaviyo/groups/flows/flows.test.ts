@@ -12,7 +12,9 @@ import { VirtualClock } from '../../../../lib/clock.ts';
 import {
   type CampaignApis,
   campaignApis,
+  engage,
   eventsOf,
+  journeyOverHttp,
   metricIds,
   templateBody,
 } from '../../../../test/klaviyo/campaign-helpers.ts';
@@ -24,9 +26,6 @@ import {
   startChecked,
 } from '../../../../test/klaviyo/helpers.ts';
 import { useKlaviyoContract } from '../../../../test/support/klaviyo-contract.ts';
-import type { MockService } from '../../../shared/service.ts';
-import type { KlaviyoCore } from '../../provider.ts';
-import { CampaignsRepo } from '../campaigns/repo.ts';
 
 const contract = useKlaviyoContract();
 const START = Date.UTC(2026, 5, 1, 9);
@@ -34,11 +33,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const KEY = 'pk_flows';
-
-function engage(service: MockService) {
-  const repo = (service.core as KlaviyoCore).store.repo(CampaignsRepo);
-  repo.engagement = { ...repo.engagement, openRate: 0.7, clickRate: 0.5, unsubscribeRate: 0 };
-}
+const ENGAGEMENT = { openRate: 0.7, clickRate: 0.5, unsubscribeRate: 0 };
 
 /** The welcome flow: the SDK maps `entryActionId`, and passes actions and triggers as given (wire names). */
 function welcomeFlow(metricId: string, proTemplate: string, freeTemplate: string): any {
@@ -363,16 +358,8 @@ async function flowJourney(api: CampaignApis, clock: VirtualClock) {
 type Fingerprint = Awaited<ReturnType<typeof flowJourney>>;
 const runs: Record<string, Fingerprint> = {};
 
-async function overHttp(seed: number): Promise<Fingerprint> {
-  const clock = new VirtualClock(START);
-  const server = await startChecked(contract, { clock, seed });
-  try {
-    engage(server.service);
-    return await flowJourney(campaignApis(KEY, server.url), clock);
-  } finally {
-    await server.close();
-  }
-}
+const overHttp = (seed: number): Promise<Fingerprint> =>
+  journeyOverHttp(contract, { start: START, seed, key: KEY, engagement: ENGAGEMENT }, flowJourney);
 
 describe('flows over HTTP', () => {
   it('sends after the delay on the virtual clock, routes by a profile property, and reports', async () => {
@@ -456,7 +443,7 @@ describe('flows in-process (msw)', () => {
   const service = inProcessChecked(contract, { clock, seed: 7 });
 
   it('gives the same events and numbers as over HTTP with the same seed', async () => {
-    engage(service);
+    engage(service, ENGAGEMENT);
     expect(await flowJourney(campaignApis(KEY), clock)).toEqual(runs.http);
     expect(contract.validated).toBeGreaterThan(40);
   });
