@@ -9,8 +9,12 @@
  * the core holds what every group shares: auth, revision, rate limits, the store and the job scheduler.
  *
  * Known limitations (LocalStack style — what this mock does NOT do):
- * - Only the operations in IMPLEMENTED_OPERATIONS exist; another Klaviyo operation answers 404 saying
- *   it exists in Klaviyo but is not emulated (see docs/klaviyo-coverage.md).
+ * - Only the operations in IMPLEMENTED_OPERATIONS follow Klaviyo's rules. Every other operation of the
+ *   spec (GENERIC_OPERATIONS) is answered by the generic tier (`generic/`, header
+ *   `x-dreamflow-emulation: generic`): parameters and body checked against the spec, a spec-valid body
+ *   built from the response schema, resources a generic create makes kept so they read back, merge on
+ *   PATCH and delete, but no business rules, no filtering, sorting or includes on generic lists, no
+ *   side effects on other resources, and multipart uploads unchecked (see docs/klaviyo-coverage.md).
  * - Any non-empty private key is accepted (no key registry, no scopes); a 6-character public key (site
  *   id) is refused on `/api/` with 401, as Klaviyo does. Revisions are checked for format only, and every
  *   revision gets the 2026-07-15 behaviour.
@@ -33,7 +37,7 @@
  *   re-entry rules, archiving or tags (see `groups/flows/index.ts`). No conversations, push tokens or
  *   attributions: those relationships and `include`s are always empty. Predictive analytics are all null.
  * - Templates render the Django subset Klaviyo documents through liquidjs (no Klaviyo-specific tags such
- *   as `{% unsubscribe %}`); universal content is not emulated (see `groups/templates/index.ts`).
+ *   as `{% unsubscribe %}`); universal content gets only the generic tier's answers.
  * - Campaigns are email only (SMS / push refused with 400, no A/B tests); every strategy sends all
  *   recipients at one instant (no throttling, local time or smart send time); nothing bounces. Opens,
  *   clicks and unsubscribes come from a seeded model (`groups/campaigns/engagement.ts`), not from
@@ -76,10 +80,13 @@ import type { Ctx } from './core/context.ts';
 import { Router } from './core/router.ts';
 import { Scheduler } from './core/scheduler.ts';
 import { KlaviyoStore } from './core/store.ts';
+import { GenericRepo } from './generic/repo.ts';
+import { GenericTier } from './generic/tier.ts';
 import { GROUPS } from './groups/index.ts';
 import { IdFactory } from './ids.ts';
 import { errorReply, KlaviyoError } from './jsonapi/errors.ts';
 import type { OperationId } from './operations.generated.ts';
+import { OPERATIONS } from './operations.generated.ts';
 import { RateLimiter } from './ratelimit.ts';
 
 export interface KlaviyoCoreOptions {
@@ -93,10 +100,16 @@ export interface KlaviyoCoreOptions {
 }
 
 const ROUTES = GROUPS.flatMap((g) => g.routes);
-const REPOS = GROUPS.flatMap((g) => g.repos);
+const REPOS = [...GROUPS.flatMap((g) => g.repos), GenericRepo];
 
-/** The spec operation ids this mock implements. */
+/** The spec operation ids this mock implements with Klaviyo's rules (the API groups' routes). */
 export const IMPLEMENTED_OPERATIONS: OperationId[] = ROUTES.map((r) => r.operation);
+const IMPLEMENTED = new Set<string>(IMPLEMENTED_OPERATIONS);
+
+/** Every other spec operation: answered by the generic tier (spec-valid, no business rules). */
+export const GENERIC_OPERATIONS: OperationId[] = (Object.keys(OPERATIONS) as OperationId[]).filter(
+  (op) => !IMPLEMENTED.has(op),
+);
 
 const REVISION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
 const AUTH = /^Klaviyo-API-Key\s+(\S+)\s*$/;
@@ -111,7 +124,7 @@ export class KlaviyoCore implements MockCore {
   private readonly clock: Clock;
   private readonly ids: IdFactory;
   private readonly limiter: RateLimiter | null;
-  private readonly router = new Router(ROUTES);
+  private readonly router: Router;
   private readonly accounts = new Map<string, string>();
   /** The groups' admin routes (`ApiGroup.admin`), run after due scheduler work like `state()`. */
   readonly adminRoutes: NonNullable<MockCore['adminRoutes']> = Object.fromEntries(
@@ -131,6 +144,8 @@ export class KlaviyoCore implements MockCore {
     const rng = createRng(options.seed ?? 1).fork(`klaviyo-ids:${this.store.generation}`);
     this.ids = new IdFactory(rng, this.clock);
     this.limiter = options.rateLimits === false ? null : new RateLimiter(this.clock);
+    const generic = new GenericTier(options.seed ?? 1, IMPLEMENTED);
+    this.router = new Router(ROUTES, (op) => generic.handler(op));
   }
 
   operationOf(req: MockRequest): string | undefined {

@@ -18,6 +18,9 @@ export interface JournalEntry {
   requestBody?: string;
   /** An account label (a short hash of the API key), never the key itself. */
   account?: string;
+  /** How the answer was made when not by the emulated API's own rules: `generic` (spec-built), from the
+   * core's `x-dreamflow-emulation` response header. */
+  emulation?: string;
 }
 
 const MAX_BODY = 8 * 1024;

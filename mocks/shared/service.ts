@@ -185,6 +185,7 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
       requestBody:
         recordBodies && req.body ? (core.journalBody ? core.journalBody(req) : req.body) : undefined,
       account: core.accountOf?.(req),
+      emulation: res.kind === 'network' ? undefined : res.headers['x-dreamflow-emulation'],
     });
     options.onResponse?.(req, res, operation);
     return res;

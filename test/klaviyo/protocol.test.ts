@@ -73,7 +73,7 @@ describe('bad input', () => {
   });
 
   it('unknown routes are 404 and wrong methods 405 in JSON:API form', async () => {
-    const unknown = await raw(server.url, '/api/tags');
+    const unknown = await raw(server.url, '/api/made-up-thing');
     expect(unknown.status).toBe(404);
     expect((await errorOf(unknown)).code).toBe('not_found');
     const wrong = await raw(server.url, '/api/profiles', { method: 'DELETE' });

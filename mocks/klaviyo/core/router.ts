@@ -1,8 +1,9 @@
 /**
  * Routes: what each API group declares (method, path, operation id, handler) and matching a request to
  * one. Paths without parameters resolve with one Map lookup (the hot `POST /api/events` among them);
- * the rest walk segments. A path that matches no route but is a Klaviyo operation in the spec is told
- * apart from a path Klaviyo does not have, so the 404 can say which.
+ * the rest walk segments. A request that no route serves but that is a Klaviyo operation in the spec
+ * goes to the fallback (the generic tier) when one is given, else is told apart from a path Klaviyo
+ * does not have, so the 404 can say which. Routes always win over the fallback.
  */
 import type { MockRequest } from '../../shared/http.ts';
 import { OPERATIONS, type OperationId } from '../operations.generated.ts';
@@ -55,7 +56,13 @@ export class Router {
     segments: string[];
   }[];
 
-  constructor(routes: readonly Route[]) {
+  private readonly fallbackRoutes = new Map<OperationId, Route>();
+
+  constructor(
+    routes: readonly Route[],
+    /** The handler for a spec operation no route serves (the generic tier). */
+    private readonly fallback?: (operation: OperationId) => Handler,
+  ) {
     const seen = new Set<string>();
     this.compiled = routes.map((r) => {
       if (seen.has(r.operation)) throw new Error(`Two routes claim ${r.operation}.`);
@@ -89,10 +96,25 @@ export class Router {
       if (r.method === req.method) return { route: r, params };
       allowed.push(r.method);
     }
-    if (allowed.length) return { allowed };
     for (const op of this.spec) {
-      if (op.method === req.method && matchSegments(op.segments, segments, '{')) return { known: op };
+      if (op.method !== req.method) continue;
+      const params = matchSegments(op.segments, segments, '{');
+      if (!params) continue;
+      if (!this.fallback) return { known: op };
+      let route = this.fallbackRoutes.get(op.operation);
+      if (!route) {
+        const path = op.path.replace(/\{(\w+)\}/g, ':$1');
+        route = {
+          method: op.method as Route['method'],
+          path,
+          operation: op.operation,
+          handler: this.fallback(op.operation),
+        };
+        this.fallbackRoutes.set(op.operation, route);
+      }
+      return { route, params };
     }
+    if (allowed.length) return { allowed };
     return null;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createContractValidator } from './contract.ts';
-import { loadSpec } from './load.ts';
+import { loadFullSpec, specExists } from './load.ts';
 
 const validator = createContractValidator();
 
@@ -31,10 +31,15 @@ describe('createContractValidator', () => {
     expect(result).toEqual({ operationId: 'get_profile', errors: [] });
   });
 
-  it('accepts the example body of a spec schema', () => {
+  it('accepts the example body of a spec schema', (ctx) => {
+    // The examples are prose the trimmed spec drops: this needs the full spec.
+    ctx.skip(
+      !specExists(),
+      'needs the full Klaviyo spec (../shared or KLAVIYO_OPENAPI_SPEC) for its examples',
+    );
     // The spec's own examples for the profile resource, assembled into a get_profile response.
     type Node = { properties: Record<string, Node>; example?: unknown };
-    const schemas = loadSpec().components.schemas as Record<string, Node>;
+    const schemas = loadFullSpec().components.schemas as Record<string, Node>;
     const resource = schemas.ProfileResponseObjectResource.properties;
     const attrs = resource.attributes.properties;
     const attributes = Object.fromEntries(Object.entries(attrs).map(([k, s]) => [k, s.example ?? null]));

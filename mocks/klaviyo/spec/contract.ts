@@ -8,7 +8,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { toJsonSchema } from './json-schema.ts';
-import { loadSpec, type OpenApiResponse, type OpenApiSpec } from './load.ts';
+import { loadTrimmedSpec, type OpenApiResponse, type OpenApiSpec } from './load.ts';
 import { findOperation } from './operations.ts';
 
 export interface ContractResult {
@@ -32,7 +32,22 @@ const REF_BASE = 'klaviyo';
 const MEDIA_TYPES = ['application/vnd.api+json', 'application/json'];
 const MAX_ERRORS = 15;
 
-export function createContractValidator(spec: OpenApiSpec = loadSpec()): ContractValidator {
+/**
+ * Ajv over a spec: every component schema in one document, operation schemas compiled lazily, once per
+ * schema object. One per spec object, so the contract validator and the mock's generic tier (which
+ * checks request bodies and stored resources) share compiled schemas: compiling is most of their cost.
+ */
+export interface SpecAjv {
+  compile(schema: unknown): ValidateFunction;
+  /** A response object, following `$ref: '#/components/responses/…'`. */
+  resolveResponse(res: unknown): OpenApiResponse | undefined;
+}
+
+const perSpec = new WeakMap<OpenApiSpec, SpecAjv>();
+
+export function specAjv(spec: OpenApiSpec): SpecAjv {
+  let shared = perSpec.get(spec);
+  if (shared) return shared;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   addFormats.default(ajv);
   // Klaviyo's `time` values carry no zone; ajv-formats' `time` insists on one, `iso-time` does not.
@@ -42,24 +57,29 @@ export function createContractValidator(spec: OpenApiSpec = loadSpec()): Contrac
     Object.entries(spec.components.schemas).map(([name, schema]) => [name, toJsonSchema(schema, REF_BASE)]),
   );
   ajv.addSchema({ $id: REF_BASE, components: { schemas } });
-  const compiled = new Map<string, ValidateFunction>();
+  const compiled = new WeakMap<object, ValidateFunction>();
+  shared = {
+    compile(schema) {
+      let fn = compiled.get(schema as object);
+      if (!fn) {
+        fn = ajv.compile(toJsonSchema(schema, REF_BASE) as Record<string, unknown>);
+        compiled.set(schema as object, fn);
+      }
+      return fn;
+    },
+    resolveResponse(res) {
+      const ref = (res as { $ref?: string } | undefined)?.$ref;
+      if (!ref) return res as OpenApiResponse | undefined;
+      const name = ref.replace('#/components/responses/', '');
+      return spec.components.responses?.[name] as OpenApiResponse | undefined;
+    },
+  };
+  perSpec.set(spec, shared);
+  return shared;
+}
 
-  function compile(key: string, schema: unknown): ValidateFunction {
-    let fn = compiled.get(key);
-    if (!fn) {
-      const converted = toJsonSchema(schema, REF_BASE) as Record<string, unknown>;
-      fn = ajv.compile(converted);
-      compiled.set(key, fn);
-    }
-    return fn;
-  }
-
-  function resolveResponse(res: unknown): OpenApiResponse | undefined {
-    const ref = (res as { $ref?: string } | undefined)?.$ref;
-    if (!ref) return res as OpenApiResponse | undefined;
-    const name = ref.replace('#/components/responses/', '');
-    return spec.components.responses?.[name] as OpenApiResponse | undefined;
-  }
+export function createContractValidator(spec: OpenApiSpec = loadTrimmedSpec()): ContractValidator {
+  const { compile, resolveResponse } = specAjv(spec);
 
   return {
     spec,
@@ -67,11 +87,9 @@ export function createContractValidator(spec: OpenApiSpec = loadSpec()): Contrac
       const { path: template, operation } = findOperation(spec, method, path);
       const statusKeys = [String(status), `${String(status)[0]}XX`, 'default'];
       let response: OpenApiResponse | undefined;
-      let keyPrefix: string;
       if (operation) {
         const key = statusKeys.find((k) => operation.responses[k]);
         response = key ? resolveResponse(operation.responses[key]) : undefined;
-        keyPrefix = `${operation.operationId} ${key}`;
         if (!response) {
           return {
             operationId: operation.operationId,
@@ -83,7 +101,6 @@ export function createContractValidator(spec: OpenApiSpec = loadSpec()): Contrac
         response = resolveResponse({
           $ref: `#/components/responses/${status >= 500 ? 'ServerError' : 'ClientError'}`,
         });
-        keyPrefix = `(no operation) ${status >= 500 ? '5XX' : '4XX'}`;
       } else {
         const what = template ? `method ${method} on ${template}` : `path ${path}`;
         return {
@@ -92,16 +109,11 @@ export function createContractValidator(spec: OpenApiSpec = loadSpec()): Contrac
         };
       }
       const operationId = operation?.operationId;
-      return { operationId, errors: checkBody(response, keyPrefix, body, contentType) };
+      return { operationId, errors: checkBody(response, body, contentType) };
     },
   };
 
-  function checkBody(
-    response: OpenApiResponse | undefined,
-    keyPrefix: string,
-    body: unknown,
-    contentType?: string,
-  ): string[] {
+  function checkBody(response: OpenApiResponse | undefined, body: unknown, contentType?: string): string[] {
     const parsed = parseBody(body);
     if (parsed.error) return [parsed.error];
     const content = response?.content ?? {};
@@ -116,7 +128,7 @@ export function createContractValidator(spec: OpenApiSpec = loadSpec()): Contrac
     }
     const schema = content[mediaType].schema;
     if (!schema) return errors;
-    const validateFn = compile(`${keyPrefix} ${mediaType}`, schema);
+    const validateFn = compile(schema);
     if (!validateFn(parsed.value)) errors.push(...formatErrors(validateFn.errors ?? []));
     return errors;
   }

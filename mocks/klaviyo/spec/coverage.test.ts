@@ -1,8 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COVERAGE_DOC, coverageMarkdown, loadImplementedOperations } from './coverage.ts';
+import {
+  COVERAGE_DOC,
+  coverageMarkdown,
+  loadGenericOperations,
+  loadImplementedOperations,
+} from './coverage.ts';
 import type { OpenApiSpec } from './load.ts';
-import { loadSpec } from './load.ts';
+import { loadTrimmedSpec } from './load.ts';
 
 const tiny = {
   openapi: '3.0.2',
@@ -31,15 +36,16 @@ const tiny = {
 } as unknown as OpenApiSpec;
 
 describe('coverageMarkdown', () => {
-  it('lists every operation in tag order with rate limits, marks implemented ones and counts them', () => {
-    const md = coverageMarkdown(tiny, ['get_profile', 'create_event']);
-    expect(md).toContain('**2 of 3 operations implemented** (66.7%).');
-    expect(md).toContain('| Profiles | 1 / 2 |');
+  it('lists every operation in tag order with rate limits, marks its tier and counts each tier', () => {
+    const md = coverageMarkdown(tiny, ['get_profile'], ['create_event', 'get_profile']);
+    expect(md).toContain('**1 of 3 operations stateful** (33.3%), **1 generic** (33.3%), **1 none**.');
     const rows = md.split('\n').filter((l) => l.startsWith('| Profiles | ') || l.startsWith('| Events | '));
-    expect(rows.slice(2)).toEqual([
-      '| Profiles | GET | `/api/profiles/{id}` | `get_profile` | 75/s | 750/m | ✓ |',
+    expect(rows).toEqual([
+      '| Profiles | 1 | 0 | 1 |',
+      '| Events | 0 | 1 | 0 |',
+      '| Profiles | GET | `/api/profiles/{id}` | `get_profile` | 75/s | 750/m | ✓ stateful |',
       '| Profiles | PATCH | `/api/profiles/{id}` | `update_profile` | — | — | — |',
-      '| Events | POST | `/api/events` | `create_event` | 350/s | 3500/m | ✓ |',
+      '| Events | POST | `/api/events` | `create_event` | 350/s | 3500/m | generic |',
     ]);
   });
 
@@ -55,7 +61,7 @@ describe('docs/klaviyo-coverage.md', () => {
     const implemented = await loadImplementedOperations();
     // Until mocks/klaviyo/index.ts exports IMPLEMENTED_OPERATIONS there is nothing to compare against.
     if (!implemented) ctx.skip();
-    const expected = coverageMarkdown(loadSpec(), implemented ?? []);
+    const expected = coverageMarkdown(loadTrimmedSpec(), implemented ?? [], await loadGenericOperations());
     const committed = existsSync(COVERAGE_DOC) ? readFileSync(COVERAGE_DOC, 'utf8') : '';
     const a = committed.split('\n');
     const line = expected.split('\n').findIndex((l, i) => l !== a[i]);

@@ -1,5 +1,7 @@
 /**
- * The coverage table: every operation in Klaviyo's spec and whether the mock implements it.
+ * The coverage table: every operation in Klaviyo's spec and how the mock answers it, in three tiers:
+ * stateful with Klaviyo's rules (the API groups' routes, `IMPLEMENTED_OPERATIONS`), generic (spec-built
+ * answers from the generic tier, `GENERIC_OPERATIONS`), or none.
  * Written to docs/klaviyo-coverage.md by `npm run spec:coverage -- --write`; a test keeps the committed
  * file in step with the spec and the mock's `IMPLEMENTED_OPERATIONS`.
  */
@@ -19,13 +21,34 @@ const MOCK_INDEX = new URL('../index.ts', import.meta.url);
  * exists: undefined when the module or the export is missing. A mock that fails to load still throws.
  */
 export async function loadImplementedOperations(): Promise<readonly string[] | undefined> {
-  if (!existsSync(fileURLToPath(MOCK_INDEX))) return undefined;
-  const mod = (await import(MOCK_INDEX.href)) as { IMPLEMENTED_OPERATIONS?: Iterable<string> };
-  return mod.IMPLEMENTED_OPERATIONS ? [...mod.IMPLEMENTED_OPERATIONS] : undefined;
+  return (await loadMockIndex())?.IMPLEMENTED_OPERATIONS;
 }
 
-export function coverageMarkdown(spec: OpenApiSpec, implemented: Iterable<string>): string {
+/** The operations the generic tier answers (`GENERIC_OPERATIONS`); empty when the mock has none. */
+export async function loadGenericOperations(): Promise<readonly string[]> {
+  return (await loadMockIndex())?.GENERIC_OPERATIONS ?? [];
+}
+
+async function loadMockIndex(): Promise<Record<string, readonly string[] | undefined> | undefined> {
+  if (!existsSync(fileURLToPath(MOCK_INDEX))) return undefined;
+  const mod = (await import(MOCK_INDEX.href)) as Record<string, Iterable<string> | undefined>;
+  const list = (name: string) => (mod[name] ? [...mod[name]] : undefined);
+  return {
+    IMPLEMENTED_OPERATIONS: list('IMPLEMENTED_OPERATIONS'),
+    GENERIC_OPERATIONS: list('GENERIC_OPERATIONS'),
+  };
+}
+
+const TIER_MARK = { stateful: '✓ stateful', generic: 'generic', none: '—' } as const;
+
+export function coverageMarkdown(
+  spec: OpenApiSpec,
+  implemented: Iterable<string>,
+  generic: Iterable<string> = [],
+): string {
   const done = new Set(implemented);
+  const spec_ = new Set([...generic].filter((id) => !done.has(id)));
+  const tier = (id: string) => (done.has(id) ? 'stateful' : spec_.has(id) ? 'generic' : 'none');
   const tagOrder = ((spec as { tags?: { name: string }[] }).tags ?? []).map((t) => t.name);
   const rank = (tag: string) => (tagOrder.includes(tag) ? tagOrder.indexOf(tag) : tagOrder.length);
   // Stable: spec tag order, then the spec's own path order within a tag.
@@ -36,24 +59,37 @@ export function coverageMarkdown(spec: OpenApiSpec, implemented: Iterable<string
   const known = new Set(ops.map((op) => op.operationId));
   const unknown = [...done].filter((id) => !known.has(id)).sort();
   const count = ops.filter((op) => done.has(op.operationId)).length;
+  const genericCount = ops.filter((op) => spec_.has(op.operationId)).length;
+  const none = ops.length - count - genericCount;
 
   const lines = [
     '# Klaviyo API coverage',
     '',
     `Generated from Klaviyo's OpenAPI spec (revision ${spec.info.version ?? 'unknown'}) and the mock's`,
-    '`IMPLEMENTED_OPERATIONS` by `npm run spec:coverage -- --write`. Do not edit by hand: a test compares it.',
+    '`IMPLEMENTED_OPERATIONS` / `GENERIC_OPERATIONS` by `npm run spec:coverage -- --write`. Do not edit by',
+    'hand: a test compares it.',
     '',
-    `**${count} of ${ops.length} operations implemented** (${pct(count, ops.length)}).`,
+    'Three tiers:',
     '',
-    '| API group | Implemented |',
-    '| --- | --- |',
-    ...groupCounts(ops, done).map(([tag, n, total]) => `| ${tag} | ${n} / ${total} |`),
+    "- **stateful** (✓): an API group emulates the operation with Klaviyo's rules (validation, state shared",
+    '  with the other operations, asynchronous jobs); see mocks/klaviyo/README.md;',
+    '- **generic**: the generic tier (mocks/klaviyo/generic/) checks the parameters and body against the spec',
+    '  (400 with `source.parameter` / `source.pointer`) and answers a spec-valid body built from the response',
+    '  schema, marked `x-dreamflow-emulation: generic`; resources a generic create makes read back, merge on',
+    '  PATCH and delete (unknown ids 404), without business rules, filtering or side effects;',
+    '- **none** (—): answered 404 "exists in Klaviyo but is not emulated".',
     '',
-    '| API group | Method | Path | operationId | Burst | Steady | Implemented |',
+    `**${count} of ${ops.length} operations stateful** (${pct(count, ops.length)}), **${genericCount} generic** (${pct(genericCount, ops.length)}), **${none} none**.`,
+    '',
+    '| API group | Stateful | Generic | None |',
+    '| --- | --- | --- | --- |',
+    ...groupCounts(ops, tier).map(([tag, n]) => `| ${tag} | ${n.stateful} | ${n.generic} | ${n.none} |`),
+    '',
+    '| API group | Method | Path | operationId | Burst | Steady | Emulation |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...ops.map(
       (op) =>
-        `| ${op.tag} | ${op.method} | \`${op.path}\` | \`${op.operationId}\` | ${op.rateLimit.burst ?? '—'} | ${op.rateLimit.steady ?? '—'} | ${done.has(op.operationId) ? '✓' : '—'} |`,
+        `| ${op.tag} | ${op.method} | \`${op.path}\` | \`${op.operationId}\` | ${op.rateLimit.burst ?? '—'} | ${op.rateLimit.steady ?? '—'} | ${TIER_MARK[tier(op.operationId)]} |`,
     ),
   ];
   if (unknown.length) {
@@ -62,15 +98,16 @@ export function coverageMarkdown(spec: OpenApiSpec, implemented: Iterable<string
   return `${lines.join('\n')}\n`;
 }
 
-function groupCounts(ops: SpecOperation[], done: Set<string>): [string, number, number][] {
-  const groups = new Map<string, [number, number]>();
+type Tier = keyof typeof TIER_MARK;
+
+function groupCounts(ops: SpecOperation[], tier: (id: string) => Tier): [string, Record<Tier, number>][] {
+  const groups = new Map<string, Record<Tier, number>>();
   for (const op of ops) {
-    const g = groups.get(op.tag) ?? [0, 0];
-    g[0] += done.has(op.operationId) ? 1 : 0;
-    g[1] += 1;
+    const g = groups.get(op.tag) ?? { stateful: 0, generic: 0, none: 0 };
+    g[tier(op.operationId)] += 1;
     groups.set(op.tag, g);
   }
-  return [...groups].map(([tag, [n, total]]) => [tag, n, total]);
+  return [...groups];
 }
 
 function pct(n: number, total: number): string {

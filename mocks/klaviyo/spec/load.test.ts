@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SPEC_PATH, loadSpec, REPO_ROOT, specPath } from './load.ts';
+import {
+  DEFAULT_SPEC_PATH,
+  loadFullSpec,
+  loadSpec,
+  loadTrimmedSpec,
+  REPO_ROOT,
+  specExists,
+  specPath,
+} from './load.ts';
 
 const saved = process.env.KLAVIYO_OPENAPI_SPEC;
 afterEach(() => {
@@ -40,9 +48,18 @@ describe('specPath / loadSpec', () => {
     }
   });
 
-  it('parses the real spec once and caches it', () => {
+  it('parses the spec once and caches it: the full one when present, else the trimmed one', () => {
     const spec = loadSpec();
     expect(spec.openapi).toMatch(/^3\.0/);
     expect(loadSpec()).toBe(spec);
+    expect(spec).toBe(specExists() ? loadFullSpec() : loadTrimmedSpec());
+  });
+
+  it('falls back to the committed trimmed spec when no full spec is where it should be', () => {
+    process.env.KLAVIYO_OPENAPI_SPEC = '/nonexistent/stable.json';
+    const spec = loadSpec();
+    expect(spec).toBe(loadTrimmedSpec());
+    expect(spec.info.version).toBe('2026-07-15');
+    expect(Object.keys(spec.paths).length).toBeGreaterThan(200);
   });
 });

@@ -1,13 +1,20 @@
 /**
  * Where Klaviyo's OpenAPI spec lives and how it is read.
  *
- * The spec is test data owned by Klaviyo (3 MB, revision-stamped): it is never copied into this repo.
- * It sits next to the checkout in `../shared/klaviyo-openapi/stable.json` (fetched by
+ * The full spec is test data owned by Klaviyo (3 MB, revision-stamped): it is never copied into this
+ * repo. It sits next to the checkout in `../shared/klaviyo-openapi/stable.json` (fetched by
  * `npm run spec:download`), or wherever `KLAVIYO_OPENAPI_SPEC` points.
+ *
+ * What the product needs of it at run time (operations, parameters, schemas, rate limits; no prose) is
+ * committed as a trimmed, gzipped artefact beside this file (`npm run spec:trim` regenerates it; see
+ * trim.ts), so a clone anywhere works. `loadSpec()` reads the full spec when it is there and the
+ * trimmed one otherwise; the mock, the contract validator and the coverage table always read the
+ * trimmed one (`loadTrimmedSpec()`), so they behave the same with or without `../shared`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 /** The parts of an OpenAPI 3.0 document this project reads. */
 export interface OpenApiSpec {
@@ -43,14 +50,40 @@ export function specPath(): string {
   return fromEnv ? resolve(fromEnv) : DEFAULT_SPEC_PATH;
 }
 
+/** The committed trimmed artefact (`npm run spec:trim`). */
+export const TRIMMED_SPEC_PATH = resolve(REPO_ROOT, 'mocks/klaviyo/spec/klaviyo-openapi.trimmed.json.gz');
+
 export function specExists(path = specPath()): boolean {
   return existsSync(path);
 }
 
 const cache = new Map<string, OpenApiSpec>();
 
-/** Read and parse the spec once per path (parsing 3 MB takes ~30 ms; tests call this a lot). */
-export function loadSpec(path = specPath()): OpenApiSpec {
+/**
+ * The spec: the full one at `path` (default `$KLAVIYO_OPENAPI_SPEC` or `../shared/…`) when it exists;
+ * with no path given and no full spec there, the committed trimmed artefact.
+ */
+export function loadSpec(path?: string): OpenApiSpec {
+  if (path === undefined && !specExists()) return loadTrimmedSpec();
+  return loadFullSpec(path);
+}
+
+/** The trimmed spec (operations, parameters, schemas, rate limits, filters; no prose), parsed once. */
+export function loadTrimmedSpec(path = TRIMMED_SPEC_PATH): OpenApiSpec {
+  const cached = cache.get(path);
+  if (cached) return cached;
+  if (!existsSync(path)) {
+    throw new Error(
+      `The trimmed Klaviyo spec ${path} is missing: run \`npm run spec:trim\` with the full spec present.`,
+    );
+  }
+  const spec = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as OpenApiSpec;
+  cache.set(path, spec);
+  return spec;
+}
+
+/** Read and parse the full spec once per path (parsing 3 MB takes ~30 ms; tests call this a lot). */
+export function loadFullSpec(path = specPath()): OpenApiSpec {
   const cached = cache.get(path);
   if (cached) return cached;
   if (!existsSync(path)) {

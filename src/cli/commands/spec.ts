@@ -8,10 +8,11 @@ import type { Command } from 'commander';
 import {
   COVERAGE_DOC,
   coverageMarkdown,
+  loadGenericOperations,
   loadImplementedOperations,
 } from '../../../mocks/klaviyo/spec/coverage.ts';
 import { downloadSpec, SPEC_URL } from '../../../mocks/klaviyo/spec/download.ts';
-import { loadSpec, REPO_ROOT, specPath } from '../../../mocks/klaviyo/spec/load.ts';
+import { loadTrimmedSpec, REPO_ROOT, specPath } from '../../../mocks/klaviyo/spec/load.ts';
 
 export function register(program: Command): void {
   const spec = program
@@ -52,7 +53,11 @@ export function register(program: Command): void {
             'warning: mocks/klaviyo/index.ts exports no IMPLEMENTED_OPERATIONS; every operation shows as —.',
           );
         }
-        const markdown = coverageMarkdown(loadSpec(), implemented ?? []);
+        const markdown = coverageMarkdown(
+          loadTrimmedSpec(),
+          implemented ?? [],
+          await loadGenericOperations(),
+        );
         if (!opts.write) {
           process.stdout.write(markdown);
           return;

@@ -206,14 +206,13 @@ describe('the core around the groups', () => {
     }
   });
 
-  it('answers a Klaviyo operation it does not emulate with a 404 that says so', async () => {
-    const res = await raw(server.url, '/api/tags/abc123');
-    expect(res.status).toBe(404);
-    const error = (await res.json()).errors[0];
-    expect(error.detail).toMatch(
-      /get_tag.*exists in Klaviyo but is not emulated.*docs\/klaviyo-coverage\.md/,
-    );
+  it('leaves a Klaviyo operation no group emulates to the generic tier, and a made-up path 404', async () => {
+    const res = await raw(server.url, '/api/accounts');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-dreamflow-emulation')).toBe('generic');
+    expect((await res.json()).data).toEqual(expect.any(Array));
     const made = await raw(server.url, '/api/made-up-thing');
+    expect(made.status).toBe(404);
     expect((await made.json()).errors[0].detail).toMatch(/is not a Klaviyo API operation/);
   });
 
