@@ -28,7 +28,10 @@
  *   Received Email carries `$flow`, `$message`, `Campaign Name` (the message's name) and `Subject`.
  * - No archiving, tags, update or delete of single actions, `include=template` on a flow message,
  *   or the dotted `fields[flow-action]` / `fields[flow-message]` sub-fields; flows are never
- *   `archived`. Runs waiting in a delay are held by the scheduler in memory: a restart drops them.
+ *   `archived`. Those operations (update_flow_action, delete_flow_action, get_template_for_flow_message,
+ *   the flow tag endpoints, query_flow_series) get the generic tier's spec-valid answers, which neither
+ *   read nor change the flows stored here. Runs waiting in a delay are held by the scheduler in memory:
+ *   a restart drops them.
  */
 import { defineGroup } from '../../core/group.ts';
 import { route } from '../../core/router.ts';
