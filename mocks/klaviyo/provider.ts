@@ -18,8 +18,8 @@
  * - Any non-empty private key is accepted (no key registry, no scopes); a 6-character public key (site
  *   id) is refused on `/api/` with 401, as Klaviyo does. Revisions are checked for format only, and every
  *   revision gets the 2026-07-15 behaviour.
- * - Asynchronous work (bulk jobs, segment processing, campaign sends and engagement, webhook deliveries
- *   and their retries) runs on the scheduler when the mock's clock reaches it and the mock next handles
+ * - Asynchronous work (bulk jobs, segment processing, campaign sends and engagement, flow runs, webhook
+ *   deliveries and their retries) runs on the scheduler when the mock's clock reaches it and the mock next handles
  *   a request (or the admin API reads its state); pending jobs are held in memory, so a restart of a
  *   file-backed mock drops them.
  * - Webhook deliveries go only to loopback receivers (http or https on 127.0.0.0/8, localhost, [::1]);
@@ -32,15 +32,17 @@
  * - bulk_create_events checks the whole batch at once (400) and records the events a job delay later;
  *   an event that fails then (its profile deleted meanwhile) is dropped silently (Klaviyo has no job
  *   to read either).
- * - No flows, conversations, push tokens or attributions: those relationships and `include`s are always
- *   empty. Predictive analytics are all null.
+ * - Flows: metric and list triggers run (segment triggers are stored, never fire); time-delay,
+ *   send-email, conditional-split and update-profile actions, anything else refused with 400; no
+ *   re-entry rules, archiving or tags (see `groups/flows/index.ts`). No conversations, push tokens or
+ *   attributions: those relationships and `include`s are always empty. Predictive analytics are all null.
  * - Templates render the Django subset Klaviyo documents through liquidjs (no Klaviyo-specific tags such
  *   as `{% unsubscribe %}`); universal content gets only the generic tier's answers.
  * - Campaigns are email only (SMS / push refused with 400, no A/B tests); every strategy sends all
  *   recipients at one instant (no throttling, local time or smart send time); nothing bounces. Opens,
  *   clicks and unsubscribes come from a seeded model (`groups/campaigns/engagement.ts`), not from
  *   rendered links. Limits at the top of `groups/campaigns/index.ts`.
- * - Reporting has the campaign values report only, computed from the recorded email events; bounce,
+ * - Reporting has the campaign and flow values reports only, computed from the recorded email events; bounce,
  *   spam and SMS statistics are 0 and conversions use last-touch 5-day attribution (see
  *   `groups/reporting/index.ts`).
  * - Consent is set only through the bulk subscribe / unsubscribe / suppress / unsuppress jobs and a

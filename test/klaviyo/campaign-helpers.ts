@@ -1,12 +1,13 @@
 /**
- * Helpers for the templates, campaigns and reporting groups' tests: the official SDK's API classes on
- * a key, and request bodies in the SDK's model names (camelCase; `campaign-messages` is
+ * Helpers for the templates, campaigns, flows and reporting groups' tests: the official SDK's API
+ * classes on a key, and request bodies in the SDK's model names (camelCase; `campaign-messages` is
  * `campaignMessages`). Free-form objects (a render `context`) go to the wire as given.
  */
 import {
   ApiKeySession,
   CampaignsApi,
   EventsApi,
+  FlowsApi,
   ListsApi,
   MetricsApi,
   ProfilesApi,
@@ -15,12 +16,20 @@ import {
   SegmentsApi,
   TemplatesApi,
 } from 'klaviyo-api';
+import { VirtualClock } from '../../lib/clock.ts';
+import type { EngagementConfig } from '../../mocks/klaviyo/groups/campaigns/engagement.ts';
+import { CampaignsRepo } from '../../mocks/klaviyo/groups/campaigns/repo.ts';
+import type { KlaviyoCore } from '../../mocks/klaviyo/provider.ts';
+import type { MockService } from '../../mocks/shared/service.ts';
+import type { KlaviyoContract } from '../support/klaviyo-contract.ts';
+import { startChecked } from './helpers.ts';
 
 export function campaignApis(key: string, basePath?: string) {
   const session = new ApiKeySession(key, new RetryWithExponentialBackoff({ numRetries: 0 }));
   const all = {
     templates: new TemplatesApi(session),
     campaigns: new CampaignsApi(session),
+    flows: new FlowsApi(session),
     reporting: new ReportingApi(session),
     profiles: new ProfilesApi(session),
     lists: new ListsApi(session),
@@ -33,6 +42,48 @@ export function campaignApis(key: string, basePath?: string) {
 }
 
 export type CampaignApis = ReturnType<typeof campaignApis>;
+
+/** Tune one mock's engagement model (rates, delays) for email sends. */
+export function engage(service: MockService, config: Partial<EngagementConfig>): void {
+  const repo = (service.core as KlaviyoCore).store.repo(CampaignsRepo);
+  repo.engagement = { ...repo.engagement, ...config };
+}
+
+/**
+ * Run a journey over HTTP against a fresh mock (virtual clock at `start`, `seed`, every response
+ * contract-checked, the engagement model tuned) and close it afterwards.
+ */
+export async function journeyOverHttp<T>(
+  contract: KlaviyoContract,
+  opts: { start: number; seed: number; key: string; engagement: Partial<EngagementConfig> },
+  journey: (api: CampaignApis, clock: VirtualClock) => Promise<T>,
+): Promise<T> {
+  const clock = new VirtualClock(opts.start);
+  const server = await startChecked(contract, { clock, seed: opts.seed });
+  try {
+    engage(server.service, opts.engagement);
+    return await journey(campaignApis(opts.key, server.url), clock);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Metric ids by name. */
+export async function metricIds(api: CampaignApis): Promise<Record<string, string>> {
+  const r = await api.metrics.getMetrics();
+  return Object.fromEntries(r.response.data.data.map((m: any) => [m.attributes.name, m.id]));
+}
+
+/** A metric's events (none when the metric does not exist yet): profile id, time, properties. */
+export async function eventsOf(api: CampaignApis, metricId: string | undefined) {
+  if (!metricId) return [];
+  const r = await api.events.getEvents({ filter: `equals(metric_id,"${metricId}")` });
+  return r.response.data.data.map((e: any) => ({
+    profile: e.relationships.profile.data.id as string,
+    datetime: e.attributes.datetime as string,
+    properties: e.attributes.event_properties,
+  }));
+}
 
 export function templateBody(attributes: Record<string, unknown>): any {
   return { data: { type: 'template', attributes: { editorType: 'CODE', ...attributes } } };

@@ -35,7 +35,7 @@ export class Scheduler {
   private order = 0;
   private running = false;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(readonly clock: Clock) {}
 
   /** Run `job` once the clock reaches now + `delayMs`. */
   schedule(delayMs: number, job: Job): void {

@@ -6,6 +6,7 @@ import type { ApiGroup } from '../core/group.ts';
 import { campaigns } from './campaigns/index.ts';
 import { catalogs } from './catalogs/index.ts';
 import { events } from './events/index.ts';
+import { flows } from './flows/index.ts';
 import { lists } from './lists/index.ts';
 import { metrics } from './metrics/index.ts';
 import { profileJobs } from './profile-jobs/index.ts';
@@ -28,5 +29,6 @@ export const GROUPS: readonly ApiGroup[] = [
   webhooks,
   templates,
   campaigns,
+  flows,
   reporting,
 ];

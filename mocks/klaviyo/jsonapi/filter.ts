@@ -214,6 +214,34 @@ export interface CompiledFilter {
   params: unknown[];
 }
 
+/**
+ * compileFilter for an endpoint with boolean fields too (`archived`), which it cannot compare:
+ * `equals(field,true|false)` on a 0/1 column per name in `booleans`; the other conditions as usual.
+ */
+export function compileFilterWithBooleans(
+  conditions: Condition[],
+  fields: Record<string, FieldSpec>,
+  booleans: Record<string, string>,
+  resource: string,
+): CompiledFilter {
+  const rest: Condition[] = [];
+  const where: string[] = [];
+  const params: unknown[] = [];
+  for (const c of conditions) {
+    const column = booleans[c.field];
+    if (column === undefined) {
+      rest.push(c);
+      continue;
+    }
+    if (c.op !== 'equals' || c.value?.kind !== 'boolean')
+      fail(`${c.field} takes equals with true or false, e.g. equals(${c.field},false).`);
+    where.push(`${column} = ?`);
+    params.push(c.value.value ? 1 : 0);
+  }
+  const compiled = compileFilter(rest, fields, resource);
+  return { where: [...where, ...compiled.where], params: [...params, ...compiled.params] };
+}
+
 /** Check conditions against an endpoint's allowed fields/operators and build SQL. */
 export function compileFilter(
   conditions: Condition[],

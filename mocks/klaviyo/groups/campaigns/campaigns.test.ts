@@ -11,16 +11,17 @@ import {
   type CampaignApis,
   campaignApis,
   campaignBody,
+  engage,
+  eventsOf,
+  journeyOverHttp,
+  metricIds,
   templateBody,
 } from '../../../../test/klaviyo/campaign-helpers.ts';
-import { eventBody, inProcessChecked, profileBody, startChecked } from '../../../../test/klaviyo/helpers.ts';
+import { eventBody, inProcessChecked, profileBody } from '../../../../test/klaviyo/helpers.ts';
 import { and, prop, segmentBody } from '../../../../test/klaviyo/segment-helpers.ts';
 import { useKlaviyoContract } from '../../../../test/support/klaviyo-contract.ts';
-import type { MockService } from '../../../shared/service.ts';
-import type { KlaviyoCore } from '../../provider.ts';
 import { PROCESSING_MS } from '../segments/model.ts';
 import type { EngagementConfig } from './engagement.ts';
-import { CampaignsRepo } from './repo.ts';
 import { DELIVERY_MS, ESTIMATE_MS, PREPARE_MS } from './send.ts';
 
 const contract = useKlaviyoContract();
@@ -30,11 +31,6 @@ const KEY = 'pk_campaigns';
 
 /** Busy enough that every kind of engagement shows up among a handful of recipients. */
 const ENGAGEMENT: Partial<EngagementConfig> = { openRate: 0.6, clickRate: 0.5, unsubscribeRate: 0.5 };
-
-function engage(service: MockService) {
-  const repo = (service.core as KlaviyoCore).store.repo(CampaignsRepo);
-  repo.engagement = { ...repo.engagement, ...ENGAGEMENT };
-}
 
 const STATS = [
   'recipients',
@@ -49,21 +45,6 @@ const STATS = [
   'conversions',
   'conversion_value',
 ] as const;
-
-async function metricIds(api: CampaignApis): Promise<Record<string, string>> {
-  const r = await api.metrics.getMetrics();
-  return Object.fromEntries(r.response.data.data.map((m: any) => [m.attributes.name, m.id]));
-}
-
-async function eventsOf(api: CampaignApis, metricId: string | undefined) {
-  if (!metricId) return [];
-  const r = await api.events.getEvents({ filter: `equals(metric_id,"${metricId}")` });
-  return r.response.data.data.map((e: any) => ({
-    profile: e.relationships.profile.data.id as string,
-    datetime: e.attributes.datetime as string,
-    properties: e.attributes.event_properties,
-  }));
-}
 
 async function status(api: CampaignApis, id: string) {
   const [c, job] = await Promise.all([api.campaigns.getCampaign(id), api.campaigns.getCampaignSendJob(id)]);
@@ -267,16 +248,8 @@ async function campaignJourney(api: CampaignApis, clock: VirtualClock) {
 type Fingerprint = Awaited<ReturnType<typeof campaignJourney>>;
 const runs: Record<string, Fingerprint> = {};
 
-async function overHttp(seed: number): Promise<Fingerprint> {
-  const clock = new VirtualClock(START);
-  const server = await startChecked(contract, { clock, seed });
-  try {
-    engage(server.service);
-    return await campaignJourney(campaignApis(KEY, server.url), clock);
-  } finally {
-    await server.close();
-  }
-}
+const overHttp = (seed: number): Promise<Fingerprint> =>
+  journeyOverHttp(contract, { start: START, seed, key: KEY, engagement: ENGAGEMENT }, campaignJourney);
 
 describe('campaigns over HTTP', () => {
   it('sends to a list minus a segment on the virtual clock, and the report counts the events', async () => {
@@ -299,7 +272,7 @@ describe('campaigns in-process (msw)', () => {
   const service = inProcessChecked(contract, { clock, seed: 7 });
 
   it('gives the same recipients, events and numbers as over HTTP with the same seed', async () => {
-    engage(service);
+    engage(service, ENGAGEMENT);
     expect(await campaignJourney(campaignApis(KEY), clock)).toEqual(runs.http);
     expect(contract.validated).toBeGreaterThan(100);
   });

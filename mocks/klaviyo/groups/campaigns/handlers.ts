@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { type Ctx, type Handler, parseBody, reply } from '../../core/context.ts';
 import { invalidBody, invalidParam, requireSameId } from '../../jsonapi/errors.ts';
-import { type Condition, compileFilter, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
+import { compileFilterWithBooleans, type FieldSpec, parseFilter } from '../../jsonapi/filter.ts';
 import { collectionQuery, pageLinks } from '../../jsonapi/pagination.ts';
 import { fieldsParam, listParam } from '../../jsonapi/query.ts';
 import { Included } from '../../jsonapi/serialize.ts';
@@ -156,7 +156,7 @@ export const getCampaign: Handler = (ctx) => {
   return single(ctx, 200, row, includes(ctx, [row]));
 };
 
-/** Pull out the conditions compileFilter cannot express (a channel, a boolean) before it sees the rest. */
+/** Pull out the required channel condition, then compile the rest (`archived` is a boolean). */
 function campaignFilter(text: string | null): { where: string[]; params: unknown[] } {
   const conditions = text ? parseFilter(text) : [];
   const channel = conditions.find((c) => c.field === 'messages.channel');
@@ -167,22 +167,13 @@ function campaignFilter(text: string | null): { where: string[]; params: unknown
       `get_campaigns needs a channel filter: equals(messages.channel,'email') (or 'sms', 'mobile_push').`,
     );
   }
-  const rest: Condition[] = [];
-  const where = ['channel = ?'];
-  const params: unknown[] = [value];
-  for (const c of conditions) {
-    if (c === channel) continue;
-    if (c.field !== 'archived') {
-      rest.push(c);
-      continue;
-    }
-    if (c.op !== 'equals' || c.value?.kind !== 'boolean')
-      throw invalidParam('filter', 'archived takes equals with true or false, e.g. equals(archived,false).');
-    where.push('archived = ?');
-    params.push(c.value.value ? 1 : 0);
-  }
-  const compiled = compileFilter(rest, CAMPAIGN_FILTERS, 'campaign');
-  return { where: [...where, ...compiled.where], params: [...params, ...compiled.params] };
+  const compiled = compileFilterWithBooleans(
+    conditions.filter((c) => c !== channel),
+    CAMPAIGN_FILTERS,
+    { archived: 'archived' },
+    'campaign',
+  );
+  return { where: ['channel = ?', ...compiled.where], params: [value, ...compiled.params] };
 }
 
 export const getCampaigns: Handler = (ctx) => {

@@ -10,7 +10,7 @@
  * 16 hours before. Then each recipient's opens, clicks and unsubscribes are planned by engagement.ts
  * and recorded as events at their own times as the clock reaches them.
  */
-import { createRng, hashString } from '../../../../lib/prng.ts';
+import { createRng, hashString, type Rng } from '../../../../lib/prng.ts';
 import type { Ctx } from '../../core/context.ts';
 import { EventsRepo } from '../events/repo.ts';
 import { resolveMetric } from '../metrics/model.ts';
@@ -84,12 +84,20 @@ export function stopSend(ctx: Ctx, c: CampaignRow): void {
 function smartSendingFilter(ctx: Ctx, c: CampaignRow, people: ProfileRow[], at: number): ProfileRow[] {
   const options = JSON.parse(c.send_options) as { use_smart_sending?: boolean };
   if (options.use_smart_sending === false) return people;
-  const metric = ctx.store.repo(MetricsRepo).byName(ctx.account, EMAIL_METRICS.received);
-  if (!metric) return people;
-  const recent = ctx.store
-    .repo(EventsRepo)
-    .countsByProfile(ctx.account, metric.id, at - SMART_SENDING_MS, at);
+  const recent = recentlyEmailed(ctx, at);
   return people.filter((p) => !recent.has(p.seq));
+}
+
+/** Profiles (seqs) that received an email in the smart-sending window before `at`. */
+export function recentlyEmailed(ctx: Pick<Ctx, 'store' | 'account'>, at: number): Set<number> {
+  const metric = ctx.store.repo(MetricsRepo).byName(ctx.account, EMAIL_METRICS.received);
+  if (!metric) return new Set();
+  return new Set(
+    ctx.store
+      .repo(EventsRepo)
+      .countsByProfile(ctx.account, metric.id, at - SMART_SENDING_MS, at)
+      .keys(),
+  );
 }
 
 function deliver(ctx: Ctx, id: string, at: number): void {
@@ -109,21 +117,17 @@ function deliver(ctx: Ctx, id: string, at: number): void {
     is_tracking_clicks?: boolean;
   };
   for (const m of repo.messagesOf(c)) {
-    const steps: Step[] = [];
-    // One stream per message, forked from the seeded PRNG by the message id (itself drawn from the
-    // mock's seeded id generator), so the same seed and the same calls replay the same engagement.
-    const rng = createRng(hashString(`engagement:${m.id}`));
-    for (const p of people) {
-      const props = emailProperties(c, m, p);
-      record(ctx, 'received', p, at, props);
-      for (const step of planEngagement(rng, repo.engagement)) {
-        if (step.kind === 'open' && tracking.is_tracking_opens === false) continue;
-        if (step.kind === 'click' && tracking.is_tracking_clicks === false) continue;
-        steps.push({ at: at + step.afterMs, kind: step.kind, profile: p, props });
-      }
-    }
-    steps.sort((a, b) => a.at - b.at || a.profile.seq - b.profile.seq);
-    runSteps(ctx, jobKey(ctx, 'engagement', m.id), steps, 0);
+    sendEmails(ctx, {
+      key: jobKey(ctx, 'engagement', m.id),
+      at,
+      // One stream per message, forked from the seeded PRNG by the message id (itself drawn from the
+      // mock's seeded id generator), so the same seed and the same calls replay the same engagement.
+      rng: createRng(hashString(`engagement:${m.id}`)),
+      opens: tracking.is_tracking_opens !== false,
+      clicks: tracking.is_tracking_clicks !== false,
+      dedup: m.id,
+      recipients: people.map((p) => ({ profile: p, props: emailProperties(c, m, p) })),
+    });
   }
   ctx.scheduler.schedule(at + DELIVERY_MS - ctx.clock.now(), {
     key: jobKey(ctx, 'sent', id),
@@ -141,13 +145,49 @@ interface Step {
   kind: EngagementKind;
   profile: ProfileRow;
   props: Record<string, unknown>;
+  dedup: string;
+}
+
+/** What sending needs of a request's context (flows send from the scheduler, with their own ids). */
+export type SendCtx = Pick<Ctx, 'account' | 'store' | 'ids' | 'clock' | 'scheduler'>;
+
+export interface EmailSend {
+  /** The scheduler key of the engagement that follows (one entry at a time per send). */
+  key: string;
+  at: number;
+  /** Engagement draws, recipient by recipient in order. */
+  rng: Rng;
+  opens: boolean;
+  clicks: boolean;
+  /** Tells this send's events apart from other sends of the same message (dedup key). */
+  dedup: string;
+  recipients: { profile: ProfileRow; props: Record<string, unknown> }[];
+}
+
+/**
+ * Deliver one email to each recipient at `at` (a Received Email event each), then plan their opens,
+ * clicks and unsubscribes with the engagement model and record them as the clock reaches them.
+ */
+export function sendEmails(ctx: SendCtx, send: EmailSend): void {
+  const steps: Step[] = [];
+  const config = ctx.store.repo(CampaignsRepo).engagement;
+  for (const { profile, props } of send.recipients) {
+    record(ctx, 'received', profile, send.at, props, send.dedup);
+    for (const step of planEngagement(send.rng, config)) {
+      if (step.kind === 'open' && !send.opens) continue;
+      if (step.kind === 'click' && !send.clicks) continue;
+      steps.push({ at: send.at + step.afterMs, kind: step.kind, profile, props, dedup: send.dedup });
+    }
+  }
+  steps.sort((a, b) => a.at - b.at || a.profile.seq - b.profile.seq);
+  runSteps(ctx, send.key, steps, 0);
 }
 
 /**
  * Record the steps that are due, then wait for the next one: one scheduler entry per message at a
  * time, however many recipients, so a large send does not flood the scheduler.
  */
-function runSteps(ctx: Ctx, key: string, steps: Step[], from: number): void {
+function runSteps(ctx: SendCtx, key: string, steps: Step[], from: number): void {
   if (from >= steps.length) return;
   const due = steps[from]!.at;
   ctx.scheduler.schedule(due - ctx.clock.now(), {
@@ -163,12 +203,12 @@ function runSteps(ctx: Ctx, key: string, steps: Step[], from: number): void {
   });
 }
 
-function applyStep(ctx: Ctx, step: Step): void {
+function applyStep(ctx: SendCtx, step: Step): void {
   const props =
     step.kind === 'click'
       ? { ...step.props, URL: ctx.store.repo(CampaignsRepo).engagement.clickUrl }
       : step.props;
-  record(ctx, step.kind, step.profile, step.at, props);
+  record(ctx, step.kind, step.profile, step.at, props, step.dedup);
   if (step.kind === 'unsubscribe') {
     unsubscribe(ctx.store, step.profile, [{ channel: 'email_marketing' }], { now: step.at });
   }
@@ -177,21 +217,26 @@ function applyStep(ctx: Ctx, step: Step): void {
 /** The properties Klaviyo puts on email events: the campaign's name, the subject the recipient saw. */
 function emailProperties(c: CampaignRow, m: MessageRow, p: ProfileRow): Record<string, unknown> {
   const content = (JSON.parse(m.definition) as { content?: { subject?: string } }).content;
-  let subject = content?.subject ?? '';
+  return { 'Campaign Name': c.name, Subject: renderSubject(content?.subject ?? '', p), $message: m.id };
+}
+
+/** A subject line as the recipient sees it. */
+export function renderSubject(subject: string, p: ProfileRow): string {
   try {
-    subject = renderTemplate(subject, profileContext(p));
+    return renderTemplate(subject, profileContext(p));
   } catch {
     // Subjects are checked when saved; one that still fails is sent as written.
+    return subject;
   }
-  return { 'Campaign Name': c.name, Subject: subject, $message: m.id };
 }
 
 function record(
-  ctx: Ctx,
+  ctx: SendCtx,
   kind: keyof typeof EMAIL_METRICS,
   p: ProfileRow,
   at: number,
   properties: Record<string, unknown>,
+  dedup: string,
 ): void {
   const metricId = resolveMetric(ctx, EMAIL_METRICS[kind], SERVICE);
   ctx.store.repo(EventsRepo).insert({
@@ -202,8 +247,8 @@ function record(
     profile_seq: p.seq,
     datetime: Math.floor(at / 1000) * 1000,
     value: null,
-    // One event of each kind per recipient and message, whatever else happens that second.
-    dedup: `u:${properties.$message as string}:${kind}`,
+    // One event of each kind per recipient and send, whatever else happens that second.
+    dedup: `u:${dedup}:${kind}`,
     properties: JSON.stringify(properties),
   });
 }

@@ -112,7 +112,8 @@ CREATE INDEX IF NOT EXISTS list_members_joined ON list_members(list, joined);
     for (const profile of profiles) {
       if (this.s.addMember.run(list.seq, profile, account, now).changes > 0) {
         added++;
-        this.store.changed({ account, profile, kind: 'list' });
+        // `ref`: the list joined (flows triggered by the list start on it).
+        this.store.changed({ account, profile, kind: 'list', ref: list.id });
       }
     }
     return added;

@@ -55,7 +55,11 @@ export function metricResource(
 }
 
 /** The metric id for a name, creating the metric on first use. Cached per account + name. */
-export function resolveMetric(ctx: Ctx, name: string, service: string): string {
+export function resolveMetric(
+  ctx: Pick<Ctx, 'store' | 'account' | 'clock' | 'ids'>,
+  name: string,
+  service: string,
+): string {
   const metrics = ctx.store.repo(MetricsRepo);
   const key = `${ctx.account}\u0000${name}`;
   const cached = metrics.idByName.get(key);

@@ -1,13 +1,15 @@
 /**
- * Campaign values computed from the events actually recorded: Received / Opened / Clicked Email and
- * Unsubscribed events carry their campaign message in `$message` (campaigns/send.ts), so each one is
- * counted for that message's campaign; conversions are the conversion metric's events attributed,
- * last touch, to the most recent email the profile opened or clicked within ATTRIBUTION_MS before.
+ * Campaign and flow values computed from the events actually recorded: Received / Opened / Clicked
+ * Email and Unsubscribed events carry their campaign or flow message in `$message` (campaigns/send.ts,
+ * flows/run.ts), so each one is counted for that message's campaign or flow; conversions are the
+ * conversion metric's events attributed, last touch, to the most recent email of the same kind
+ * (campaign or flow) the profile opened or clicked within ATTRIBUTION_MS before.
  */
 import type { KlaviyoStore } from '../../core/store.ts';
 import { CampaignsRepo } from '../campaigns/repo.ts';
 import { EMAIL_METRICS } from '../campaigns/send.ts';
 import { EventsRepo } from '../events/repo.ts';
+import { FlowsRepo } from '../flows/repo.ts';
 import { MetricsRepo } from '../metrics/repo.ts';
 import type { ReportFilter } from './filter.ts';
 
@@ -72,25 +74,74 @@ interface MessageTallies {
   conversion: Tally & { value: number };
 }
 
+/** The groupings the mock can fill for a flow's email message. */
+export const FLOW_GROUP_BY = [
+  'flow_id',
+  'flow_message_id',
+  'flow_message_name',
+  'flow_name',
+  'send_channel',
+] as const;
+
 export interface ValuesQuery {
   account: string;
   from: number;
   to: number;
   conversionMetricId: string;
   statistics: readonly Statistic[];
-  groupBy: readonly GroupBy[];
+  groupBy: readonly string[];
   filter: ReportFilter;
 }
 
 export interface ValuesResult {
   results: { groupings: Record<string, string>; statistics: Record<string, number> }[];
-  campaignIds: string[];
+  /** The campaigns or flows reported on, and their messages. */
+  owners: string[];
+  messages: string[];
+}
+
+/** A message the report can count: whose it is (campaign or flow id) and every grouping it fills. */
+interface MessageInfo {
+  owner: string;
+  groupings: Record<string, string>;
+}
+
+export function campaignValues(store: KlaviyoStore, q: ValuesQuery): ValuesResult {
+  const index = new Map<string, MessageInfo>();
+  for (const [id, m] of store.repo(CampaignsRepo).messageIndex(q.account)) {
+    index.set(id, {
+      owner: m.campaignId,
+      groupings: {
+        campaign_id: m.campaignId,
+        campaign_message_id: id,
+        campaign_message_name: m.label,
+        send_channel: m.channel,
+      },
+    });
+  }
+  return emailValues(store, q, index);
+}
+
+export function flowValues(store: KlaviyoStore, q: ValuesQuery): ValuesResult {
+  const index = new Map<string, MessageInfo>();
+  for (const [id, m] of store.repo(FlowsRepo).messageIndex(q.account)) {
+    index.set(id, {
+      owner: m.flowId,
+      groupings: {
+        flow_id: m.flowId,
+        flow_message_id: id,
+        flow_message_name: m.name,
+        flow_name: m.flowName,
+        send_channel: m.channel,
+      },
+    });
+  }
+  return emailValues(store, q, index);
 }
 
 type Kind = keyof typeof EMAIL_METRICS;
 
-export function campaignValues(store: KlaviyoStore, q: ValuesQuery): ValuesResult {
-  const messages = store.repo(CampaignsRepo).messageIndex(q.account);
+function emailValues(store: KlaviyoStore, q: ValuesQuery, messages: Map<string, MessageInfo>): ValuesResult {
   const metrics = store.repo(MetricsRepo);
   const events = store.repo(EventsRepo);
   const tallies = new Map<string, MessageTallies>();
@@ -140,19 +191,16 @@ export function campaignValues(store: KlaviyoStore, q: ValuesQuery): ValuesResul
   }
 
   const groups = new Map<string, { groupings: Record<string, string>; parts: MessageTallies[] }>();
-  const campaignIds = new Set<string>();
+  const owners = new Set<string>();
+  const reported: string[] = [];
   const ordered = [...tallies.keys()].sort();
   for (const message of ordered) {
     const info = messages.get(message)!;
-    const all: Record<GroupBy, string> = {
-      campaign_id: info.campaignId,
-      campaign_message_id: message,
-      campaign_message_name: info.label,
-      send_channel: info.channel,
-    };
-    if (!q.filter.every((c) => c.values.has(all[c.field]))) continue;
-    campaignIds.add(info.campaignId);
-    const groupings = Object.fromEntries(q.groupBy.map((g) => [g, all[g]]));
+    const all = info.groupings;
+    if (!q.filter.every((c) => c.values.has(all[c.field]!))) continue;
+    owners.add(info.owner);
+    reported.push(message);
+    const groupings = Object.fromEntries(q.groupBy.map((g) => [g, all[g]!]));
     const key = JSON.stringify(groupings);
     const group = groups.get(key) ?? { groupings, parts: [] };
     group.parts.push(tallies.get(message)!);
@@ -162,7 +210,7 @@ export function campaignValues(store: KlaviyoStore, q: ValuesQuery): ValuesResul
     groupings: g.groupings,
     statistics: statistics(g.parts, q.statistics),
   }));
-  return { results, campaignIds: [...campaignIds] };
+  return { results, owners: [...owners], messages: reported };
 }
 
 function merge(parts: MessageTallies[], kind: keyof MessageTallies): { count: number; uniques: number } {

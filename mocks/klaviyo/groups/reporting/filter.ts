@@ -1,13 +1,13 @@
 /**
  * The report `filter` string: `equals(field,"v")` or `contains-any(field,["a","b"])` conditions,
- * joined by `and(...)` or commas (Klaviyo accepts only AND). Fields are the groupings a campaign
- * message has: campaign_id, campaign_message_id, send_channel. Problems are 400s pointing at the filter.
+ * joined by `and(...)` or commas (Klaviyo accepts only AND). Fields are the groupings a message has:
+ * campaign_id, campaign_message_id, send_channel by default (a flow report passes its own). Problems
+ * are 400s pointing at the filter.
  */
 import { invalidBody } from '../../jsonapi/errors.ts';
 
 export const FILTER_FIELDS = ['campaign_id', 'campaign_message_id', 'send_channel'] as const;
-export type FilterField = (typeof FILTER_FIELDS)[number];
-export type ReportFilter = { field: FilterField; values: Set<string> }[];
+export type ReportFilter = { field: string; values: Set<string> }[];
 
 const POINTER = '/data/attributes/filter';
 const CONDITION = /^\s*(equals|contains-any)\(\s*([a-z_]+)\s*,\s*(.+?)\s*\)\s*$/;
@@ -48,7 +48,10 @@ function strings(text: string, op: string): string[] {
   });
 }
 
-export function parseReportFilter(text: string | null | undefined): ReportFilter {
+export function parseReportFilter(
+  text: string | null | undefined,
+  fields: readonly string[] = FILTER_FIELDS,
+): ReportFilter {
   if (!text) return [];
   let body = text.trim();
   const and = /^and\((.*)\)$/s.exec(body);
@@ -63,11 +66,11 @@ export function parseReportFilter(text: string | null | undefined): ReportFilter
         `Invalid filter condition '${part}': use equals(field,"value") or contains-any(field,["a","b"]).`,
       );
     }
-    const field = m[2] as FilterField;
-    if (!FILTER_FIELDS.includes(field)) {
+    const field = m[2]!;
+    if (!fields.includes(field)) {
       throw invalidBody(
         POINTER,
-        `'${field}' is not a filter field here. Allowed fields: ${FILTER_FIELDS.join(', ')}.`,
+        `'${field}' is not a filter field here. Allowed fields: ${fields.join(', ')}.`,
       );
     }
     return { field, values: new Set(strings(m[3]!, m[1]!)) };

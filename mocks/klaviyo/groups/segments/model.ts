@@ -11,7 +11,7 @@ import { notFound } from '../../jsonapi/errors.ts';
 import { isoTime, pickFields, type ResourceObject, relationship } from '../../jsonapi/serialize.ts';
 import { EventsRepo } from '../events/repo.ts';
 import { ListsRepo } from '../lists/repo.ts';
-import { ProfilesRepo } from '../profiles/repo.ts';
+import { type ProfileRow, ProfilesRepo } from '../profiles/repo.ts';
 import { emailConsent } from '../subscriptions/model.ts';
 import { compileDefinition, type Definition, type Lookups } from './evaluate.ts';
 import { type SegmentRow, SegmentsRepo } from './repo.ts';
@@ -44,17 +44,20 @@ export function queueEvaluation(store: KlaviyoStore, account: number, replace = 
 }
 
 /**
- * Evaluate every active segment of an account over all its profiles and store the differences.
- * Segments evaluate in creation order, so one that names an earlier segment sees its fresh members.
+ * What conditions look up beyond the profile, for one account at `now`. `fresh` holds memberships
+ * computed in this pass (segments naming earlier segments see them before they are stored).
  */
-export function evaluateAccount(store: KlaviyoStore, account: number): void {
+export function accountLookups(
+  store: KlaviyoStore,
+  account: number,
+  now: number,
+  fresh: Map<string, Set<number>> = new Map(),
+): Lookups {
   const segments = store.repo(SegmentsRepo);
   const lists = store.repo(ListsRepo);
   const events = store.repo(EventsRepo);
-  const now = store.scheduler?.now() ?? Date.now();
   const metricCache = new Map<string, Map<number, { count: number; sum: number }>>();
-  const fresh = new Map<string, Set<number>>();
-  const lookups: Lookups = {
+  return {
     now,
     inGroup(groupId, profileSeq) {
       const inSegment = fresh.get(groupId);
@@ -81,6 +84,34 @@ export function evaluateAccount(store: KlaviyoStore, account: number): void {
     },
     emailConsent: (p) => emailConsent(store, p),
   };
+}
+
+/**
+ * Check segment-style `condition_groups` (a flow's profile filter or conditional split) and compile
+ * them; a condition the mock cannot evaluate is a 400 at `pointer`. The predicate takes its lookups
+ * when it runs: `test(profile, accountLookups(store, account, now))`.
+ */
+export function compileConditions(
+  filter: unknown,
+  pointer: string,
+): (p: ProfileRow, lookups: Lookups) => boolean {
+  let current: Lookups | undefined;
+  const test = compileDefinition(filter as Definition, () => current!, pointer);
+  return (p, lookups) => {
+    current = lookups;
+    return test(p, JSON.parse(p.properties), JSON.parse(p.attrs));
+  };
+}
+
+/**
+ * Evaluate every active segment of an account over all its profiles and store the differences.
+ * Segments evaluate in creation order, so one that names an earlier segment sees its fresh members.
+ */
+export function evaluateAccount(store: KlaviyoStore, account: number): void {
+  const segments = store.repo(SegmentsRepo);
+  const now = store.scheduler?.now() ?? Date.now();
+  const fresh = new Map<string, Set<number>>();
+  const lookups = accountLookups(store, account, now, fresh);
   for (const seg of segments.active(account)) {
     const test = compileDefinition(JSON.parse(seg.definition) as Definition, () => lookups);
     const want = new Set<number>();
