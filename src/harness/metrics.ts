@@ -41,6 +41,8 @@ export interface CacheFigures {
 export interface KindFigures {
   tracked: number;
   delivered: number;
+  /** Profile syncs folded into a later sync of the same user before they were sent (absent: none). */
+  coalesced?: number;
   pending: number;
   deadLettered: number;
   /** Jobs that met a failure and, of them, those delivered in the end (absent from stacks that don't say). */
@@ -53,6 +55,11 @@ export interface OutboxFigures extends KindFigures {
   byKind?: { event: KindFigures; profile: KindFigures };
 }
 
+/** Jobs unaccounted for: tracked − delivered − coalesced − pending − dead-lettered (0 when conserved). */
+export function lostJobs(k: KindFigures): number {
+  return k.tracked - k.delivered - (k.coalesced ?? 0) - k.pending - k.deadLettered;
+}
+
 function pickKind(k: KindFigures): KindFigures {
   const out: KindFigures = {
     tracked: k.tracked,
@@ -60,6 +67,7 @@ function pickKind(k: KindFigures): KindFigures {
     pending: k.pending,
     deadLettered: k.deadLettered,
   };
+  if (k.coalesced) out.coalesced = k.coalesced;
   if (typeof k.retried === 'number' && typeof k.recovered === 'number') {
     out.retried = k.retried;
     out.recovered = k.recovered;
@@ -76,6 +84,8 @@ export function sumKindFigures(list: readonly KindFigures[]): KindFigures {
     pending: total((k) => k.pending),
     deadLettered: total((k) => k.deadLettered),
   };
+  const coalesced = total((k) => k.coalesced ?? 0);
+  if (coalesced) out.coalesced = coalesced;
   if (list.every((k) => typeof k.retried === 'number' && typeof k.recovered === 'number')) {
     out.retried = total((k) => k.retried!);
     out.recovered = total((k) => k.recovered!);
@@ -107,10 +117,11 @@ export function outboxFigures(s: OutboxFigures | null | undefined): OutboxFigure
 export type KindConservation = KindFigures & { lost: number; conserved: boolean };
 
 function conservation(k: KindFigures): KindConservation {
-  const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
+  const lost = lostJobs(k);
   return {
     tracked: k.tracked,
     delivered: k.delivered,
+    ...(k.coalesced ? { coalesced: k.coalesced } : {}),
     pending: k.pending,
     deadLettered: k.deadLettered,
     lost,
@@ -519,7 +530,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
   const tally = journeys.tally;
   const completed = tally.completed;
   const expected = tally.eventsExpected;
-  const lost = outbox.tracked - outbox.delivered - outbox.pending - outbox.deadLettered;
+  const lost = lostJobs(outbox);
   const wallS = Math.max(input.wallMs, 1) / 1000;
   const lookups = cache.hits + cache.misses;
   // With an outbox, an event or sync whose call failed is retried as a job: judge it by the job's fate.
@@ -582,6 +593,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
     events: {
       tracked: outbox.tracked,
       delivered: outbox.delivered,
+      ...(outbox.coalesced ? { coalesced: outbox.coalesced } : {}),
       pending: outbox.pending,
       deadLettered: outbox.deadLettered,
       ...(outbox.byKind
@@ -627,6 +639,7 @@ export function flattenMetrics(m: RunMetrics): Record<string, number | null> {
     api_calls_saved_rate: m.cache.callsSavedRate,
     events_tracked: m.events.tracked,
     events_delivered: m.events.delivered,
+    events_coalesced: m.events.coalesced ?? 0,
     events_stored: m.events.stored,
     events_pending: m.events.pending,
     events_dead_lettered: m.events.deadLettered,

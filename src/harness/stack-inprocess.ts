@@ -36,10 +36,14 @@ export const HARNESS_KLAVIYO_KEY = 'pk_dreamflow_harness_0000000000';
 /** The simulation starts at midnight UTC on a fixed day, so bedtimes land on the same instants every run. */
 export const SIMULATION_EPOCH = Date.UTC(2026, 0, 5);
 
+/** How far ahead of the end of a run the mock's accepted asynchronous work (bulk jobs) may land. */
+const ACCEPTED_WORK_SETTLE_MS = 60_000;
+
 /** Map the integration's operation names to the report's categories. */
 export function categorise(operation: string): KlaviyoCallRecord['category'] {
   if (/event/.test(operation)) return 'event';
-  if (/^(create|update|create_or_update)_profile|profile_import|sync/.test(operation)) return 'profile_sync';
+  if (/^(create|update|create_or_update)_profile|profile_import|bulk_import_profiles$|sync/.test(operation))
+    return 'profile_sync';
   if (/^get_/.test(operation)) return 'read';
   return 'other';
 }
@@ -193,7 +197,12 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     flush: async (deadline) => {
       await app.outbox?.flush(Math.max(0, deadline - clock.now()));
     },
-    eventsStored: async () => Number((klaviyo.core.state() as { events?: number }).events ?? 0),
+    eventsStored: async () => {
+      // Bulk events are accepted first and land a moment later (a job on the mock's clock): count
+      // what Klaviyo holds once the work it already accepted has run.
+      klaviyo.core.runAcceptedWork?.(clock.now() + ACCEPTED_WORK_SETTLE_MS);
+      return Number((klaviyo.core.state() as { events?: number }).events ?? 0);
+    },
     faults: () => combineFaultSummaries([klaviyoLog.summary(), supabaseLog.summary()]),
     exportData: async (dir) => {
       mkdirSync(dir, { recursive: true });

@@ -20,6 +20,8 @@ export interface CallRecord {
   lastStatus?: number;
   /** True when at least one attempt failed (the denominator of retry success rate). */
   failedOnce: boolean;
+  /** Jobs the call carried: 1 for a single call, the batch size for a bulk one. */
+  items?: number;
   totalMs: number;
   lastAttemptMs: number;
   realMs: number;

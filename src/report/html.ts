@@ -3,6 +3,7 @@
  * charts.ts, no scripts, no external resources) so it opens offline, from a CI artifact, or attached to an email.
  */
 
+import { type KindFigures, lostJobs } from '../harness/metrics.ts';
 import {
   CHART_COLORS,
   type LatencyCategory,
@@ -216,7 +217,7 @@ ${timelineSection}
 <div class="charts">${charts.cache}${charts.saved}</div>
 <h2>Events</h2>
 <div class="charts">${charts.events}</div>
-<table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
+<table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>coalesced</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
 <tbody>${m.events.byKind ? `${kindRow('events', m.events.byKind.event, m.events.stored ?? 'n/a', m.events.expected)}${kindRow('profile syncs', m.events.byKind.profile, '', '')}` : ''}${kindRow('all jobs', { ...m.events }, m.events.byKind ? '' : (m.events.stored ?? 'n/a'), m.events.byKind ? '' : m.events.expected)}</tbody></table>
 <h2>Journeys</h2>
 <p>${esc(journeysLine(m.journeys))} · ${fmtNum(m.journeys.perSecond, 1)} whole journeys/s of wall time</p>
@@ -232,12 +233,7 @@ report.json schema v${r.schemaVersion} · generated ${esc(r.generatedAt)} · fau
 }
 
 /** One row of the outbox table (a kind of job, or all of them). */
-function kindRow(
-  label: string,
-  k: { tracked: number; delivered: number; pending: number; deadLettered: number },
-  stored: number | string,
-  expected: number | string,
-): string {
-  const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
-  return `<tr><th scope="row">${label}</th><td class="num">${k.tracked}</td><td class="num">${k.delivered}</td><td class="num">${k.pending}</td><td class="num">${k.deadLettered}</td><td class="num ${lost === 0 ? 'pass' : 'fail'}">${lost}</td><td class="num">${stored}</td><td class="num">${expected}</td></tr>`;
+function kindRow(label: string, k: KindFigures, stored: number | string, expected: number | string): string {
+  const lost = lostJobs(k);
+  return `<tr><th scope="row">${label}</th><td class="num">${k.tracked}</td><td class="num">${k.delivered}</td><td class="num">${k.coalesced ?? 0}</td><td class="num">${k.pending}</td><td class="num">${k.deadLettered}</td><td class="num ${lost === 0 ? 'pass' : 'fail'}">${lost}</td><td class="num">${stored}</td><td class="num">${expected}</td></tr>`;
 }

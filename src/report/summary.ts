@@ -1,4 +1,6 @@
 /** The console summary printed at the end of a run (k6-style ✓/✗ per threshold). */
+
+import { type KindFigures, lostJobs } from '../harness/metrics.ts';
 import {
   callsLine,
   fmtFigure,
@@ -15,13 +17,10 @@ export function renderSummary(r: ReportDocument, color = false): string {
   const red = (t: string) => (color ? `\x1b[31m${t}\x1b[0m` : t);
   const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[0m` : t);
   /** `tracked N = delivered + pending + dead-lettered ✓ conserved` for one kind of outbox job (or all). */
-  const fateLine = (
-    label: string,
-    k: { tracked: number; delivered: number; pending: number; deadLettered: number },
-    extra = '',
-  ): string => {
-    const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
-    return `${label}tracked ${k.tracked} = delivered ${k.delivered} + pending ${k.pending} + dead-lettered ${k.deadLettered} ${lost === 0 ? green('✓ conserved') : red(`✗ ${lost} lost`)}${extra}`;
+  const fateLine = (label: string, k: KindFigures, extra = ''): string => {
+    const lost = lostJobs(k);
+    const folded = k.coalesced ? ` + coalesced ${k.coalesced}` : '';
+    return `${label}tracked ${k.tracked} = delivered ${k.delivered}${folded} + pending ${k.pending} + dead-lettered ${k.deadLettered} ${lost === 0 ? green('✓ conserved') : red(`✗ ${lost} lost`)}${extra}`;
   };
   const m = r.metrics;
   const lines: string[] = [];
