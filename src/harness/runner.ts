@@ -229,6 +229,7 @@ export async function runShard(
     seed: shardSeed(seed, shard),
     faults: run.faults,
     rateLimits: scenario.rate_limits,
+    integration: scenario.integration,
     transport: options.transport,
     timeline,
   });
@@ -301,7 +302,9 @@ export async function runShard(
     collector.close(families.length, signal.aborted);
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
+    const journeysEndedAt = clock.now();
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
+    const flushedAt = clock.now();
     await sampler?.stop();
     const wallEndedAt = wallNow();
 
@@ -312,6 +315,8 @@ export async function runShard(
       stack.eventsStored(),
       stack.faults(),
     ]);
+    // Drained: nothing pending once the flush returned (its deadline passed otherwise).
+    outbox.drainMs = outbox.pending === 0 ? flushedAt - journeysEndedAt : null;
     const exportedFiles =
       options.exportDataDir && stack.exportData
         ? await stack.exportData(

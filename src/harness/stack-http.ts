@@ -105,6 +105,7 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
             outcome: ok ? 'success' : 'failure',
             latencyMs: e.latencyMs + e.injectedLatencyMs,
             failedAttempts: ok ? 0 : 1,
+            throttledAttempts: e.status === 429 ? 1 : 0,
           };
         }),
       ),

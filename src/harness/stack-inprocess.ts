@@ -25,6 +25,7 @@ import { Instrumentation } from '../integration/instrumentation.ts';
 import { exportKlaviyoData } from './export-data.ts';
 import { combineFaultSummaries, FaultLog } from './fault-log.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
+import { DEFAULT_INTEGRATION, type IntegrationSettings } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import type { TimelineRecorder } from './timeline.ts';
 import { WireTap } from './wiretap.ts';
@@ -35,6 +36,16 @@ const SUPABASE_BASE = 'http://supabase.local';
 export const HARNESS_KLAVIYO_KEY = 'pk_dreamflow_harness_0000000000';
 /** The simulation starts at midnight UTC on a fixed day, so bedtimes land on the same instants every run. */
 export const SIMULATION_EPOCH = Date.UTC(2026, 0, 5);
+
+/** A scenario's `integration:` block as the stack's options. */
+export function stackSettings(i: IntegrationSettings) {
+  return {
+    nonBlocking: i.delivery === 'outbox',
+    batching: i.batching ? undefined : (false as const),
+    coalesceProfiles: i.coalesce_profile_syncs,
+    cacheMode: i.cache,
+  };
+}
 
 /** How far ahead of the end of a run the mock's accepted asynchronous work (bulk jobs) may land. */
 const ACCEPTED_WORK_SETTLE_MS = 60_000;
@@ -152,6 +163,8 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       outcome: c.outcome,
       latencyMs: c.totalMs,
       failedAttempts: c.attempts - (c.outcome === 'success' ? 1 : 0),
+      items: c.items,
+      throttledAttempts: c.throttledAttempts,
     });
     timeline?.call(c.at, c.attempts);
   });
@@ -171,6 +184,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       clock,
       seed: options.seed,
       logger: quietLogger,
+      ...stackSettings(options.integration ?? DEFAULT_INTEGRATION),
       ...direct,
     });
   } catch (err) {

@@ -32,12 +32,16 @@ export interface SimulationStack {
   close(): Promise<void>;
 }
 
+import type { IntegrationSettings } from './scenario-schema.ts';
+
 export interface StackOptions {
   seed: number;
   /** Fault profile name or file. */
   faults: string;
   /** Klaviyo rate limits on (the default, as the real API). */
   rateLimits: boolean;
+  /** How the integration delivers (in-process only: an HTTP run uses the app's own flags). */
+  integration?: IntegrationSettings;
   /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */
   transport?: 'direct' | 'msw';
   /** Where a stack that can see them records Klaviyo attempts and fault decisions as they happen. */

@@ -22,6 +22,8 @@ export interface CallRecord {
   failedOnce: boolean;
   /** Jobs the call carried: 1 for a single call, the batch size for a bulk one. */
   items?: number;
+  /** Attempts Klaviyo answered 429. */
+  throttledAttempts?: number;
   totalMs: number;
   lastAttemptMs: number;
   realMs: number;

@@ -1,10 +1,12 @@
 /** `report.md`: the run in a form that reads well in a pull request. */
 import {
+  deliveryLine,
   fmtChange,
   fmtFigure,
   fmtMs,
   fmtNum,
   fmtPct,
+  integrationLine,
   journeysLine,
   type ReportDocument,
   retryLine,
@@ -93,6 +95,25 @@ export function renderMarkdown(r: ReportDocument): string {
       : `**Conservation fails: ${e.lost} outbox job(s) unaccounted for.**`,
     '',
   );
+
+  const delivery = deliveryLine(m);
+  if (delivery) {
+    const ops = Object.entries(m.klaviyo.byOperation).sort(([a], [b]) => a.localeCompare(b));
+    out.push(
+      '## Delivery to Klaviyo',
+      '',
+      ...(integrationLine(s) ? [`Integration: ${integrationLine(s)}.`, ''] : []),
+      `${delivery}.`,
+      '',
+      '| Operation | calls | jobs carried | 429 answers | failed calls |',
+      '|---|---|---|---|---|',
+      ...ops.map(
+        ([op, o]) =>
+          `| \`${op}\` | ${fmtNum(o.calls)} | ${fmtNum(o.items ?? o.calls)} | ${fmtNum(o.throttled ?? 0)} | ${fmtNum(o.failures)} |`,
+      ),
+      '',
+    );
+  }
 
   const k = m.klaviyo;
   out.push(

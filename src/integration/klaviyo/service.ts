@@ -499,6 +499,7 @@ export class KlaviyoService {
     });
     const attempts = outcome.attempts.length;
     const last = outcome.attempts[attempts - 1];
+    const throttledAttempts = outcome.attempts.filter((a) => a.failure?.status === 429).length;
     this.instrumentation.recordCall({
       operation,
       via,
@@ -507,12 +508,12 @@ export class KlaviyoService {
       lastStatus: outcome.ok ? undefined : outcome.failure.status,
       failedOnce: outcome.attempts.some((a) => a.failure !== undefined),
       items,
+      throttledAttempts,
       totalMs: this.clock.now() - startedAt,
       lastAttemptMs: last?.durationMs ?? 0,
       realMs: outcome.realMs,
       at: startedAt,
     });
-    const throttledAttempts = outcome.attempts.filter((a) => a.failure?.status === 429).length;
     if (outcome.ok) return { ok: true, attempts, throttledAttempts };
     return { ok: false, attempts, reason: outcome.reason, failure: outcome.failure, throttledAttempts };
   }
