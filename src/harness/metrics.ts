@@ -17,6 +17,8 @@ export interface OperationFigures {
   failures: number;
   items: number;
   throttled: number;
+  /** Reads not sent because Klaviyo had said the operation's rate limit was used up (not calls). */
+  skipped: number;
 }
 
 const emptyOperation = (): OperationFigures => ({
@@ -25,6 +27,7 @@ const emptyOperation = (): OperationFigures => ({
   failures: 0,
   items: 0,
   throttled: 0,
+  skipped: 0,
 });
 
 export interface KlaviyoCallRecord {
@@ -510,6 +513,13 @@ export class CallRecorder {
     if (c.outcome === 'failure') op.failures++;
   }
 
+  /** A read the rate gate kept from being sent (see src/integration/klaviyo/rate-gate.ts). */
+  skip(operation: string): void {
+    const op = this.byOperation[operation] ?? emptyOperation();
+    this.byOperation[operation] = op;
+    op.skipped++;
+  }
+
   tally(wire?: WireFigures): CallTally {
     let wireTally: CallTally['wire'];
     if (wire) {
@@ -563,6 +573,7 @@ export function mergeCallTallies(tallies: readonly CallTally[]): CallTally {
       // Reports written before these two were counted lack them.
       into.items += op.items ?? op.calls;
       into.throttled += op.throttled ?? 0;
+      into.skipped += op.skipped ?? 0;
     }
   const latency = (k: keyof CallTally['latency']) => {
     const r = new LatencyRecorder();

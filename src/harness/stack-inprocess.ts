@@ -168,6 +168,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     });
     timeline?.call(c.at, c.attempts);
   });
+  instrumentation.onSkip((operation) => callRecorder.skip(operation));
   let app: ReturnType<typeof createDreamFlowStack>;
   try {
     app = createDreamFlowStack({

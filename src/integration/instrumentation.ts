@@ -66,6 +66,8 @@ export class Instrumentation {
   private dropped = 0;
   private t = { calls: 0, successes: 0, failures: 0, attempts: 0, callsWithFailure: 0, recoveredCalls: 0 };
   private readonly listeners: ((record: CallRecord) => void)[] = [];
+  private readonly skipListeners: ((operation: string) => void)[] = [];
+  private readonly skips = new Map<string, number>();
 
   /** `maxRecords`: per-call records kept for `snapshot()` (0 for none: a listener counts instead). */
   constructor(private readonly maxRecords = 1_000_000) {}
@@ -87,6 +89,20 @@ export class Instrumentation {
     for (const l of this.listeners) l(record);
     if (this.calls.length < this.maxRecords) this.calls.push(record);
     else if (this.maxRecords > 0) this.dropped++;
+  }
+
+  /** A read not sent because Klaviyo had said its rate limit was used up (the caller fell back). */
+  recordSkip(operation: string): void {
+    this.skips.set(operation, (this.skips.get(operation) ?? 0) + 1);
+    for (const l of this.skipListeners) l(operation);
+  }
+
+  onSkip(listener: (operation: string) => void): void {
+    this.skipListeners.push(listener);
+  }
+
+  skipped(): Record<string, number> {
+    return Object.fromEntries(this.skips);
   }
 
   recordEnqueue(record: EnqueueRecord): void {

@@ -252,13 +252,13 @@ function deliverySection(r: ReportDocument): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
       ([op, o]) =>
-        `<tr><th scope="row"><code>${esc(op)}</code></th><td class="num">${fmtNum(o.calls)}</td><td class="num">${fmtNum(o.items ?? o.calls)}</td><td class="num">${fmtNum(o.throttled ?? 0)}</td><td class="num">${fmtNum(o.failures)}</td></tr>`,
+        `<tr><th scope="row"><code>${esc(op)}</code></th><td class="num">${fmtNum(o.calls)}</td><td class="num">${fmtNum(o.items ?? o.calls)}</td><td class="num">${fmtNum(o.throttled ?? 0)}</td><td class="num">${fmtNum(o.failures)}</td><td class="num">${fmtNum(o.skipped ?? 0)}</td></tr>`,
     )
     .join('');
   return `<h2>Delivery to Klaviyo</h2>
 ${settings ? `<p>Integration: ${esc(settings)}</p>` : ''}
 <p>${esc(line)}</p>
-<table id="delivery"><thead><tr><th>Operation</th><th>calls</th><th>jobs carried</th><th>429 answers</th><th>failed calls</th></tr></thead><tbody>${rows}</tbody></table>`;
+<table id="delivery"><thead><tr><th>Operation</th><th>calls</th><th>jobs carried</th><th>429 answers</th><th>failed calls</th><th>not sent (rate limit used up)</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** One row of the outbox table (a kind of job, or all of them). */

@@ -105,11 +105,11 @@ export function renderMarkdown(r: ReportDocument): string {
       ...(integrationLine(s) ? [`Integration: ${integrationLine(s)}.`, ''] : []),
       `${delivery}.`,
       '',
-      '| Operation | calls | jobs carried | 429 answers | failed calls |',
-      '|---|---|---|---|---|',
+      '| Operation | calls | jobs carried | 429 answers | failed calls | not sent (rate limit used up) |',
+      '|---|---|---|---|---|---|',
       ...ops.map(
         ([op, o]) =>
-          `| \`${op}\` | ${fmtNum(o.calls)} | ${fmtNum(o.items ?? o.calls)} | ${fmtNum(o.throttled ?? 0)} | ${fmtNum(o.failures)} |`,
+          `| \`${op}\` | ${fmtNum(o.calls)} | ${fmtNum(o.items ?? o.calls)} | ${fmtNum(o.throttled ?? 0)} | ${fmtNum(o.failures)} | ${fmtNum(o.skipped ?? 0)} |`,
       ),
       '',
     );

@@ -13,6 +13,7 @@ import type { ShardSpec } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
 import { scaleScenario } from '../../harness/scale.ts';
 import { loadScenario } from '../../harness/scenario-loader.ts';
+import type { IntegrationSettings } from '../../harness/scenario-schema.ts';
 import {
   checkShardFits,
   formatShard,
@@ -49,9 +50,32 @@ export interface RunCommandOptions {
   junit?: string;
   json?: boolean;
   shard?: string;
+  delivery?: string;
+  cache?: string;
+  batching?: boolean;
 }
 
 class InputError extends Error {}
+
+/** `--delivery`, `--cache` and `--no-batching` over the scenario's `integration:` block. */
+function withIntegrationFlags<S extends { integration: IntegrationSettings }>(
+  scenario: S,
+  opts: RunCommandOptions,
+): S {
+  const integration = { ...scenario.integration };
+  if (opts.delivery !== undefined) {
+    if (opts.delivery !== 'outbox' && opts.delivery !== 'inline')
+      throw new InputError(`--delivery expects "outbox" or "inline", got "${opts.delivery}"`);
+    integration.delivery = opts.delivery;
+  }
+  if (opts.cache !== undefined) {
+    if (opts.cache !== 'invalidate' && opts.cache !== 'write-through')
+      throw new InputError(`--cache expects "invalidate" or "write-through", got "${opts.cache}"`);
+    integration.cache = opts.cache;
+  }
+  if (opts.batching === false) integration.batching = false;
+  return { ...scenario, integration };
+}
 
 function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
@@ -104,6 +128,15 @@ export function register(program: Command): void {
     .option('--export-data', "also write the Klaviyo mock's profiles, events and metrics as JSON and CSV")
     .option('--no-progress', 'no progress bar or progress lines')
     .option(
+      '--delivery <mode>',
+      "inprocess: override the scenario's integration.delivery: outbox (non-blocking) or inline (the seeds' blocking calls)",
+    )
+    .option(
+      '--cache <mode>',
+      "inprocess: override the scenario's integration.cache: invalidate or write-through",
+    )
+    .option('--no-batching', 'inprocess: single Klaviyo calls only (no bulk endpoints)')
+    .option(
       '--app-url <url>',
       'http mode: Dream Flow backend URL (env DREAMFLOW_APP_URL, default http://127.0.0.1:8000)',
     )
@@ -131,7 +164,7 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
   let shard: ShardSpec | undefined;
   let baseline: ReturnType<typeof readReport> | undefined;
   try {
-    scenario = loadScenario(scenarioArg);
+    scenario = withIntegrationFlags(loadScenario(scenarioArg), opts);
     users = positiveInt('users', opts.users);
     if (opts.duration !== undefined) {
       duration = parseDuration(opts.duration);

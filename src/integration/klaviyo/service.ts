@@ -48,6 +48,7 @@ import {
   type ProfileJob,
   stripChildData,
 } from './events.ts';
+import { RateGate } from './rate-gate.ts';
 import { createKlaviyoApis, type KlaviyoApis } from './sdk.ts';
 
 export interface Logger {
@@ -154,6 +155,7 @@ export class KlaviyoService {
   private readonly logger: Logger;
   private warned = false;
   private sink?: JobSink;
+  private readonly gate = new RateGate();
   private seq = 0;
 
   constructor(private readonly options: KlaviyoServiceOptions) {
@@ -460,27 +462,48 @@ export class KlaviyoService {
           throw new UnexpectedResponseError(res.response.status, 'a `data` array');
         const first = res.body.data[0];
         found = first ? ((first.attributes?.properties ?? {}) as ProfileMetrics) : null;
+        return rateInfo(res.response.headers);
       },
       this.options.readRetryPolicy ?? READ_RETRY_POLICY,
     );
     return result.ok ? found : null;
   }
 
+  /**
+   * One Klaviyo call under a retry policy and the breaker, recorded in the instrumentation. `fn` may
+   * return the answer's rate-limit headers: they feed the rate gate, which lets a read on the request
+   * path (`direct`, `get_…`) skip the call while Klaviyo has said its bucket is empty.
+   */
   private async call(
     operation: string,
     via: 'outbox' | 'direct',
-    fn: () => Promise<unknown>,
+    fn: () => Promise<RateInfo | undefined | void>,
     policy: RetryPolicy = this.policy,
     items = 1,
   ): Promise<DeliveryResult> {
+    const gated =
+      via === 'direct' && operation.startsWith('get_') ? this.gate.closedFor(operation, this.clock.now()) : 0;
+    if (gated > 0) {
+      this.instrumentation.recordSkip(operation);
+      return {
+        ok: false,
+        attempts: 0,
+        reason: 'deferred',
+        failure: {
+          retriable: true,
+          retryAfterMs: gated,
+          message: `not sent: Klaviyo's ${operation} rate limit is used up for ${gated} ms more`,
+        },
+      };
+    }
     if (!this.breaker.tryAcquire()) {
       return { ok: false, attempts: 0, reason: 'blocked' };
     }
     // The breaker epoch each attempt went out in: a failure that outlived an opening is not news.
     let epoch = this.breaker.epoch;
-    const attempt = () => {
+    const attempt = async () => {
       epoch = this.breaker.epoch;
-      return fn();
+      this.gate.observe(operation, this.clock.now(), (await fn()) ?? undefined);
     };
     const startedAt = this.clock.now();
     const outcome = await withRetry(attempt, {
@@ -491,6 +514,8 @@ export class KlaviyoService {
       canAttempt: () => this.breaker.state === 'closed',
       onSuccess: () => this.breaker.recordSuccess(),
       onFailure: (f) => {
+        if (f.status === 429)
+          this.gate.observe(operation, this.clock.now(), undefined, f.retryAfterMs ?? 1000);
         if (f.retriable) this.breaker.recordFailure(epoch);
         else if (f.status !== undefined)
           this.breaker.recordSuccess(); // Klaviyo answered: it is up.
