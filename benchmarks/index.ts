@@ -34,6 +34,8 @@ const BUDGET_MS: Record<SuiteName, { full: number; quick: number }> = {
   micro: { full: 100_000, quick: 25_000 },
   http: { full: 170_000, quick: 30_000 },
   inprocess: { full: 100_000, quick: 25_000 },
+  // Two 45 s load runs with their drains, then six small scenario runs.
+  delivery: { full: 900_000, quick: 120_000 },
   // 1k, 10k and 100k families: the 100k run takes what is left; cut short, it is reported as partial
   // with a projection labelled as one.
   harness: { full: 4_500_000, quick: 35_000 },
@@ -47,6 +49,8 @@ async function loadSuite(name: SuiteName): Promise<Suite> {
       return (await import('./suites/http.ts')).httpSuite;
     case 'inprocess':
       return (await import('./suites/inprocess.ts')).inprocessSuite;
+    case 'delivery':
+      return (await import('./suites/delivery.ts')).deliverySuite;
     case 'harness':
       return (await import('./suites/harness.ts')).harnessSuite;
   }

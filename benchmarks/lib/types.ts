@@ -3,8 +3,8 @@
  * (goals from issue 7, reported as met / not met, never asserted in tests).
  */
 
-export type SuiteName = 'micro' | 'http' | 'inprocess' | 'harness';
-export const SUITE_NAMES: readonly SuiteName[] = ['micro', 'http', 'inprocess', 'harness'];
+export type SuiteName = 'micro' | 'http' | 'inprocess' | 'delivery' | 'harness';
+export const SUITE_NAMES: readonly SuiteName[] = ['micro', 'http', 'inprocess', 'delivery', 'harness'];
 
 /** One measured thing: a tinybench task, an autocannon run, a harness run. */
 export interface CaseResult {

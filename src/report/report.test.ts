@@ -48,6 +48,7 @@ describe('reports', () => {
       'retry_success_rate',
       'cache_hit_rate',
       'api_calls_saved_rate',
+      'api_call_reduction',
     ]);
     expect(doc.passed).toBe(true);
 

@@ -69,7 +69,8 @@ async function journey(w: World) {
 
   const stats = await w.stack.outbox!.flush(120_000);
   expect(stats).toMatchObject({ pending: 0, deadLettered: 0, balanced: true });
-  expect(stats.delivered).toBe(stats.tracked);
+  // Profile syncs queued behind one another fold into the latest (coalesced), the rest are delivered.
+  expect(stats.delivered + stats.coalesced).toBe(stats.tracked);
 
   // ---- Klaviyo, read back with the official SDK ----
   const reader = klaviyoReader(w.klaviyoBaseUrl);

@@ -44,7 +44,9 @@ it('keeps serving stories through a Klaviyo outage, then delivers every event ex
   const during = w.stack.outbox!.stats();
   expect(during.balanced).toBe(true);
   expect(during.delivered).toBe(before.delivered);
-  expect(during.pending).toBe(storyCount * 2); // one event + one profile sync per story
+  // One event + one profile sync per story; syncs queued behind the same user's fold into one.
+  expect(during.pending + during.coalesced).toBe(storyCount * 2);
+  expect(during.coalesced).toBeGreaterThan(0);
   expect(during.breaker.timesOpened).toBeGreaterThanOrEqual(1);
   // Waiting, not burning retries: far fewer attempts than 3 per queued job.
   const failed = w.klaviyo.journal.list().filter((e) => e.status === 503).length;
@@ -54,7 +56,7 @@ it('keeps serving stories through a Klaviyo outage, then delivers every event ex
   w.klaviyo.faults!.replace({ rules: [] });
   const after = await w.stack.outbox!.flush(10 * 60_000);
   expect(after).toMatchObject({ pending: 0, deadLettered: 0, balanced: true });
-  expect(after.delivered).toBe(after.tracked);
+  expect(after.delivered + after.coalesced).toBe(after.tracked);
   expect(after.tracked).toBe(2 + storyCount * 2);
 
   const reader = klaviyoReader(w.klaviyoBaseUrl);
@@ -65,7 +67,8 @@ it('keeps serving stories through a Klaviyo outage, then delivers every event ex
   expect(new Set(events.map((e) => e.properties.$event_id)).size).toBe(events.length);
   expect((profile!.attributes.properties as Record<string, unknown>).total_stories).toBe(storyCount);
   const snap = w.stack.instrumentation.snapshot();
-  expect(snap.totals.successes).toBe(after.delivered);
+  // No job went out twice: at most one successful call per delivered job (a bulk call carries many).
+  expect(snap.totals.successes).toBeLessThanOrEqual(after.delivered);
 });
 
 it('without a Klaviyo key the app keeps working and sends nothing to Klaviyo', async () => {

@@ -20,6 +20,20 @@ export function trustUserId(opts: { trustUserId?: boolean }): boolean {
   return opts.trustUserId === true || /^(1|true|yes)$/i.test(process.env.DREAMFLOW_TRUST_USER_ID ?? '');
 }
 
+/** `--story-latency-ms`, `--cache`, `--no-batching` as stack options (shared by `app` and `up`). */
+export function deliveryFlags(opts: { storyLatencyMs?: string; cache?: string; batching?: boolean }) {
+  if (opts.cache !== undefined && opts.cache !== 'invalidate' && opts.cache !== 'write-through')
+    throw new Error(`--cache expects "invalidate" or "write-through", got "${opts.cache}"`);
+  return {
+    storyLatency:
+      opts.storyLatencyMs === undefined
+        ? undefined
+        : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
+    cacheMode: opts.cache as 'invalidate' | 'write-through' | undefined,
+    batching: opts.batching === false ? (false as const) : undefined,
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('app')
@@ -30,6 +44,11 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for ids and the story generator', '1')
     .option('--story-latency-ms <n>', 'simulated AI story latency per story (default 900 + 250 per scene)')
     .option('--trust-user-id', TRUST_USER_ID_HELP)
+    .option(
+      '--cache <mode>',
+      'what a profile sync does to cached reads: invalidate (default) or write-through',
+    )
+    .option('--no-batching', 'single Klaviyo calls only (no bulk endpoints)')
     .action(
       async (opts: {
         port: string;
@@ -38,14 +57,13 @@ export function register(program: Command): void {
         seed: string;
         storyLatencyMs?: string;
         trustUserId?: boolean;
+        cache?: string;
+        batching: boolean;
       }) => {
         const stack = createDreamFlowStack({
           seed: parseIntOption('--seed', opts.seed),
           outboxPath: opts.outboxDb,
-          storyLatency:
-            opts.storyLatencyMs === undefined
-              ? undefined
-              : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
+          ...deliveryFlags(opts),
         });
         const server = await listen(createAppServer(stack.backend, { trustUserId: trustUserId(opts) }), {
           port: parsePort(opts.port),

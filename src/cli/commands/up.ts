@@ -11,7 +11,14 @@ import { startSupabaseServer, supabaseKeys } from '../../../mocks/supabase/index
 import { createAppServer } from '../../app/server.ts';
 import { createDreamFlowStack } from '../../app/stack.ts';
 import { LOCAL_KLAVIYO_KEY } from '../../integration/config.ts';
-import { DEFAULT_APP_PORT, parseIntOption, parsePort, TRUST_USER_ID_HELP, trustUserId } from './app.ts';
+import {
+  DEFAULT_APP_PORT,
+  deliveryFlags,
+  parseIntOption,
+  parsePort,
+  TRUST_USER_ID_HELP,
+  trustUserId,
+} from './app.ts';
 
 export function register(program: Command): void {
   program
@@ -25,6 +32,12 @@ export function register(program: Command): void {
     .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
     .option('--no-rls', 'fake Supabase without Row Level Security (the app uses the service role either way)')
     .option('--trust-user-id', TRUST_USER_ID_HELP)
+    .option('--story-latency-ms <n>', 'simulated AI story latency per story (default 900 + 250 per scene)')
+    .option(
+      '--cache <mode>',
+      'what a profile sync does to cached reads: invalidate (default) or write-through',
+    )
+    .option('--no-batching', 'single Klaviyo calls only (no bulk endpoints)')
     .action(
       async (opts: {
         klaviyoPort: string;
@@ -35,6 +48,9 @@ export function register(program: Command): void {
         outboxDb?: string;
         rls: boolean;
         trustUserId?: boolean;
+        storyLatencyMs?: string;
+        cache?: string;
+        batching: boolean;
       }) => {
         const seed = parseIntOption('--seed', opts.seed);
         const started: RunningServer[] = [];
@@ -58,6 +74,7 @@ export function register(program: Command): void {
           const stack = createDreamFlowStack({
             seed,
             outboxPath: opts.outboxDb,
+            ...deliveryFlags(opts),
             config: {
               klaviyoApiKey: klaviyoKey,
               klaviyoBaseUrl: klaviyo.url,
