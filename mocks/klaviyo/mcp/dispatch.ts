@@ -9,6 +9,8 @@
  * Both send what the `klaviyo-api` SDK sends (`Authorization: Klaviyo-API-Key …`, `revision`), so a tool
  * answers exactly what the API answers for the same account.
  */
+import type { InternalAxiosRequestConfig } from 'axios';
+import { sdkAxios } from '../../shared/direct-transport.ts';
 import { createMockRequest } from '../../shared/http.ts';
 import { settleInProcess } from '../../shared/in-process.ts';
 import type { MockService } from '../../shared/service.ts';
@@ -43,10 +45,14 @@ function headers(apiKey: string, withBody: boolean): Record<string, string> {
   };
 }
 
+/**
+ * The request URL as the klaviyo-api SDK would build it: axios's own `getUri` encodes the query, so the
+ * absolute `links` in an answer are byte-identical to the ones the SDK gets for the same request.
+ */
 function buildUrl(base: string, req: KlaviyoRequest): URL {
-  const url = new URL(req.path, base);
-  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-  return url;
+  const params = Object.fromEntries(Object.entries(req.query ?? {}).filter(([, v]) => v !== undefined));
+  const url = new URL(req.path, base).href;
+  return new URL(sdkAxios().getUri({ url, params } as unknown as InternalAxiosRequestConfig));
 }
 
 function parseBody(text: string | null | undefined, status: number): unknown {
