@@ -7,6 +7,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
 import type { FaultSummary } from './fault-log.ts';
+import type { McpFigures, McpMode } from './mcp-figures.ts';
 import type { CacheFigures, CallTally, OutboxFigures } from './metrics.ts';
 import type { TimelineRecorder } from './timeline.ts';
 
@@ -27,6 +28,8 @@ export interface SimulationStack {
   eventsStored(): Promise<number | null>;
   /** Fault labels the mocks applied (`klaviyo:error:503`, `supabase:none`, …): counts, hash, first ones. */
   faults(): Promise<FaultSummary> | FaultSummary;
+  /** The MCP adapter's answers, when the scenario sets `mcp` (absent otherwise). */
+  mcp?(): McpFigures | undefined | Promise<McpFigures | undefined>;
   /** Write the Klaviyo mock's profiles/events/metrics for demos; returns the files written. */
   exportData?(dir: string): Promise<string[]>;
   close(): Promise<void>;
@@ -38,6 +41,8 @@ export interface StackOptions {
   faults: string;
   /** Klaviyo rate limits on (the default, as the real API). */
   rateLimits: boolean;
+  /** The offline Klaviyo MCP server: none (default), up, or configured but down. */
+  mcp?: McpMode;
   /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */
   transport?: 'direct' | 'msw';
   /** Where a stack that can see them records Klaviyo attempts and fault decisions as they happen. */

@@ -31,7 +31,7 @@ export interface McpStatus {
   use_cases: string[];
   /** Use cases answered from MCP, answered by the fallback logic, and failed MCP attempts. */
   calls: { mcp: number; fallback: number; errors: number };
-  /** MCP tool calls made, per Klaviyo tool name. */
+  /** MCP tool calls sent to a connected server, per Klaviyo tool name. */
   tool_calls: Record<string, number>;
   last_error: string | null;
   message: string;
@@ -258,13 +258,14 @@ export class KlaviyoMcpAdapter {
   }
 
   private tool(name: string, args: Record<string, unknown>): Promise<unknown> {
-    this.toolCalls[name] = (this.toolCalls[name] ?? 0) + 1;
     return this.callTool(name, args);
   }
 
   /** MCP `tools/call` through the official client; returns `structuredContent`, else the text parsed as JSON. */
   async callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
     const client = await this.connect();
+    // Counted once connected: a server that is down received no call.
+    this.toolCalls[name] = (this.toolCalls[name] ?? 0) + 1;
     const result = await client.callTool({ name, arguments: args }, undefined, {
       timeout: this.options.timeoutMs ?? 5_000,
     });
