@@ -1,4 +1,6 @@
 /** The console summary printed at the end of a run (k6-style ✓/✗ per threshold). */
+
+import { mcpSummaryLine } from './mcp.ts';
 import {
   callsLine,
   fmtFigure,
@@ -33,6 +35,7 @@ export function renderSummary(r: ReportDocument, color = false): string {
     `  profile sync .... p50 ${fmtMs(m.latency.profile_sync.p50)}  p95 ${fmtMs(m.latency.profile_sync.p95)}  p99 ${fmtMs(m.latency.profile_sync.p99)}  max ${fmtMs(m.latency.profile_sync.max)}  (${callsLine(m.latency.profile_sync.count, m.events.byKind?.profile.tracked, 'syncs')})`,
     `  Klaviyo API ..... success ${fmtPct(m.klaviyo.apiSuccessRate)} · retry success ${retryLine(m.klaviyo)} · in-call retries ${m.klaviyo.retries} · ${m.klaviyo.throttled}× 429`,
     `  cache ........... hit rate ${fmtPct(m.cache.hitRate)} · ${m.cache.savedCalls} calls saved (${fmtPct(m.cache.callsSavedRate)})`,
+    ...mcpSummaryLine(m.mcp),
     ...(m.events.byKind
       ? [
           fateLine(
