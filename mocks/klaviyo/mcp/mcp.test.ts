@@ -123,6 +123,21 @@ function sameAnswersAsTheApi(getClient: () => Client) {
         () => api.events.getEvents({ filter: `equals(metric_id,"${metricId}")` }),
       ],
     ];
+    const statistics = ['opens', 'open_rate', 'clicks', 'recipients'];
+    pairs.push(
+      [
+        'get_campaign_report',
+        { conversion_metric_id: metricId, statistics, timeframe: 'last_30_days' },
+        () =>
+          api.reporting.queryCampaignValues({
+            data: {
+              type: 'campaign-values-report',
+              attributes: { statistics, timeframe: { key: 'last_30_days' }, conversionMetricId: metricId },
+            },
+          } as never),
+      ],
+      ['get_metric', { metric_id: metricId }, () => api.metrics.getMetric(metricId)],
+    );
     for (const [tool, args, viaSdk] of pairs) {
       const [mcp, sdk] = [await call(c, tool, args), (await viaSdk()).response.data];
       expect(sameOrigin(mcp), tool).toEqual(sdk);
