@@ -4,4 +4,5 @@
  */
 export { httpCall, inProcessCall, type KlaviyoCall, MCP_KLAVIYO_REVISION } from './dispatch.ts';
 export { MCP_PATH, type RunningMcpServer, startMcpHttpServer } from './http.ts';
+export { inProcessMcpTransport } from './in-memory.ts';
 export { createKlaviyoMcpServer, MCP_SERVER_NAME, toolDefinitions } from './server.ts';

@@ -9,7 +9,8 @@
  *   arguments are ours: the API's own query parameters in snake_case (`filter`, `sort`, `page_cursor`,
  *   `page_size`, `fields`, `include`), ids as `<resource>_id`, and a few conveniences (`channel` for
  *   campaigns, `start`/`end` for aggregates). Klaviyo's `model` argument is accepted and ignored.
- * - About 40 of Klaviyo's 300+ tools; image upload, translation and campaign send are not emulated.
+ * - 25 of Klaviyo's 300+ tools (its core set, less image upload, campaign create/send and
+ *   subscriptions); translation tools are not emulated.
  */
 import { z } from 'zod';
 import { STATISTICS } from '../groups/reporting/campaign-values.ts';
