@@ -10,7 +10,7 @@ import { inProcessCall } from '../../mocks/klaviyo/mcp/dispatch.ts';
 import { type RunningMcpServer, startMcpHttpServer } from '../../mocks/klaviyo/mcp/http.ts';
 import type { RunningServer } from '../../mocks/shared/listen.ts';
 import type { MockService } from '../../mocks/shared/service.ts';
-import { profileBody, sdk } from '../../test/klaviyo/helpers.ts';
+import { eventBody, profileBody, sdk } from '../../test/klaviyo/helpers.ts';
 import { KlaviyoMcpAdapter } from './mcp.ts';
 import { recommendSimilarThemes } from './personalization/themes.ts';
 
@@ -49,6 +49,10 @@ describe('KlaviyoMcpAdapter', () => {
           properties: { story_preferences: ['Space Explorer'], current_streak: 3 },
         }),
       );
+      // A subscription metric: the conversion metric campaign analysis asks Klaviyo to report on.
+      await sdk(KEY, klaviyo.url).events.createEvent(
+        eventBody('Subscription Created', { email: 'parent@example.com' }, {}, { tier: 'premium' }),
+      );
       mcpServer = await startMcpHttpServer({ call: inProcessCall(klaviyo.service, KEY), port: 0 });
     });
     afterAll(async () => {
@@ -71,11 +75,21 @@ describe('KlaviyoMcpAdapter', () => {
       });
       const segs = await mcp.suggestSegments({ goal: 'reduce churn' });
       expect(segs).toMatchObject({ source: 'mcp', segments: [{ name: 'Churn Risk', klaviyo_id: null }] });
+      const report = await mcp.analyzeCampaignPerformance({
+        campaignId: 'NO_SUCH_CAMPAIGN',
+        timeframeDays: 7,
+      });
+      expect(report).toMatchObject({
+        source: 'mcp',
+        conversion_metric: 'Subscription Created',
+        results: [],
+        timeframe_days: 7,
+      });
       // A user Klaviyo does not know: MCP answered, but with nothing to go on, so the caller falls back.
       expect(await mcp.getPersonalizedRecommendations({ userId: 'nobody' })).toBeNull();
       expect(mcp.status()).toMatchObject({
-        calls: { mcp: 3, fallback: 1, errors: 0 },
-        tool_calls: { get_profiles: 3, get_segments: 1 },
+        calls: { mcp: 4, fallback: 1, errors: 0 },
+        tool_calls: { get_profiles: 3, get_segments: 1, get_metrics: 1, get_campaign_report: 1 },
       });
       await mcp.close();
     });
