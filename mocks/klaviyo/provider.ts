@@ -285,6 +285,10 @@ export class KlaviyoCore implements MockCore {
     this.limiter?.reset();
   }
 
+  runAcceptedWork(until: number): void {
+    this.scheduler.runUntil(until);
+  }
+
   state(): Record<string, unknown> {
     this.scheduler.runDue();
     return { ...this.store.counts(), pendingJobs: this.scheduler.size, rateLimits: this.limiter !== null };

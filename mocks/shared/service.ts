@@ -38,6 +38,11 @@ export interface MockCore {
   /** Counts per resource (`GET /__admin/state`). */
   state(): Record<string, unknown>;
   /**
+   * Run the asynchronous work the mock has accepted that is due by `until` on its clock (bulk jobs):
+   * the in-process harness counts what the mock holds once accepted work has landed.
+   */
+  runAcceptedWork?(until: number): void;
+  /**
    * The body as the journal should keep it, when it holds secrets (passwords, refresh tokens) that
    * `GET /__admin/requests` must not show; default the body as received. Headers are never journalled.
    */

@@ -13,9 +13,9 @@ import { Cache } from '../integration/cache.ts';
 import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-breaker.ts';
 import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
-import { KlaviyoService, type Logger } from '../integration/klaviyo/service.ts';
+import { type CacheMode, KlaviyoService, type Logger } from '../integration/klaviyo/service.ts';
 import { KlaviyoMcpAdapter, type McpAdapterOptions } from '../integration/mcp.ts';
-import { Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
+import { type BatchingOptions, Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
 import type { RetryPolicy } from '../integration/retry.ts';
 import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
 import { createSupabaseClients, type SupabaseClients } from '../integration/supabase.ts';
@@ -36,6 +36,12 @@ export interface DreamFlowStackOptions {
   deliveryRounds?: number;
   /** false → Klaviyo calls are awaited inline (the seeds' original, blocking behaviour). Default true. */
   nonBlocking?: boolean;
+  /** Bulk calls when volume calls for it (default on); false → every job is a single call. */
+  batching?: Partial<BatchingOptions> | false;
+  /** Fold a queued profile sync into the next one of the same user (default true). */
+  coalesceProfiles?: boolean;
+  /** What a profile sync does to cached reads (default `invalidate`). */
+  cacheMode?: CacheMode;
   storyLatency?: Partial<StoryLatency>;
   cacheTtlMs?: number;
   breaker?: BreakerOptions;
@@ -96,12 +102,16 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     logger: options.logger,
     requestTimeoutMs: options.requestTimeoutMs,
     adapter: options.klaviyoAdapter,
+    cacheMode: options.cacheMode,
   });
   let outbox: Outbox | null = null;
   if ((options.nonBlocking ?? true) && klaviyo.enabled) {
     outbox = new Outbox({
       path: options.outboxPath,
       deliver: (job) => klaviyo.deliver(job, 'outbox'),
+      deliverBatch: (jobs) => klaviyo.deliverBatch(jobs),
+      batching: options.batching,
+      coalesceProfiles: options.coalesceProfiles,
       breaker,
       clock,
       rng: rng.fork('outbox'),

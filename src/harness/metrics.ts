@@ -11,6 +11,23 @@ import type { StepKind } from './scenario-schema.ts';
 import type { Timeline } from './timeline.ts';
 
 /** One Klaviyo call as the integration made it (normalised from its instrumentation). */
+/** One Klaviyo operation's calls: attempts, failed calls, jobs carried (bulk calls carry many), 429s. */
+export interface OperationFigures {
+  calls: number;
+  attempts: number;
+  failures: number;
+  items: number;
+  throttled: number;
+}
+
+const emptyOperation = (): OperationFigures => ({
+  calls: 0,
+  attempts: 0,
+  failures: 0,
+  items: 0,
+  throttled: 0,
+});
+
 export interface KlaviyoCallRecord {
   operation: string;
   category: 'event' | 'profile_sync' | 'read' | 'other';
@@ -21,6 +38,10 @@ export interface KlaviyoCallRecord {
   latencyMs: number;
   /** Attempts that failed (429/5xx/network or non-retriable 4xx). */
   failedAttempts: number;
+  /** Jobs the call carried (a bulk call's batch size); absent = 1. */
+  items?: number;
+  /** Attempts answered 429; absent = 0. */
+  throttledAttempts?: number;
   /** Clock time of the first attempt (for the timeline; absent where the stack cannot tell). */
   startedAt?: number;
 }
@@ -42,6 +63,8 @@ export interface CacheFigures {
 export interface KindFigures {
   tracked: number;
   delivered: number;
+  /** Profile syncs folded into a later sync of the same user before they were sent (absent: none). */
+  coalesced?: number;
   pending: number;
   deadLettered: number;
   /** Jobs that met a failure and, of them, those delivered in the end (absent from stacks that don't say). */
@@ -49,9 +72,46 @@ export interface KindFigures {
   recovered?: number;
 }
 
+/** How one kind of job went out (the outbox's lane): see src/integration/outbox/lane.ts. */
+export interface LaneFigures {
+  singleCalls: number;
+  bulkCalls: number;
+  bulkJobs: number;
+  largestBatch: number;
+  throttled: number;
+  concurrency: number;
+  peakInFlight: number;
+}
+
 /** Outbox totals (every job) and, when the stack reports it, the split into Klaviyo events and profile syncs. */
 export interface OutboxFigures extends KindFigures {
   byKind?: { event: KindFigures; profile: KindFigures };
+  /** Single and bulk calls per kind (in-process stacks). */
+  lanes?: { event: LaneFigures; profile: LaneFigures };
+  /**
+   * Simulated ms from the end of the last journey until nothing was pending (the backlog's drain
+   * time); null when the flush deadline passed with jobs still pending.
+   */
+  drainMs?: number | null;
+}
+
+function sumLanes(list: readonly LaneFigures[]): LaneFigures {
+  const total = (k: keyof LaneFigures) => list.reduce((s, l) => s + l[k], 0);
+  const most = (k: keyof LaneFigures) => Math.max(0, ...list.map((l) => l[k]));
+  return {
+    singleCalls: total('singleCalls'),
+    bulkCalls: total('bulkCalls'),
+    bulkJobs: total('bulkJobs'),
+    largestBatch: most('largestBatch'),
+    throttled: total('throttled'),
+    concurrency: Math.min(...list.map((l) => l.concurrency)),
+    peakInFlight: most('peakInFlight'),
+  };
+}
+
+/** Jobs unaccounted for: tracked − delivered − coalesced − pending − dead-lettered (0 when conserved). */
+export function lostJobs(k: KindFigures): number {
+  return k.tracked - k.delivered - (k.coalesced ?? 0) - k.pending - k.deadLettered;
 }
 
 function pickKind(k: KindFigures): KindFigures {
@@ -61,6 +121,7 @@ function pickKind(k: KindFigures): KindFigures {
     pending: k.pending,
     deadLettered: k.deadLettered,
   };
+  if (k.coalesced) out.coalesced = k.coalesced;
   if (typeof k.retried === 'number' && typeof k.recovered === 'number') {
     out.retried = k.retried;
     out.recovered = k.recovered;
@@ -77,6 +138,8 @@ export function sumKindFigures(list: readonly KindFigures[]): KindFigures {
     pending: total((k) => k.pending),
     deadLettered: total((k) => k.deadLettered),
   };
+  const coalesced = total((k) => k.coalesced ?? 0);
+  if (coalesced) out.coalesced = coalesced;
   if (list.every((k) => typeof k.retried === 'number' && typeof k.recovered === 'number')) {
     out.retried = total((k) => k.retried!);
     out.recovered = total((k) => k.recovered!);
@@ -84,9 +147,18 @@ export function sumKindFigures(list: readonly KindFigures[]): KindFigures {
   return out;
 }
 
-/** Every job, and each kind, added up over shards. */
+/** Every job, and each kind, added up over shards; the drain time is the slowest shard's. */
 export function sumOutboxFigures(list: readonly OutboxFigures[]): OutboxFigures {
   const out: OutboxFigures = sumKindFigures(list);
+  if (list.length > 0 && list.every((o) => o.lanes)) {
+    out.lanes = {
+      event: sumLanes(list.map((o) => o.lanes!.event)),
+      profile: sumLanes(list.map((o) => o.lanes!.profile)),
+    };
+  }
+  if (list.length > 0 && list.every((o) => o.drainMs !== undefined)) {
+    out.drainMs = list.some((o) => o.drainMs === null) ? null : Math.max(...list.map((o) => o.drainMs!));
+  }
   if (list.every((o) => o.byKind)) {
     out.byKind = {
       event: sumKindFigures(list.map((o) => o.byKind!.event)),
@@ -102,16 +174,18 @@ export function outboxFigures(s: OutboxFigures | null | undefined): OutboxFigure
   return {
     ...pickKind(s),
     byKind: s.byKind ? { event: pickKind(s.byKind.event), profile: pickKind(s.byKind.profile) } : undefined,
+    ...(s.lanes ? { lanes: { event: { ...s.lanes.event }, profile: { ...s.lanes.profile } } } : {}),
   };
 }
 
 export type KindConservation = KindFigures & { lost: number; conserved: boolean };
 
 function conservation(k: KindFigures): KindConservation {
-  const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
+  const lost = lostJobs(k);
   return {
     tracked: k.tracked,
     delivered: k.delivered,
+    ...(k.coalesced ? { coalesced: k.coalesced } : {}),
     pending: k.pending,
     deadLettered: k.deadLettered,
     lost,
@@ -154,7 +228,7 @@ export interface RunMetrics {
     retryAfterHonoured: number;
     /** Smallest (waited − requested) over Retry-After retries, ms; negative means a retry came too early. */
     retryAfterMinSlackMs: number | null;
-    byOperation: Record<string, { calls: number; attempts: number; failures: number }>;
+    byOperation: Record<string, OperationFigures>;
     apiSuccessRate: number | null;
     callSuccessRate: number | null;
     /**
@@ -184,6 +258,23 @@ export interface RunMetrics {
     stored: number | null;
     lost: number;
     conserved: boolean;
+  };
+  /**
+   * How the outbox's jobs reached Klaviyo: calls per tracked job (single, bulk and import-status
+   * calls), bulk batches, and the drain time after the last journey.
+   */
+  delivery: {
+    /** Calls made to deliver jobs (events, profile syncs, import-job polls). */
+    calls: number;
+    /** calls / jobs tracked; null when nothing was tracked. */
+    callsPerJob: number | null;
+    /**
+     * 1 − all Klaviyo calls / (jobs tracked + profile reads asked for): the calls a naive integration
+     * (one call per event, per sync and per read) would have made and this one did not.
+     */
+    apiCallReduction: number | null;
+    lanes?: { event: LaneFigures; profile: LaneFigures };
+    drainMs: number | null;
   };
   time: {
     wallMs: number;
@@ -376,7 +467,7 @@ export interface CallTally {
   succeeded: number;
   failedOnce: number;
   recovered: number;
-  byOperation: Record<string, { calls: number; attempts: number; failures: number }>;
+  byOperation: Record<string, OperationFigures>;
   latency: { event_tracking: LatencySnapshot; profile_sync: LatencySnapshot; klaviyo_call: LatencySnapshot };
   /** Absent when the stack cannot see the wire. */
   wire?: {
@@ -414,10 +505,12 @@ export class CallRecorder {
       n.failedOnce++;
       if (c.outcome === 'success') n.recovered++;
     }
-    const op = this.byOperation[c.operation] ?? { calls: 0, attempts: 0, failures: 0 };
+    const op = this.byOperation[c.operation] ?? emptyOperation();
     this.byOperation[c.operation] = op;
     op.calls++;
     op.attempts += c.attempts;
+    op.items += c.items ?? 1;
+    op.throttled += c.throttledAttempts ?? 0;
     if (c.outcome === 'failure') op.failures++;
   }
 
@@ -466,11 +559,14 @@ export function mergeCallTallies(tallies: readonly CallTally[]): CallTally {
   const byOperation: CallTally['byOperation'] = {};
   for (const t of tallies)
     for (const [name, op] of Object.entries(t.byOperation)) {
-      const into = byOperation[name] ?? { calls: 0, attempts: 0, failures: 0 };
+      const into = byOperation[name] ?? emptyOperation();
       byOperation[name] = into;
       into.calls += op.calls;
       into.attempts += op.attempts;
       into.failures += op.failures;
+      // Reports written before these two were counted lack them.
+      into.items += op.items ?? op.calls;
+      into.throttled += op.throttled ?? 0;
     }
   const latency = (k: keyof CallTally['latency']) => {
     const r = new LatencyRecorder();
@@ -523,7 +619,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
   const tally = journeys.tally;
   const completed = tally.completed;
   const expected = tally.eventsExpected;
-  const lost = outbox.tracked - outbox.delivered - outbox.pending - outbox.deadLettered;
+  const lost = lostJobs(outbox);
   const wallS = Math.max(input.wallMs, 1) / 1000;
   const lookups = cache.hits + cache.misses;
   // With an outbox, an event or sync whose call failed is retried as a job: judge it by the job's fate.
@@ -586,6 +682,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
     events: {
       tracked: outbox.tracked,
       delivered: outbox.delivered,
+      ...(outbox.coalesced ? { coalesced: outbox.coalesced } : {}),
       pending: outbox.pending,
       deadLettered: outbox.deadLettered,
       ...(outbox.byKind
@@ -601,6 +698,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       lost,
       conserved: lost === 0,
     },
+    delivery: deliveryFigures(byOperation, k.calls, outbox, lookups),
     time: {
       wallMs: input.wallMs,
       simulatedMs: input.simulatedMs,
@@ -608,6 +706,28 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
     },
     ...(input.timeline ? { timeline: input.timeline } : {}),
     ...(input.mcp ? { mcp: mcpMetrics(input.mcp) } : {}),
+  };
+}
+
+/** The operations that deliver outbox jobs (as opposed to reads on the request path). */
+const DELIVERY_OPERATION =
+  /^(create_event|bulk_create_events|create_or_update_profile|bulk_import_profiles|get_bulk_import_profiles_job(_import_errors)?)$/;
+
+function deliveryFigures(
+  byOperation: Record<string, OperationFigures>,
+  allCalls: number,
+  outbox: OutboxFigures,
+  lookups: number,
+): RunMetrics['delivery'] {
+  const calls = Object.entries(byOperation)
+    .filter(([op]) => DELIVERY_OPERATION.test(op))
+    .reduce((s, [, o]) => s + o.calls, 0);
+  return {
+    calls,
+    callsPerJob: ratio(calls, outbox.tracked),
+    apiCallReduction: outbox.tracked + lookups === 0 ? null : 1 - allCalls / (outbox.tracked + lookups),
+    ...(outbox.lanes ? { lanes: outbox.lanes } : {}),
+    drainMs: outbox.drainMs ?? null,
   };
 }
 
@@ -632,6 +752,11 @@ export function flattenMetrics(m: RunMetrics): Record<string, number | null> {
     api_calls_saved_rate: m.cache.callsSavedRate,
     events_tracked: m.events.tracked,
     events_delivered: m.events.delivered,
+    events_coalesced: m.events.coalesced ?? 0,
+    api_calls_per_job: m.delivery?.callsPerJob ?? null,
+    api_call_reduction: m.delivery?.apiCallReduction ?? null,
+    drain_ms: m.delivery?.drainMs ?? null,
+    klaviyo_throttled: m.klaviyo.throttled,
     events_stored: m.events.stored,
     events_pending: m.events.pending,
     events_dead_lettered: m.events.deadLettered,

@@ -234,6 +234,7 @@ export async function runShard(
     faults: run.faults,
     rateLimits: scenario.rate_limits,
     mcp: scenario.mcp,
+    integration: scenario.integration,
     transport: options.transport,
     timeline,
   });
@@ -306,7 +307,9 @@ export async function runShard(
     collector.close(families.length, signal.aborted);
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
+    const journeysEndedAt = clock.now();
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
+    const flushedAt = clock.now();
     await sampler?.stop();
     const wallEndedAt = wallNow();
 
@@ -318,6 +321,8 @@ export async function runShard(
       stack.faults(),
     ]);
     const mcp = await stack.mcp?.();
+    // Drained: nothing pending once the flush returned (its deadline passed otherwise).
+    outbox.drainMs = outbox.pending === 0 ? flushedAt - journeysEndedAt : null;
     const exportedFiles =
       options.exportDataDir && stack.exportData
         ? await stack.exportData(

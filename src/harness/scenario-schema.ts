@@ -258,6 +258,21 @@ const bedtimeWindowSchema = z
     }
   });
 
+/**
+ * How the integration under test delivers to Klaviyo: through the outbox (non-blocking, the default)
+ * or inline (the seeds' original blocking calls); with bulk calls when volume calls for it; with queued
+ * profile syncs folded together; and what a profile sync does to the cache.
+ */
+export const integrationSchema = z.strictObject({
+  delivery: z.enum(['outbox', 'inline']).default('outbox'),
+  batching: z.boolean().default(true),
+  coalesce_profile_syncs: z.boolean().default(true),
+  cache: z.enum(['invalidate', 'write-through']).default('invalidate'),
+});
+
+export type IntegrationSettings = z.output<typeof integrationSchema>;
+export const DEFAULT_INTEGRATION: IntegrationSettings = integrationSchema.parse({});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name like "bedtime-streaks"'),
   description: z.string().default(''),
@@ -271,6 +286,7 @@ export const scenarioSchema = z.strictObject({
   rate_limits: z.boolean().default(true),
   /** The offline Klaviyo MCP server the adapter talks to: off (no KLAVIYO_MCP_URL), up, or down. */
   mcp: z.enum(MCP_MODES).default('off'),
+  integration: integrationSchema.default(DEFAULT_INTEGRATION),
   /** Children per family, `n` or `[min, max]`. */
   children: intRangeSchema.default({ min: 1, max: 3 }),
   /** Families' bedtimes are drawn from this window. */

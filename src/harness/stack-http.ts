@@ -118,6 +118,7 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
             outcome: ok ? 'success' : 'failure',
             latencyMs: e.latencyMs + e.injectedLatencyMs,
             failedAttempts: ok ? 0 : 1,
+            throttledAttempts: e.status === 429 ? 1 : 0,
           };
         }),
       ),
@@ -152,7 +153,14 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
       };
     },
     eventsStored: async () => {
-      const state = await getJson<{ events?: number }>(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock');
+      // Bulk events land a moment after they are accepted (a job on the mock's clock): wait for the
+      // work Klaviyo already accepted, bounded, before counting.
+      let state = { events: 0, pendingJobs: 0 } as { events?: number; pendingJobs?: number };
+      for (let i = 0; i < 40; i++) {
+        state = await getJson(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock');
+        if (!state.pendingJobs) break;
+        await systemClock.sleep(250);
+      }
       return Number(state.events ?? 0) - eventsAtStart;
     },
     faults: async () => summariseLabels((await journal()).map((e) => `klaviyo:${e.fault ?? 'none'}`)),

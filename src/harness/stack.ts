@@ -35,6 +35,8 @@ export interface SimulationStack {
   close(): Promise<void>;
 }
 
+import type { IntegrationSettings } from './scenario-schema.ts';
+
 export interface StackOptions {
   seed: number;
   /** Fault profile name or file. */
@@ -43,6 +45,8 @@ export interface StackOptions {
   rateLimits: boolean;
   /** The offline Klaviyo MCP server: none (default), up, or configured but down. */
   mcp?: McpMode;
+  /** How the integration delivers (in-process only: an HTTP run uses the app's own flags). */
+  integration?: IntegrationSettings;
   /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */
   transport?: 'direct' | 'msw';
   /** Where a stack that can see them records Klaviyo attempts and fault decisions as they happen. */

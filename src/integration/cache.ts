@@ -141,6 +141,18 @@ export class Cache {
     return { value: entry.value, hit: false };
   }
 
+  /**
+   * Write-through: replace a key's value with `next(current)` (undefined → drop it). Loads in flight
+   * for the key are marked stale, so a read taken before the write cannot overwrite it.
+   */
+  async update<T>(key: string, next: (current: T | undefined) => T | undefined, apiCalls = 1): Promise<void> {
+    for (const p of this.loading) if (p.key === key) p.stale = true;
+    const current = (await this.store.get(key))?.value as T | undefined;
+    const value = next(current);
+    if (value === undefined) await this.invalidate(key);
+    else await this.store.set(key, { value, apiCalls }, this.ttl);
+  }
+
   /** Drop everything cached about one subject (`metrics:<user>`, `recs:<user>` → prefix per user). */
   async invalidate(...keysOrPrefixes: string[]): Promise<void> {
     for (const k of keysOrPrefixes) {

@@ -20,6 +20,10 @@ export interface CallRecord {
   lastStatus?: number;
   /** True when at least one attempt failed (the denominator of retry success rate). */
   failedOnce: boolean;
+  /** Jobs the call carried: 1 for a single call, the batch size for a bulk one. */
+  items?: number;
+  /** Attempts Klaviyo answered 429. */
+  throttledAttempts?: number;
   totalMs: number;
   lastAttemptMs: number;
   realMs: number;

@@ -3,6 +3,7 @@
  * charts.ts, no scripts, no external resources) so it opens offline, from a CI artifact, or attached to an email.
  */
 
+import { type KindFigures, lostJobs } from '../harness/metrics.ts';
 import {
   CHART_COLORS,
   type LatencyCategory,
@@ -14,7 +15,17 @@ import {
   timelineSpec,
 } from './charts.ts';
 import { mcpHtml } from './mcp.ts';
-import { fmtChange, fmtFigure, fmtMs, fmtNum, fmtPct, journeysLine, type ReportDocument } from './model.ts';
+import {
+  deliveryLine,
+  fmtChange,
+  fmtFigure,
+  fmtMs,
+  fmtNum,
+  fmtPct,
+  integrationLine,
+  journeysLine,
+  type ReportDocument,
+} from './model.ts';
 
 export function esc(text: unknown): string {
   return String(text)
@@ -217,8 +228,9 @@ ${timelineSection}
 <div class="charts">${charts.cache}${charts.saved}</div>
 ${mcpHtml(m.mcp, esc)}<h2>Events</h2>
 <div class="charts">${charts.events}</div>
-<table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
+<table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>coalesced</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
 <tbody>${m.events.byKind ? `${kindRow('events', m.events.byKind.event, m.events.stored ?? 'n/a', m.events.expected)}${kindRow('profile syncs', m.events.byKind.profile, '', '')}` : ''}${kindRow('all jobs', { ...m.events }, m.events.byKind ? '' : (m.events.stored ?? 'n/a'), m.events.byKind ? '' : m.events.expected)}</tbody></table>
+${deliverySection(r)}
 <h2>Journeys</h2>
 <p>${esc(journeysLine(m.journeys))} · ${fmtNum(m.journeys.perSecond, 1)} whole journeys/s of wall time</p>
 <table id="steps"><thead><tr><th>Step</th><th>ok</th><th>failed</th><th>skipped</th><th>p50</th><th>p95</th></tr></thead><tbody>${stepRows}</tbody></table>
@@ -232,13 +244,26 @@ report.json schema v${r.schemaVersion} · generated ${esc(r.generatedAt)} · fau
 `;
 }
 
+/** How jobs reached Klaviyo: settings, calls per job, bulk batches, 429s per operation. */
+function deliverySection(r: ReportDocument): string {
+  const line = deliveryLine(r.metrics);
+  if (!line) return '';
+  const settings = integrationLine(r.scenario);
+  const rows = Object.entries(r.metrics.klaviyo.byOperation)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([op, o]) =>
+        `<tr><th scope="row"><code>${esc(op)}</code></th><td class="num">${fmtNum(o.calls)}</td><td class="num">${fmtNum(o.items ?? o.calls)}</td><td class="num">${fmtNum(o.throttled ?? 0)}</td><td class="num">${fmtNum(o.failures)}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Delivery to Klaviyo</h2>
+${settings ? `<p>Integration: ${esc(settings)}</p>` : ''}
+<p>${esc(line)}</p>
+<table id="delivery"><thead><tr><th>Operation</th><th>calls</th><th>jobs carried</th><th>429 answers</th><th>failed calls</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /** One row of the outbox table (a kind of job, or all of them). */
-function kindRow(
-  label: string,
-  k: { tracked: number; delivered: number; pending: number; deadLettered: number },
-  stored: number | string,
-  expected: number | string,
-): string {
-  const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
-  return `<tr><th scope="row">${label}</th><td class="num">${k.tracked}</td><td class="num">${k.delivered}</td><td class="num">${k.pending}</td><td class="num">${k.deadLettered}</td><td class="num ${lost === 0 ? 'pass' : 'fail'}">${lost}</td><td class="num">${stored}</td><td class="num">${expected}</td></tr>`;
+function kindRow(label: string, k: KindFigures, stored: number | string, expected: number | string): string {
+  const lost = lostJobs(k);
+  return `<tr><th scope="row">${label}</th><td class="num">${k.tracked}</td><td class="num">${k.delivered}</td><td class="num">${k.coalesced ?? 0}</td><td class="num">${k.pending}</td><td class="num">${k.deadLettered}</td><td class="num ${lost === 0 ? 'pass' : 'fail'}">${lost}</td><td class="num">${stored}</td><td class="num">${expected}</td></tr>`;
 }

@@ -2,11 +2,13 @@
 
 import { mcpMarkdown } from './mcp.ts';
 import {
+  deliveryLine,
   fmtChange,
   fmtFigure,
   fmtMs,
   fmtNum,
   fmtPct,
+  integrationLine,
   journeysLine,
   type ReportDocument,
   retryLine,
@@ -80,21 +82,40 @@ export function renderMarkdown(r: ReportDocument): string {
   out.push(
     '## Outbox jobs: events and profile syncs (nothing may go missing)',
     '',
-    `| kind | tracked | delivered | pending | dead-lettered | lost | stored in mock | expected from journeys |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| kind | tracked | delivered | coalesced | pending | dead-lettered | lost | stored in mock | expected from journeys |`,
+    '|---|---|---|---|---|---|---|---|---|',
     ...(e.byKind
       ? [
-          `| events | ${e.byKind.event.tracked} | ${e.byKind.event.delivered} | ${e.byKind.event.pending} | ${e.byKind.event.deadLettered} | ${e.byKind.event.lost} | ${e.stored ?? 'n/a'} | ${e.expected} |`,
-          `| profile syncs | ${e.byKind.profile.tracked} | ${e.byKind.profile.delivered} | ${e.byKind.profile.pending} | ${e.byKind.profile.deadLettered} | ${e.byKind.profile.lost} | | |`,
+          `| events | ${e.byKind.event.tracked} | ${e.byKind.event.delivered} | ${e.byKind.event.coalesced ?? 0} | ${e.byKind.event.pending} | ${e.byKind.event.deadLettered} | ${e.byKind.event.lost} | ${e.stored ?? 'n/a'} | ${e.expected} |`,
+          `| profile syncs | ${e.byKind.profile.tracked} | ${e.byKind.profile.delivered} | ${e.byKind.profile.coalesced ?? 0} | ${e.byKind.profile.pending} | ${e.byKind.profile.deadLettered} | ${e.byKind.profile.lost} | | |`,
         ]
       : []),
-    `| all jobs | ${e.tracked} | ${e.delivered} | ${e.pending} | ${e.deadLettered} | ${e.lost} | ${e.byKind ? '' : (e.stored ?? 'n/a')} | ${e.byKind ? '' : e.expected} |`,
+    `| all jobs | ${e.tracked} | ${e.delivered} | ${e.coalesced ?? 0} | ${e.pending} | ${e.deadLettered} | ${e.lost} | ${e.byKind ? '' : (e.stored ?? 'n/a')} | ${e.byKind ? '' : e.expected} |`,
     '',
     e.conserved && (!e.byKind || (e.byKind.event.conserved && e.byKind.profile.conserved))
-      ? `Conservation holds for each kind and overall: tracked = delivered + pending + dead-lettered.`
+      ? `Conservation holds for each kind and overall: tracked = delivered + coalesced + pending + dead-lettered.`
       : `**Conservation fails: ${e.lost} outbox job(s) unaccounted for.**`,
     '',
   );
+
+  const delivery = deliveryLine(m);
+  if (delivery) {
+    const ops = Object.entries(m.klaviyo.byOperation).sort(([a], [b]) => a.localeCompare(b));
+    out.push(
+      '## Delivery to Klaviyo',
+      '',
+      ...(integrationLine(s) ? [`Integration: ${integrationLine(s)}.`, ''] : []),
+      `${delivery}.`,
+      '',
+      '| Operation | calls | jobs carried | 429 answers | failed calls |',
+      '|---|---|---|---|---|',
+      ...ops.map(
+        ([op, o]) =>
+          `| \`${op}\` | ${fmtNum(o.calls)} | ${fmtNum(o.items ?? o.calls)} | ${fmtNum(o.throttled ?? 0)} | ${fmtNum(o.failures)} |`,
+      ),
+      '',
+    );
+  }
 
   const k = m.klaviyo;
   out.push(

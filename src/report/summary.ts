@@ -1,8 +1,10 @@
 /** The console summary printed at the end of a run (k6-style ✓/✗ per threshold). */
 
+import { type KindFigures, lostJobs } from '../harness/metrics.ts';
 import { mcpSummaryLine } from './mcp.ts';
 import {
   callsLine,
+  deliveryLine,
   fmtFigure,
   fmtMs,
   fmtNum,
@@ -17,13 +19,10 @@ export function renderSummary(r: ReportDocument, color = false): string {
   const red = (t: string) => (color ? `\x1b[31m${t}\x1b[0m` : t);
   const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[0m` : t);
   /** `tracked N = delivered + pending + dead-lettered ✓ conserved` for one kind of outbox job (or all). */
-  const fateLine = (
-    label: string,
-    k: { tracked: number; delivered: number; pending: number; deadLettered: number },
-    extra = '',
-  ): string => {
-    const lost = k.tracked - k.delivered - k.pending - k.deadLettered;
-    return `${label}tracked ${k.tracked} = delivered ${k.delivered} + pending ${k.pending} + dead-lettered ${k.deadLettered} ${lost === 0 ? green('✓ conserved') : red(`✗ ${lost} lost`)}${extra}`;
+  const fateLine = (label: string, k: KindFigures, extra = ''): string => {
+    const lost = lostJobs(k);
+    const folded = k.coalesced ? ` + coalesced ${k.coalesced}` : '';
+    return `${label}tracked ${k.tracked} = delivered ${k.delivered}${folded} + pending ${k.pending} + dead-lettered ${k.deadLettered} ${lost === 0 ? green('✓ conserved') : red(`✗ ${lost} lost`)}${extra}`;
   };
   const m = r.metrics;
   const lines: string[] = [];
@@ -36,6 +35,7 @@ export function renderSummary(r: ReportDocument, color = false): string {
     `  Klaviyo API ..... success ${fmtPct(m.klaviyo.apiSuccessRate)} · retry success ${retryLine(m.klaviyo)} · in-call retries ${m.klaviyo.retries} · ${m.klaviyo.throttled}× 429`,
     `  cache ........... hit rate ${fmtPct(m.cache.hitRate)} · ${m.cache.savedCalls} calls saved (${fmtPct(m.cache.callsSavedRate)})`,
     ...mcpSummaryLine(m.mcp),
+    ...(deliveryLine(m) ? [`  delivery ........ ${deliveryLine(m)}`] : []),
     ...(m.events.byKind
       ? [
           fateLine(

@@ -26,7 +26,28 @@ import {
   UnexpectedResponseError,
   withRetry,
 } from '../retry.ts';
-import { EVENT, type EventJob, type KlaviyoJob, type ProfileJob, stripChildData } from './events.ts';
+import {
+  eventAttributes,
+  eventProfile,
+  IMPORT_MAX_POLLS,
+  IMPORT_POLL_MS,
+  type ImportState,
+  profileAttributes,
+  type RateInfo,
+  rateInfo,
+  readImportErrors,
+  readImportJob,
+  sendEventBatch,
+  startProfileImport,
+} from './bulk.ts';
+import {
+  EVENT,
+  type EventJob,
+  type KlaviyoJob,
+  PROFILE_PROPERTIES,
+  type ProfileJob,
+  stripChildData,
+} from './events.ts';
 import { createKlaviyoApis, type KlaviyoApis } from './sdk.ts';
 
 export interface Logger {
@@ -59,16 +80,34 @@ export interface KlaviyoServiceOptions {
   apis?: KlaviyoApis;
   /** axios adapter for the SDK's requests (the harness's direct in-process transport); default HTTP. */
   adapter?: AxiosAdapter;
+  /** What a profile sync does to cached reads (default `invalidate`, the seeds' behaviour). */
+  cacheMode?: CacheMode;
 }
 
-export type DeliveryResult =
+export type DeliveryResult = (
   | { ok: true; attempts: number }
   | {
       ok: false;
       attempts: number;
       reason: StopReason | 'disabled';
       failure?: FailureInfo;
-    };
+    }
+) & {
+  /** The rate-limit headers of the successful answer, when Klaviyo sent them. */
+  rate?: RateInfo;
+  /** Attempts Klaviyo answered 429 (retried inside the call or not): the lane slows down on them. */
+  throttledAttempts?: number;
+};
+
+/** A batch's result: as one delivery, plus the items Klaviyo refused inside an accepted batch. */
+export type BatchDeliveryResult = DeliveryResult & { itemFailures?: Map<number, string> };
+
+/**
+ * What a profile sync does to the cache: `invalidate` drops the user's cached reads (the next read
+ * asks Klaviyo again); `write-through` stores the synced properties as the cached profile, so the
+ * next read is a hit that already shows the write.
+ */
+export type CacheMode = 'invalidate' | 'write-through';
 
 /** Profile fields the seeds' `create_or_update_profile` accepts. */
 export interface ProfileInput {
@@ -259,7 +298,7 @@ export class KlaviyoService {
       ...(input.firstName ? { firstName: input.firstName } : {}),
       properties: stripChildData(props).properties,
     };
-    await this.options.cache?.invalidate(...cacheKeys.allFor(input.userId));
+    await this.profileWritten(job);
     return this.submit(job);
   }
 
@@ -310,13 +349,99 @@ export class KlaviyoService {
     const apis = this.apis;
     if (!apis) return { ok: false, attempts: 0, reason: 'disabled' };
     const operation = job.kind === 'event' ? 'create_event' : 'create_or_update_profile';
-    const result = await this.call(operation, via, () =>
-      job.kind === 'event' ? sendEvent(apis, job) : sendProfile(apis, job),
-    );
+    let rate: RateInfo | undefined;
+    const result = await this.call(operation, via, async () => {
+      rate = await (job.kind === 'event' ? sendEvent(apis, job) : sendProfile(apis, job));
+    });
     // A cached read taken before this (late, outbox) write landed is stale now.
-    if (result.ok && job.kind === 'profile')
-      await this.options.cache?.invalidate(...cacheKeys.allFor(job.userId));
-    return result;
+    if (result.ok && job.kind === 'profile') await this.profileWritten(job);
+    return { ...result, rate };
+  }
+
+  /**
+   * Deliver jobs of one kind in one bulk request: events through bulk_create_events, profile syncs
+   * through a profile import job, polled until it completes (see bulk.ts). Never throws. `ok` means
+   * Klaviyo took the batch; `itemFailures` lists the profiles an accepted import still refused.
+   */
+  async deliverBatch(jobs: readonly KlaviyoJob[]): Promise<BatchDeliveryResult> {
+    const apis = this.apis;
+    if (!apis) return { ok: false, attempts: 0, reason: 'disabled' };
+    if (jobs.length === 0) return { ok: true, attempts: 0 };
+    let rate: RateInfo | undefined;
+    if (jobs[0]!.kind === 'event') {
+      const result = await this.call(
+        'bulk_create_events',
+        'outbox',
+        async () => {
+          rate = await sendEventBatch(apis, jobs as EventJob[]);
+        },
+        this.policy,
+        jobs.length,
+      );
+      return { ...result, rate };
+    }
+    const profiles = jobs as ProfileJob[];
+    let jobId = '';
+    const started = await this.call(
+      'bulk_import_profiles',
+      'outbox',
+      async () => {
+        const r = await startProfileImport(apis, profiles);
+        jobId = r.jobId;
+        rate = r.rate;
+      },
+      this.policy,
+      profiles.length,
+    );
+    if (!started.ok) return { ...started, rate };
+    for (let poll = 0; poll < IMPORT_MAX_POLLS; poll++) {
+      await this.clock.sleep(IMPORT_POLL_MS);
+      let state = { done: false } as ImportState;
+      const read = await this.call('get_bulk_import_profiles_job', 'outbox', async () => {
+        state = await readImportJob(apis, jobId);
+      });
+      // Unknown fate: the outbox sends the batch again (an import of the same data is harmless).
+      if (!read.ok) return { ...read, rate };
+      if (!state.done) continue;
+      let itemFailures = new Map<number, string>();
+      if (state.failedCount > 0) {
+        const errors = await this.call('get_bulk_import_profiles_job_import_errors', 'outbox', async () => {
+          itemFailures = await readImportErrors(apis, jobId);
+        });
+        if (!errors.ok) return { ...errors, rate };
+      }
+      for (const [i, job] of profiles.entries()) if (!itemFailures.has(i)) await this.profileWritten(job);
+      return { ok: true, attempts: started.attempts, rate, itemFailures };
+    }
+    return {
+      ok: false,
+      attempts: started.attempts,
+      reason: 'exhausted',
+      failure: {
+        retriable: true,
+        message: `import job ${jobId} still running after ${IMPORT_MAX_POLLS} polls`,
+      },
+      rate,
+    };
+  }
+
+  /**
+   * A profile sync was taken (or queued): drop the user's cached reads, or with `write-through` store
+   * the synced properties as the cached profile (merged over what was cached; a partial sync with
+   * nothing cached only drops, since it does not know the rest of the profile).
+   */
+  private async profileWritten(job: ProfileJob): Promise<void> {
+    const cache = this.options.cache;
+    if (!cache) return;
+    if (this.options.cacheMode !== 'write-through') {
+      await cache.invalidate(...cacheKeys.allFor(job.userId));
+      return;
+    }
+    await cache.invalidate(cacheKeys.recommendations(job.userId));
+    const full = PROFILE_PROPERTIES.every((p) => p in job.properties);
+    await cache.update<ProfileMetrics>(metricsKey(job.userId), (cached) =>
+      cached || full ? { ...(cached ?? {}), ...job.properties } : undefined,
+    );
   }
 
   private async fetchProfileMetrics(userId: string): Promise<ProfileMetrics | null> {
@@ -346,6 +471,7 @@ export class KlaviyoService {
     via: 'outbox' | 'direct',
     fn: () => Promise<unknown>,
     policy: RetryPolicy = this.policy,
+    items = 1,
   ): Promise<DeliveryResult> {
     if (!this.breaker.tryAcquire()) {
       return { ok: false, attempts: 0, reason: 'blocked' };
@@ -373,6 +499,7 @@ export class KlaviyoService {
     });
     const attempts = outcome.attempts.length;
     const last = outcome.attempts[attempts - 1];
+    const throttledAttempts = outcome.attempts.filter((a) => a.failure?.status === 429).length;
     this.instrumentation.recordCall({
       operation,
       via,
@@ -380,13 +507,15 @@ export class KlaviyoService {
       outcome: outcome.ok ? 'success' : 'failure',
       lastStatus: outcome.ok ? undefined : outcome.failure.status,
       failedOnce: outcome.attempts.some((a) => a.failure !== undefined),
+      items,
+      throttledAttempts,
       totalMs: this.clock.now() - startedAt,
       lastAttemptMs: last?.durationMs ?? 0,
       realMs: outcome.realMs,
       at: startedAt,
     });
-    if (outcome.ok) return { ok: true, attempts };
-    return { ok: false, attempts, reason: outcome.reason, failure: outcome.failure };
+    if (outcome.ok) return { ok: true, attempts, throttledAttempts };
+    return { ok: false, attempts, reason: outcome.reason, failure: outcome.failure, throttledAttempts };
   }
 
   private async submit(job: KlaviyoJob): Promise<boolean> {
@@ -434,41 +563,27 @@ export function profileInputFromRow(row: ProfileRow): ProfileInput {
   };
 }
 
-async function sendEvent(apis: KlaviyoApis, job: EventJob): Promise<void> {
+async function sendEvent(apis: KlaviyoApis, job: EventJob): Promise<RateInfo | undefined> {
   const { response } = await apis.events.createEvent({
     data: {
       type: 'event',
       attributes: {
-        properties: job.properties,
-        time: new Date(job.time),
-        uniqueId: job.uniqueId,
-        metric: { data: { type: 'metric', attributes: { name: job.name } } },
-        profile: {
-          data: {
-            type: 'profile',
-            attributes: { ...(job.email ? { email: job.email } : {}), externalId: job.userId },
-          },
-        },
+        ...eventAttributes(job),
+        profile: { data: { type: 'profile', attributes: eventProfile(job) } },
       },
     },
-  } as Parameters<KlaviyoApis['events']['createEvent']>[0]);
+  } as unknown as Parameters<KlaviyoApis['events']['createEvent']>[0]);
   // Klaviyo accepts an event with 202 and an empty body; the SDK returns any other 2xx as a success,
   // including a 200 whose body it could not parse, so check it here.
   if (response.status !== 202)
     throw new UnexpectedResponseError(response.status, 'the 202 of an accepted event');
+  return rateInfo(response.headers);
 }
 
-async function sendProfile(apis: KlaviyoApis, job: ProfileJob): Promise<void> {
+async function sendProfile(apis: KlaviyoApis, job: ProfileJob): Promise<RateInfo | undefined> {
   const res = await apis.profiles.createOrUpdateProfile({
-    data: {
-      type: 'profile',
-      attributes: {
-        ...(job.email ? { email: job.email } : {}),
-        externalId: job.userId,
-        ...(job.firstName ? { firstName: job.firstName } : {}),
-        properties: job.properties,
-      },
-    },
+    data: { type: 'profile', attributes: profileAttributes(job) },
   } as Parameters<KlaviyoApis['profiles']['createOrUpdateProfile']>[0]);
   if (!res.body?.data?.id) throw new UnexpectedResponseError(res.response.status, 'the upserted profile');
+  return rateInfo(res.response.headers);
 }

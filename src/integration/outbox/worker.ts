@@ -2,6 +2,14 @@
  * Non-blocking delivery: tracking calls enqueue a job and return at once; this worker delivers the
  * jobs with bounded concurrency, in order per user, behind the circuit breaker.
  *
+ * - Volume goes out in bulk: when `threshold` or more jobs of a kind are due, they leave as one
+ *   bulk_create_events call (≤ 1,000 events) or one profile import job; a trickle goes out as single
+ *   calls. Each kind has its own lane (lane.ts) whose concurrency adapts to 429s and rate-limit headers.
+ * - A profile sync enqueued while the same user's previous sync still waits is folded into it
+ *   (`coalesced`), so a burst of story saves costs one profile call, not one per story.
+ * - Exactly-once across batches: events carry their `unique_id` in a batch too, so a batch sent again
+ *   (after a lost answer or a restart) is stored once; a batch Klaviyo refuses whole (400) is split
+ *   into single calls so only the bad job is dead-lettered; import errors fail only their profiles.
  * - A delivery is one run of the retry policy (seeds: 3 attempts, 1 s, doubling).
  * - If the breaker is open (or opens while a job is retrying) the job goes back to the queue without
  *   using up its budget and waits; the worker sleeps on the Clock until the breaker allows a probe,
@@ -16,17 +24,19 @@
  *   replay-dead-letters`) puts it back.
  * - The worker only sleeps on the Clock when it has a reason (a due time, the breaker); otherwise it
  *   waits for a wake-up, so a VirtualClock never races ahead because of an idle worker.
- * Invariant at every moment: tracked = delivered + pending + dead-lettered.
+ * Invariant at every moment: tracked = delivered + coalesced + pending + dead-lettered.
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../../lib/clock.ts';
 import type { Rng } from '../../../lib/prng.ts';
 import type { BreakerSnapshot, CircuitBreaker } from '../circuit-breaker.ts';
 import type { Instrumentation } from '../instrumentation.ts';
+import { MAX_EVENTS_PER_BULK } from '../klaviyo/bulk.ts';
 import type { KlaviyoJob } from '../klaviyo/events.ts';
-import type { DeliveryResult, JobSink } from '../klaviyo/service.ts';
+import type { BatchDeliveryResult, DeliveryResult, JobSink } from '../klaviyo/service.ts';
 import { backoffDelay, type RetryPolicy, SEED_RETRY_POLICY } from '../retry.ts';
-import { type OutboxCounts, type OutboxRow, OutboxStore } from './store.ts';
+import { Lane, type LaneFigures } from './lane.ts';
+import { JOB_KINDS, type JobKind, type OutboxCounts, type OutboxRow, OutboxStore } from './store.ts';
 
 /**
  * Reason for cancelling a wait timer. A shared value: `abort()` with no reason builds a DOMException
@@ -37,16 +47,36 @@ const TIMER_CANCELLED = Object.freeze({ name: 'TimerCancelled' });
 /** Deferrals (429 / long Retry-After) one job may take before it is dead-lettered. */
 export const MAX_DEFERRALS = 10;
 
+export interface BatchingOptions {
+  /** Jobs of one kind due at once before they go out in a bulk call (default 8); fewer → single calls. */
+  threshold: number;
+  /** Largest batch per kind (Klaviyo: 1,000 events a request, 10,000 profiles an import job). */
+  maxBatch: Record<JobKind, number>;
+}
+
+export const DEFAULT_BATCHING: BatchingOptions = {
+  threshold: 8,
+  maxBatch: { event: MAX_EVENTS_PER_BULK, profile: 1000 },
+};
+
 export interface OutboxOptions {
   /** SQLite path (default `:memory:`) or an open store. */
   path?: string;
   store?: OutboxStore;
   /** Delivers one job (normally `klaviyo.deliver(job, 'outbox')`). */
   deliver: (job: KlaviyoJob) => Promise<DeliveryResult>;
+  /**
+   * Delivers jobs of one kind in one bulk call (normally `klaviyo.deliverBatch(jobs)`); without it, or
+   * with `batching: false`, every job is a single call.
+   */
+  deliverBatch?: (jobs: KlaviyoJob[]) => Promise<BatchDeliveryResult>;
+  batching?: Partial<BatchingOptions> | false;
+  /** Fold a profile sync into the user's sync still waiting in the queue (default true). */
+  coalesceProfiles?: boolean;
   breaker: CircuitBreaker;
   clock: Clock;
   rng: Rng;
-  /** Deliveries in flight at once (default 4). */
+  /** Requests in flight at once, per kind of job (default 4); each lane adapts below it on 429s. */
   concurrency?: number;
   /** Delivery runs (each a full retry policy) before a job is dead-lettered (default 1). */
   deliveryRounds?: number;
@@ -56,20 +86,29 @@ export interface OutboxOptions {
 }
 
 export interface OutboxStats extends OutboxCounts {
+  /** Jobs being delivered right now. */
   inFlight: number;
-  /** tracked === delivered + pending + deadLettered, overall and for each kind (events, profile syncs) */
+  /**
+   * tracked === delivered + coalesced + pending + deadLettered, overall and for each kind (events,
+   * profile syncs)
+   */
   balanced: boolean;
   breaker: BreakerSnapshot;
+  /** How each kind went out: single and bulk calls, batch sizes, throttling, adaptive concurrency. */
+  lanes: Record<JobKind, LaneFigures>;
 }
 
 export class Outbox implements JobSink {
   readonly store: OutboxStore;
   private readonly clock: Clock;
   private readonly rng: Rng;
-  private readonly concurrency: number;
   private readonly rounds: number;
   private readonly policy: RetryPolicy;
-  private readonly inFlightKeys = new Set<string>();
+  private readonly batching: BatchingOptions | null;
+  private readonly lanes: Lane[];
+  /** Rows of a batch Klaviyo refused as a whole: each goes alone next, to get its own verdict. */
+  private readonly solo = new Set<number>();
+  private inFlightJobs = 0;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wakeResolve: (() => void) | null = null;
@@ -82,9 +121,17 @@ export class Outbox implements JobSink {
     this.store = options.store ?? new OutboxStore(options.path ?? ':memory:');
     this.clock = options.clock;
     this.rng = options.rng.fork('outbox');
-    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    const concurrency = Math.max(1, options.concurrency ?? 4);
+    this.lanes = JOB_KINDS.map((k) => new Lane(k, concurrency));
     this.rounds = Math.max(1, options.deliveryRounds ?? 1);
     this.policy = options.retryPolicy ?? SEED_RETRY_POLICY;
+    this.batching =
+      options.deliverBatch && options.batching !== false
+        ? {
+            threshold: Math.max(2, options.batching?.threshold ?? DEFAULT_BATCHING.threshold),
+            maxBatch: { ...DEFAULT_BATCHING.maxBatch, ...options.batching?.maxBatch },
+          }
+        : null;
     options.breaker.onChange(() => this.wake());
   }
 
@@ -92,7 +139,11 @@ export class Outbox implements JobSink {
   enqueue(job: KlaviyoJob): void {
     if (this.closed) throw new Error('Outbox is closed; create a new stack to track more events.');
     const started = performance.now();
-    this.store.enqueue(job.userId, job, this.clock.now());
+    const folded =
+      job.kind === 'profile' && this.options.coalesceProfiles !== false
+        ? this.store.coalesceProfile(job.userId, job)
+        : null;
+    if (folded === null) this.store.enqueue(job.userId, job, this.clock.now());
     this.options.instrumentation?.recordEnqueue({
       operation: job.kind === 'event' ? 'create_event' : 'create_or_update_profile',
       realMs: performance.now() - started,
@@ -111,11 +162,12 @@ export class Outbox implements JobSink {
     const counts = this.store.counts();
     return {
       ...counts,
-      inFlight: this.inFlightKeys.size,
+      inFlight: this.inFlightJobs,
       balanced: [counts, ...Object.values(counts.byKind)].every(
-        (c) => c.tracked === c.delivered + c.pending + c.deadLettered,
+        (c) => c.tracked === c.delivered + c.coalesced + c.pending + c.deadLettered,
       ),
       breaker: this.options.breaker.snapshot(),
+      lanes: Object.fromEntries(this.lanes.map((l) => [l.kind, l.figures()])) as Record<JobKind, LaneFigures>,
     };
   }
 
@@ -157,7 +209,7 @@ export class Outbox implements JobSink {
     this.wake();
     await this.loopDone;
     // Deliveries still in flight finish against the open store before it closes.
-    for (let i = 0; i < 10_000 && this.inFlightKeys.size > 0; i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 10_000 && this.inFlightJobs > 0; i++) await new Promise((r) => setImmediate(r));
     const final = this.stats();
     this.store.close();
     return final;
@@ -170,49 +222,116 @@ export class Outbox implements JobSink {
     }
   }
 
-  /** Start deliveries until the slots are full, nothing is due, or the breaker says stop. */
+  /**
+   * Start deliveries until each lane is full or paused, nothing is due, or the breaker says stop. A
+   * kind with at least `threshold` jobs due goes out in bulk calls; a trickle goes out as single calls,
+   * so an idle system keeps single-call latency. Only each user's first job is ever due (`is_head`) and
+   * rows in flight are leased, so per-user order holds across single and bulk calls.
+   */
   private fill(): void {
     const breaker = this.options.breaker;
-    // One query serves every free slot: the due heads, oldest first, skipping keys already in flight.
-    // (Asking again per slot re-read and re-parsed the same rows: quadratic in the concurrency.)
-    while (this.inFlightKeys.size < this.concurrency && breaker.allowsTraffic) {
-      const rows = this.store.due(this.clock.now(), this.concurrency + this.inFlightKeys.size);
-      let started = 0;
-      for (const row of rows) {
-        if (this.inFlightKeys.size >= this.concurrency || !breaker.allowsTraffic) return;
-        if (this.inFlightKeys.has(row.orderingKey)) continue;
-        this.startDelivery(row);
-        started++;
+    const now = this.clock.now();
+    for (const lane of this.lanes) {
+      for (let guard = 0; guard < 10_000; guard++) {
+        if (!breaker.allowsTraffic || !lane.canStart(now)) break;
+        const max = this.batching ? this.batching.maxBatch[lane.kind] : lane.concurrency - lane.inFlight;
+        const rows = this.store.due(now, max, lane.kind);
+        if (rows.length === 0) break;
+        const alone = rows.filter((r) => this.solo.has(r.id));
+        if (this.batching && rows.length - alone.length >= this.batching.threshold) {
+          this.startBatch(
+            lane,
+            rows.filter((r) => !this.solo.has(r.id)),
+          );
+          continue;
+        }
+        for (const row of rows) {
+          if (!breaker.allowsTraffic || !lane.canStart(now)) break;
+          this.startSingle(lane, row);
+        }
+        // In half-open state deliver() took the single probe slot synchronously, so allowsTraffic is
+        // now false and the loop stops: one probe, not a lane full of them.
       }
-      if (started === 0) return;
     }
   }
 
-  private startDelivery(next: OutboxRow): void {
-    this.inFlightKeys.add(next.orderingKey);
+  private startSingle(lane: Lane, row: OutboxRow): void {
+    this.solo.delete(row.id);
+    this.store.lease([row.id]);
+    this.track(lane, 1, false);
     this.options
-      .deliver(next.job)
-      .then(
-        (result) => this.settle(next, result),
-        (err: Error) =>
-          this.settle(next, {
-            ok: false,
-            attempts: 0,
-            reason: 'exhausted',
-            failure: { retriable: true, message: err.message },
-          }),
-      )
-      .finally(() => {
-        this.inFlightKeys.delete(next.orderingKey);
-        this.wake();
-      });
-    // In half-open state deliver() took the single probe slot synchronously, so allowsTraffic is now
-    // false and fill() stops: one probe, not `concurrency` of them.
+      .deliver(row.job)
+      .catch((err: Error) => crashed(err))
+      .then((result) => {
+        this.finish(lane, result);
+        this.settle(row, result);
+      })
+      .finally(() => this.untrack(1));
+  }
+
+  private startBatch(lane: Lane, rows: OutboxRow[]): void {
+    this.store.lease(rows.map((r) => r.id));
+    this.track(lane, rows.length, true);
+    this.options.deliverBatch!(rows.map((r) => r.job))
+      .catch((err: Error) => crashed(err))
+      .then((result: BatchDeliveryResult) => {
+        this.finish(lane, result);
+        this.settleBatch(rows, result);
+      })
+      .finally(() => this.untrack(rows.length));
+  }
+
+  private track(lane: Lane, jobs: number, bulk: boolean): void {
+    lane.started(jobs, bulk);
+    this.inFlightJobs += jobs;
+  }
+
+  private untrack(jobs: number): void {
+    this.inFlightJobs -= jobs;
+    this.wake();
+  }
+
+  private finish(lane: Lane, result: DeliveryResult): void {
+    lane.finished(this.clock.now(), {
+      ok: result.ok,
+      throttled:
+        (result.throttledAttempts ?? 0) > 0 ||
+        (!result.ok && (result.reason === 'deferred' || result.failure?.status === 429)),
+      retryAfterMs: result.ok ? undefined : result.failure?.retryAfterMs,
+      rate: result.rate,
+    });
+  }
+
+  /** A batch's outcome, one commit: taken (minus the items Klaviyo refused), refused whole, or failed. */
+  private settleBatch(rows: OutboxRow[], result: BatchDeliveryResult): void {
+    if (this.closed && !this.store.db.open) return;
+    const now = this.clock.now();
+    this.store.transaction(() => {
+      if (result.ok) {
+        for (const [i, row] of rows.entries()) {
+          const refused = result.itemFailures?.get(i);
+          if (refused === undefined) this.store.markDelivered(row.id, result.attempts > 1);
+          else this.store.markDead(row.id, row.attempts + 1, now, 'rejected (import error)', refused);
+        }
+      } else if (result.reason === 'non_retriable') {
+        // One bad job spoils a bulk request: send each alone, so only the bad one is refused.
+        for (const row of rows) {
+          this.solo.add(row.id);
+          this.store.release(row.id);
+        }
+      } else for (const row of rows) this.settleRow(row, result, now);
+    });
+    this.notifyIdle();
   }
 
   private settle(row: OutboxRow, result: DeliveryResult): void {
     if (this.closed && !this.store.db.open) return;
-    const now = this.clock.now();
+    this.settleRow(row, result, this.clock.now());
+    // flush() re-checks what is pending when woken; counting here would cost queries per delivery.
+    this.notifyIdle();
+  }
+
+  private settleRow(row: OutboxRow, result: DeliveryResult, now: number): void {
     const error = result.ok ? null : (result.failure?.message ?? result.reason);
     if (result.ok) {
       this.store.markDelivered(row.id, result.attempts > 1);
@@ -243,8 +362,6 @@ export class Outbox implements JobSink {
       else
         this.store.reschedule(row.id, rounds, now + backoffDelay(this.policy, rounds + 2, this.rng), error);
     }
-    // flush() re-checks what is pending when woken; counting here would cost queries per delivery.
-    this.notifyIdle();
   }
 
   private async waitForWork(): Promise<void> {
@@ -267,15 +384,21 @@ export class Outbox implements JobSink {
 
   /** How long to sleep on the Clock before something may become deliverable; null = wait for a wake-up. */
   private nextTimerMs(): number | null {
-    if (this.inFlightKeys.size >= this.concurrency) return null;
     const breaker = this.options.breaker;
-    const nextDue = this.store.nextDueAt();
-    if (nextDue === null) return null;
+    const now = this.clock.now();
+    let soonest: number | null = null;
+    for (const lane of this.lanes) {
+      // A full lane is woken by its own deliveries settling, not by the clock.
+      if (lane.inFlight >= lane.concurrency) continue;
+      const due = this.store.nextDueAt(lane.kind);
+      if (due === null) continue;
+      const at = Math.max(due, lane.pausedUntil);
+      soonest = soonest === null ? at : Math.min(soonest, at);
+    }
+    if (soonest === null) return null;
     if (breaker.state === 'open') return Math.max(1, breaker.msUntilProbe());
     if (!breaker.allowsTraffic) return null; // a probe is in flight; its result wakes us
-    const now = this.clock.now();
-    // Due rows whose keys are busy wait for those deliveries (which wake us), not for the clock.
-    return nextDue > now ? nextDue - now : null;
+    return soonest > now ? soonest - now : null;
   }
 
   private wake(): void {
@@ -293,4 +416,9 @@ export class Outbox implements JobSink {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** deliver() never throws; if it ever does, the job counts as a failed round, not as lost. */
+function crashed(err: Error): DeliveryResult {
+  return { ok: false, attempts: 0, reason: 'exhausted', failure: { retriable: true, message: err.message } };
 }

@@ -1,0 +1,205 @@
+/**
+ * The batching outbox against the Klaviyo mock through the official SDK (msw, VirtualClock): volume
+ * goes out through bulk_create_events and profile import jobs, a trickle as single calls; per-user order,
+ * exactly-once (unique ids across batches), a batch refused whole, an import error for one profile,
+ * coalesced profile syncs and 429s from the spec's rate limits.
+ */
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../lib/clock.ts';
+import { createRng } from '../../../lib/prng.ts';
+import { createFaultInjector } from '../../../mocks/faults/index.ts';
+import { createKlaviyoMock, klaviyoHandlers } from '../../../mocks/klaviyo/index.ts';
+import { CircuitBreaker } from '../circuit-breaker.ts';
+import type { EventJob, ProfileJob } from '../klaviyo/events.ts';
+import { KlaviyoService } from '../klaviyo/service.ts';
+import { type BatchingOptions, Outbox } from './worker.ts';
+
+const BASE = 'https://batching.klaviyo.test';
+const clock = new VirtualClock();
+const mock = createKlaviyoMock({
+  clock,
+  faults: createFaultInjector({ clock, service: 'klaviyo' }),
+  rateLimits: true,
+});
+const server = setupServer(...klaviyoHandlers({ service: mock, baseUrls: [BASE] }));
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => {
+  server.close();
+  mock.close();
+});
+
+let outboxes: Outbox[] = [];
+let keyN = 0;
+afterEach(async () => {
+  for (const o of outboxes) await o.close(0);
+  outboxes = [];
+});
+
+/** A fresh account per test (one API key = one account), so counts start at zero. */
+function setup(batching?: Partial<BatchingOptions> | false) {
+  const apiKey = `pk_batching_${String(++keyN).padStart(4, '0')}_abcdefghij`;
+  const breaker = new CircuitBreaker(clock);
+  const klaviyo = new KlaviyoService({
+    apiKey,
+    baseUrl: BASE,
+    clock,
+    rng: createRng(keyN),
+    breaker,
+    logger: { warn: () => {} },
+  });
+  const outbox = new Outbox({
+    deliver: (job) => klaviyo.deliver(job, 'outbox'),
+    deliverBatch: (jobs) => klaviyo.deliverBatch(jobs),
+    batching,
+    breaker,
+    clock,
+    rng: createRng(keyN),
+  });
+  outboxes.push(outbox);
+  const headers = { Authorization: `Klaviyo-API-Key ${apiKey}`, revision: '2026-07-15' };
+  /** What Klaviyo holds once the work it accepted has run. */
+  const get = async (path: string) => {
+    mock.core.runAcceptedWork?.(clock.now() + 60_000);
+    const res = await fetch(`${BASE}${path}`, { headers });
+    return (await res.json()) as { data: { attributes: Record<string, any> }[] };
+  };
+  const events = async () => (await get('/api/events?page[size]=200')).data;
+  const profiles = async () => (await get('/api/profiles?page[size]=100')).data;
+  return { klaviyo, outbox, events, profiles };
+}
+
+const event = (user: number, n: number, email = `u${user}@batch.test`): EventJob => ({
+  kind: 'event',
+  name: 'Story Generated',
+  userId: `user-${user}`,
+  email,
+  properties: { n },
+  time: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+  uniqueId: `u${user}-e${n}`,
+});
+
+const sync = (user: number, totalStories: number, email = `u${user}@batch.test`): ProfileJob => ({
+  kind: 'profile',
+  userId: `user-${user}`,
+  email,
+  properties: { total_stories: totalStories, user_id: `user-${user}` },
+});
+
+describe('Outbox batching through the SDK', () => {
+  it('sends volume through bulk_create_events, each event stored exactly once, even when sent twice', async () => {
+    const { outbox, events } = setup();
+    const jobs = Array.from({ length: 150 }, (_, i) => event(i % 30, i));
+    for (const j of jobs) outbox.enqueue(j);
+    const s = await outbox.flush(600_000);
+    expect(s).toMatchObject({ tracked: 150, delivered: 150, pending: 0, deadLettered: 0, balanced: true });
+    expect(s.lanes.event.bulkCalls).toBeGreaterThan(0);
+    expect(s.lanes.event.bulkCalls + s.lanes.event.singleCalls).toBeLessThan(30);
+    // The same jobs again (a replay after a crash): unique ids keep Klaviyo's count at 150.
+    for (const j of jobs) outbox.enqueue(j);
+    await outbox.flush(600_000);
+    const stored = await events();
+    expect(stored).toHaveLength(150);
+    expect(new Set(stored.map((e) => e.attributes.uuid ?? JSON.stringify(e.attributes))).size).toBe(150);
+  });
+
+  it('keeps single calls for a trickle', async () => {
+    const { outbox } = setup();
+    outbox.start();
+    for (let i = 0; i < 3; i++) {
+      outbox.enqueue(event(1, i));
+      await outbox.flush(60_000);
+    }
+    const s = outbox.stats();
+    expect(s.lanes.event).toMatchObject({ singleCalls: 3, bulkCalls: 0 });
+    expect(s.delivered).toBe(3);
+  });
+
+  it('keeps each user’s order across batches: the last sync wins in Klaviyo', async () => {
+    const { outbox, profiles } = setup({ threshold: 2, maxBatch: { event: 1000, profile: 3 } });
+    // Five users, four syncs each, interleaved with events so nothing coalesces.
+    for (let round = 1; round <= 4; round++)
+      for (let u = 0; u < 5; u++) {
+        outbox.enqueue(sync(u, round));
+        outbox.enqueue(event(u, round * 10 + u));
+      }
+    const s = await outbox.flush(600_000);
+    expect(s).toMatchObject({ pending: 0, deadLettered: 0, balanced: true });
+    expect(s.lanes.profile.bulkCalls).toBeGreaterThan(0);
+    const stored = await profiles();
+    expect(stored).toHaveLength(5);
+    for (const p of stored) expect(p.attributes.properties.total_stories).toBe(4);
+  });
+
+  it('folds queued profile syncs of one user into one call carrying the latest properties', async () => {
+    const { outbox, profiles } = setup(false);
+    for (let n = 1; n <= 5; n++) outbox.enqueue(sync(7, n));
+    const s = await outbox.flush(60_000);
+    expect(s).toMatchObject({ tracked: 5, delivered: 1, coalesced: 4, pending: 0, balanced: true });
+    expect(s.byKind.profile).toMatchObject({ tracked: 5, delivered: 1, coalesced: 4 });
+    expect(s.lanes.profile.singleCalls).toBe(1);
+    expect((await profiles())[0]!.attributes.properties.total_stories).toBe(5);
+  });
+
+  it('splits a batch Klaviyo refuses whole, so only the bad job is dead-lettered', async () => {
+    const { outbox, events } = setup();
+    for (let i = 0; i < 12; i++) outbox.enqueue(event(i, i, i === 5 ? 'not-an-email' : undefined));
+    const s = await outbox.flush(600_000);
+    expect(s).toMatchObject({ tracked: 12, delivered: 11, deadLettered: 1, pending: 0, balanced: true });
+    expect(outbox.store.deadLetters()[0]!.job).toMatchObject({ userId: 'user-5' });
+    expect(await events()).toHaveLength(11);
+  });
+
+  it('fails only the profile an accepted import refused', async () => {
+    const { outbox, profiles } = setup();
+    for (let u = 0; u < 10; u++) outbox.enqueue(sync(u, 1, u === 3 ? 'not-an-email' : undefined));
+    const s = await outbox.flush(600_000);
+    expect(s).toMatchObject({ tracked: 10, delivered: 9, deadLettered: 1, pending: 0, balanced: true });
+    expect(s.lanes.profile.bulkCalls).toBe(1);
+    const dead = outbox.store.deadLetters()[0]!;
+    expect(dead.reason).toBe('rejected (import error)');
+    expect(dead.job).toMatchObject({ userId: 'user-3' });
+    expect(await profiles()).toHaveLength(9);
+  });
+
+  it('backs off on 429s from the spec’s rate limits and still delivers everything', async () => {
+    // 40 batches of 10 against bulk_create_events' 10/s burst: the lane must pause and halve.
+    const { outbox, events } = setup({ threshold: 2, maxBatch: { event: 5, profile: 1000 } });
+    for (let i = 0; i < 200; i++) outbox.enqueue(event(i, i));
+    const s = await outbox.flush(3_600_000);
+    expect(s).toMatchObject({ tracked: 200, delivered: 200, deadLettered: 0, pending: 0, balanced: true });
+    expect(s.lanes.event.throttled).toBeGreaterThan(0);
+    // Paused after each 429 instead of hammering: far fewer refusals than batches.
+    expect(s.lanes.event.throttled).toBeLessThan(s.lanes.event.bulkCalls / 2);
+    expect(await events()).toHaveLength(200);
+  });
+});
+
+describe('Outbox leases across a restart', () => {
+  it('a batch in flight when the process died is due again when the file is reopened', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { OutboxStore } = await import('./store.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-lease-'));
+    try {
+      const path = join(dir, 'outbox.db');
+      const first = new OutboxStore(path);
+      for (let i = 0; i < 3; i++) first.enqueue(`user-${i}`, event(i, i), 0);
+      first.enqueue('user-0', event(0, 99), 0);
+      const rows = first.due(0, 10);
+      expect(rows.map((r) => r.orderingKey)).toEqual(['user-0', 'user-1', 'user-2']);
+      first.lease(rows.map((r) => r.id));
+      expect(first.due(0, 10)).toHaveLength(0);
+      first.close(); // "kill -9" while the batch was in flight
+      const second = new OutboxStore(path);
+      expect(second.due(0, 10).map((r) => r.id)).toEqual(rows.map((r) => r.id));
+      second.markDelivered(rows[0]!.id);
+      // user-0's second job is first in line now.
+      expect(second.due(0, 10).map((r) => r.job)).toContainEqual(event(0, 99));
+      second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
