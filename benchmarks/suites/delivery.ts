@@ -47,6 +47,8 @@ async function startUp(faults: string, timeoutMs = 60_000): Promise<Up> {
       '0',
       '--app-port',
       '0',
+      '--mcp-port',
+      '0',
       '--faults',
       faults,
       '--story-latency-ms',

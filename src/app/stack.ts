@@ -14,7 +14,7 @@ import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-brea
 import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
 import { type CacheMode, KlaviyoService, type Logger } from '../integration/klaviyo/service.ts';
-import { KlaviyoMcpAdapter } from '../integration/mcp.ts';
+import { KlaviyoMcpAdapter, type McpAdapterOptions } from '../integration/mcp.ts';
 import { type BatchingOptions, Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
 import type { RetryPolicy } from '../integration/retry.ts';
 import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
@@ -54,6 +54,8 @@ export interface DreamFlowStackOptions {
   klaviyoAdapter?: AxiosAdapter;
   /** fetch for supabase-js (the harness's direct in-process transport); default the global fetch. */
   supabaseFetch?: typeof fetch;
+  /** MCP transport for the adapter instead of Streamable HTTP to KLAVIYO_MCP_URL (the harness links one in-process). */
+  mcpTransport?: McpAdapterOptions['transport'];
 }
 
 export interface DreamFlowStack {
@@ -121,7 +123,7 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     klaviyo.useSink(outbox);
     outbox.start();
   }
-  const mcp = new KlaviyoMcpAdapter({ url: config.klaviyoMcpUrl, clock });
+  const mcp = new KlaviyoMcpAdapter({ url: config.klaviyoMcpUrl, clock, transport: options.mcpTransport });
   // Ids are drawn from the seed, so a restart on the same persisted outbox would redraw ids already
   // stored; the run counter kept in that file makes run 2, 3, … draw fresh ones (run 1 is unchanged).
   const run = outbox && options.outboxPath && options.outboxPath !== ':memory:' ? outbox.store.nextRun() : 1;
@@ -154,6 +156,7 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
         const stats = outbox ? await outbox.close(deadlineMs) : null;
+        await mcp.close();
         await Promise.allSettled([closeRealtime(supabase.auth), closeRealtime(supabase.db)]);
         return stats;
       })();

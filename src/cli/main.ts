@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import * as app from './commands/app.ts';
 import * as bench from './commands/bench.ts';
 import * as mockKlaviyo from './commands/mock-klaviyo.ts';
+import * as mockMcp from './commands/mock-mcp.ts';
 import * as mockSupabase from './commands/mock-supabase.ts';
 import * as outbox from './commands/outbox.ts';
 import * as report from './commands/report.ts';
@@ -24,6 +25,7 @@ const program = new Command()
 const mock = program.command('mock').description('Run one of the mock services');
 mockKlaviyo.register(mock);
 mockSupabase.register(mock);
+mockMcp.register(mock);
 for (const mod of [app, up, run, report, bench, seed, spec, outbox]) mod.register(program);
 
 // `report compare --json | head` closes the pipe before we are done writing: that is the reader's

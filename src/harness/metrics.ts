@@ -6,6 +6,7 @@
 
 import type { JourneyRecorder, JourneyResult, StepObservation } from './journey.ts';
 import { LatencyRecorder, type LatencySnapshot, type LatencySummary } from './latency.ts';
+import { flattenMcp, type McpFigures, type McpMetrics, mcpMetrics } from './mcp-figures.ts';
 import type { StepKind } from './scenario-schema.ts';
 import type { Timeline } from './timeline.ts';
 
@@ -246,6 +247,8 @@ export interface RunMetrics {
     callRetrySuccessRate: number | null;
   };
   cache: CacheFigures & { hitRate: number | null; callsSavedRate: number | null };
+  /** The MCP adapter's answers (runs whose scenario sets `mcp`). */
+  mcp?: McpMetrics;
   /**
    * Outbox jobs. The top-level counters and `lost` cover every job (events + profile syncs), so
    * `events_lost == 0` means "no outbox job lost"; `byKind` splits them (Klaviyo events, profile syncs).
@@ -447,6 +450,7 @@ export interface MetricsInput {
   cache: CacheFigures;
   outbox: OutboxFigures;
   eventsStored: number | null;
+  mcp?: McpFigures;
   wire?: WireFigures;
   timeline?: Timeline;
   wallMs: number;
@@ -712,6 +716,7 @@ export function computeMetrics(input: MetricsInput): RunMetrics {
       requestsPerSecond: journeys.stepCount / wallS,
     },
     ...(input.timeline ? { timeline: input.timeline } : {}),
+    ...(input.mcp ? { mcp: mcpMetrics(input.mcp) } : {}),
   };
 }
 
@@ -780,6 +785,7 @@ export function flattenMetrics(m: RunMetrics): Record<string, number | null> {
     ),
     journeys_per_second: m.journeys.perSecond,
     requests_per_second: m.time.requestsPerSecond,
+    ...flattenMcp(m.mcp),
   });
   return out;
 }

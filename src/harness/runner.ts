@@ -11,6 +11,7 @@ import { createRng } from '../../lib/prng.ts';
 import { arrivalOffsets } from './arrival.ts';
 import type { FaultSummary } from './fault-log.ts';
 import { abortableSleep, runJourney } from './journey.ts';
+import { type McpFigures, mergeMcpFigures } from './mcp-figures.ts';
 import {
   type CacheFigures,
   type CallTally,
@@ -95,6 +96,7 @@ export interface ShardOutcome {
   cache: CacheFigures;
   outbox: OutboxFigures;
   eventsStored: number | null;
+  mcp?: McpFigures;
   faults: FaultSummary;
   /** What happened when over simulated time (in-process stacks only). */
   timeline?: Timeline;
@@ -119,6 +121,7 @@ export interface ShardData {
   cache: CacheFigures;
   outbox: OutboxFigures;
   eventsStored: number | null;
+  mcp?: McpFigures;
   faultCounts: Record<string, number>;
   faultSequenceHash: string;
   /** Over simulated time, in-process only (bucket counts: adds up across shards). */
@@ -152,6 +155,7 @@ export function shardData(o: ShardOutcome): ShardData {
     cache: o.cache,
     outbox: o.outbox,
     eventsStored: o.eventsStored,
+    ...(o.mcp ? { mcp: o.mcp } : {}),
     faultCounts: o.faults.counts,
     faultSequenceHash: o.faults.hash,
     timeline: o.timeline,
@@ -229,6 +233,7 @@ export async function runShard(
     seed: shardSeed(seed, shard),
     faults: run.faults,
     rateLimits: scenario.rate_limits,
+    mcp: scenario.mcp,
     integration: scenario.integration,
     transport: options.transport,
     timeline,
@@ -315,6 +320,7 @@ export async function runShard(
       stack.eventsStored(),
       stack.faults(),
     ]);
+    const mcp = await stack.mcp?.();
     // Drained: nothing pending once the flush returned (its deadline passed otherwise).
     outbox.drainMs = outbox.pending === 0 ? flushedAt - journeysEndedAt : null;
     const exportedFiles =
@@ -331,6 +337,7 @@ export async function runShard(
       cache,
       outbox,
       eventsStored,
+      ...(mcp ? { mcp } : {}),
       faults,
       timeline: timed ? timeline.timeline() : undefined,
       simulatedMs: clock.now() - simStart,
@@ -394,6 +401,7 @@ export function mergeShards(
     cache: sum((o) => o.cache, ['hits', 'misses', 'savedCalls']),
     outbox: sumOutboxFigures(shards.map((o) => o.outbox)),
     eventsStored: stored.some((n) => n === null) ? null : stored.reduce((s, n) => s! + n!, 0),
+    mcp: mergeMcpFigures(shards.map((o) => o.mcp)),
     timeline: shards.every((o) => o.timeline)
       ? shards.map((o) => o.timeline!).reduce(mergeTimelines)
       : undefined,

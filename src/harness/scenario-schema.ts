@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { knownKeys, unknownKeyMessage, unknownValueMessage } from '../../lib/config-errors.ts';
 import { parseClockTime, parseDuration } from './duration.ts';
+import { MCP_MODES } from './mcp-figures.ts';
 import { k6ThresholdLines, parseThreshold } from './thresholds.ts';
 
 const DURATION_HINT = 'a duration like 250ms, 30s, 5m, 1h or 14d';
@@ -283,6 +284,8 @@ export const scenarioSchema = z.strictObject({
   faults: z.string().min(1).default('ideal'),
   /** Klaviyo mock rate limits (the spec's per-operation tiers); on, as in the real API, by default. */
   rate_limits: z.boolean().default(true),
+  /** The offline Klaviyo MCP server the adapter talks to: off (no KLAVIYO_MCP_URL), up, or down. */
+  mcp: z.enum(MCP_MODES).default('off'),
   integration: integrationSchema.default(DEFAULT_INTEGRATION),
   /** Children per family, `n` or `[min, max]`. */
   children: intRangeSchema.default({ min: 1, max: 3 }),

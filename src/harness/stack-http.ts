@@ -8,12 +8,16 @@
  *   into one call and Retry-After compliance is not measured;
  * - the journal is a ring buffer (10 000 entries by default): longer runs only see the newest requests;
  * - outbox and cache figures come from the app's `/api/v1/demo/klaviyo-integration` (cumulative since
- *   the app started: start from a fresh app for clean figures).
+ *   the app started: start from a fresh app for clean figures);
+ * - a scenario's `mcp` cannot start or stop the app's MCP server: `up`/`down` need an app with
+ *   KLAVIYO_MCP_URL set (`up` sets it), and the figures are the app's `/api/v1/demo/mcp-status`
+ *   counters, less those at the start of the run.
  */
 
 import { systemClock } from '../../lib/clock.ts';
 import { createHttpDreamFlowClient } from '../app/http-client.ts';
 import { summariseLabels } from './fault-log.ts';
+import { type McpFigures, mcpFigures } from './mcp-figures.ts';
 import {
   type CacheFigures,
   type KindFigures,
@@ -78,6 +82,15 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
   const eventsAtStart = Number(
     (await getJson<{ events?: number }>(`${klaviyoUrl}/__admin/state`, 'the Klaviyo mock')).events ?? 0,
   );
+  type McpStatus = Parameters<typeof mcpFigures>[1] & { enabled: boolean };
+  const mcpStatus = () => getJson<McpStatus>(`${appUrl}/api/v1/demo/mcp-status`, 'the Dream Flow app');
+  const mcpMode = options.mcp ?? 'off';
+  const mcpAtStart = mcpMode === 'off' ? undefined : await mcpStatus();
+  if (mcpAtStart && !mcpAtStart.enabled) {
+    throw new Error(
+      `http mode: the scenario sets mcp: ${mcpMode} but the app has no MCP server configured; start it with \`dreamflow-sim up\` (which sets KLAVIYO_MCP_URL) or set KLAVIYO_MCP_URL for the app.`,
+    );
+  }
   const status = () =>
     getJson<IntegrationStatus>(`${appUrl}/api/v1/demo/klaviyo-integration`, 'the Dream Flow app');
   const journal = async () =>
@@ -121,6 +134,23 @@ export async function createHttpStack(options: StackOptions, targets: HttpTarget
         if (((await status()).outbox?.pending ?? 0) === 0) return;
         await systemClock.sleep(250);
       }
+    },
+    mcp: async (): Promise<McpFigures | undefined> => {
+      if (!mcpAtStart) return undefined;
+      const now = mcpFigures(mcpMode, await mcpStatus());
+      const start = mcpFigures(mcpMode, mcpAtStart);
+      const toolCalls: Record<string, number> = {};
+      for (const [tool, n] of Object.entries(now.toolCalls)) {
+        const d = n - (start.toolCalls[tool] ?? 0);
+        if (d > 0) toolCalls[tool] = d;
+      }
+      return {
+        mode: mcpMode,
+        mcp: now.mcp - start.mcp,
+        fallback: now.fallback - start.fallback,
+        errors: now.errors - start.errors,
+        toolCalls,
+      };
     },
     eventsStored: async () => {
       // Bulk events land a moment after they are accepted (a job on the mock's clock): wait for the

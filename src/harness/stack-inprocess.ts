@@ -17,6 +17,7 @@ import { VirtualClock } from '../../lib/clock.ts';
 import { createRng, type Rng } from '../../lib/prng.ts';
 import { createFaultInjector } from '../../mocks/faults/index.ts';
 import { createKlaviyoMock, klaviyoHandlers } from '../../mocks/klaviyo/index.ts';
+import { inProcessMcpTransport } from '../../mocks/klaviyo/mcp/in-memory.ts';
 import { createDirectAxiosAdapter, createDirectFetch } from '../../mocks/shared/direct-transport.ts';
 import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
@@ -24,6 +25,7 @@ import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.t
 import { Instrumentation } from '../integration/instrumentation.ts';
 import { exportKlaviyoData } from './export-data.ts';
 import { combineFaultSummaries, FaultLog } from './fault-log.ts';
+import { mcpFigures } from './mcp-figures.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import { DEFAULT_INTEGRATION, type IntegrationSettings } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
@@ -151,6 +153,17 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     };
   }
 
+  // The offline MCP server on the run's Klaviyo mock (untapped: its reads are not the integration's
+  // calls), linked in memory; `down` is a server that cannot be reached, so every use case falls back.
+  const mcpMode = options.mcp ?? 'off';
+  const mcpTransport =
+    mcpMode === 'up'
+      ? () => inProcessMcpTransport(klaviyo, HARNESS_KLAVIYO_KEY)
+      : mcpMode === 'down'
+        ? () => {
+            throw new Error('connect ECONNREFUSED (scenario mcp: down)');
+          }
+        : undefined;
   const keys = supabaseKeys();
   // Calls are counted as they are made, not kept: memory stays flat however many families run.
   const instrumentation = new Instrumentation(0);
@@ -185,6 +198,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       clock,
       seed: options.seed,
       logger: quietLogger,
+      mcpTransport,
       ...stackSettings(options.integration ?? DEFAULT_INTEGRATION),
       ...direct,
     });
@@ -212,6 +226,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     flush: async (deadline) => {
       await app.outbox?.flush(Math.max(0, deadline - clock.now()));
     },
+    mcp: () => (mcpMode === 'off' ? undefined : mcpFigures(mcpMode, app.mcp.status())),
     eventsStored: async () => {
       // Bulk events are accepted first and land a moment later (a job on the mock's clock): count
       // what Klaviyo holds once the work it already accepted has run.

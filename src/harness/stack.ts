@@ -7,6 +7,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
 import type { FaultSummary } from './fault-log.ts';
+import type { McpFigures, McpMode } from './mcp-figures.ts';
 import type { CacheFigures, CallTally, OutboxFigures } from './metrics.ts';
 import type { TimelineRecorder } from './timeline.ts';
 
@@ -27,6 +28,8 @@ export interface SimulationStack {
   eventsStored(): Promise<number | null>;
   /** Fault labels the mocks applied (`klaviyo:error:503`, `supabase:none`, …): counts, hash, first ones. */
   faults(): Promise<FaultSummary> | FaultSummary;
+  /** The MCP adapter's answers, when the scenario sets `mcp` (absent otherwise). */
+  mcp?(): McpFigures | undefined | Promise<McpFigures | undefined>;
   /** Write the Klaviyo mock's profiles/events/metrics for demos; returns the files written. */
   exportData?(dir: string): Promise<string[]>;
   close(): Promise<void>;
@@ -40,6 +43,8 @@ export interface StackOptions {
   faults: string;
   /** Klaviyo rate limits on (the default, as the real API). */
   rateLimits: boolean;
+  /** The offline Klaviyo MCP server: none (default), up, or configured but down. */
+  mcp?: McpMode;
   /** How the integration delivers (in-process only: an HTTP run uses the app's own flags). */
   integration?: IntegrationSettings;
   /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */

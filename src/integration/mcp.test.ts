@@ -1,12 +1,18 @@
 /**
- * The MCP adapter: fallback mode without KLAVIYO_MCP_URL, and the JSON-RPC client against a tiny MCP
- * stand-in on 127.0.0.1 (initialize → tools/call, JSON and SSE answers), falling back on errors.
+ * The MCP adapter: fallback mode without KLAVIYO_MCP_URL; against the offline Klaviyo MCP server (over
+ * Streamable HTTP on 127.0.0.1, answered by a Klaviyo mock holding a profile written with the SDK): the
+ * use cases answered from Klaviyo's tools; and the fallback while the server is down.
  */
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../lib/clock.ts';
-import { listen, type RunningServer } from '../../mocks/shared/listen.ts';
+import { startKlaviyoServer } from '../../mocks/klaviyo/index.ts';
+import { inProcessCall } from '../../mocks/klaviyo/mcp/dispatch.ts';
+import { type RunningMcpServer, startMcpHttpServer } from '../../mocks/klaviyo/mcp/http.ts';
+import type { RunningServer } from '../../mocks/shared/listen.ts';
+import type { MockService } from '../../mocks/shared/service.ts';
+import { eventBody, profileBody, sdk } from '../../test/klaviyo/helpers.ts';
 import { KlaviyoMcpAdapter } from './mcp.ts';
+import { recommendSimilarThemes } from './personalization/themes.ts';
 
 describe('KlaviyoMcpAdapter', () => {
   it('says it is in fallback mode and still answers every use case', async () => {
@@ -29,47 +35,89 @@ describe('KlaviyoMcpAdapter', () => {
     expect(mcp.status().calls.fallback).toBe(4);
   });
 
-  describe('against an MCP server', () => {
-    let server: RunningServer;
-    const seen: string[] = [];
+  describe('against the offline Klaviyo MCP server (dreamflow-sim mock mcp)', () => {
+    const KEY = 'pk_mcp_adapter_test';
+    let klaviyo: RunningServer & { service: MockService };
+    let mcpServer: RunningMcpServer;
     beforeAll(async () => {
-      const app = express();
-      app.use(express.json());
-      app.post('/mcp', (req, res) => {
-        const { method, id, params } = req.body as { method: string; id?: number; params?: { name: string } };
-        seen.push(method);
-        if (method === 'initialize') {
-          res
-            .set('mcp-session-id', 'sess-1')
-            .json({ jsonrpc: '2.0', id, result: { protocolVersion: '2025-06-18', capabilities: {} } });
-        } else if (method === 'notifications/initialized') {
-          res.status(202).end();
-        } else if (params?.name === 'get_personalized_recommendations') {
-          expect(req.get('mcp-session-id')).toBe('sess-1');
-          res
-            .set('content-type', 'text/event-stream')
-            .send(
-              `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: JSON.stringify({ themes: ['Pirate Cove'] }) }] } })}\n\n`,
-            );
-        } else {
-          res.json({ jsonrpc: '2.0', id, error: { code: -32601, message: 'unknown tool' } });
-        }
-      });
-      server = await listen(app, { port: 0 });
+      klaviyo = await startKlaviyoServer({ rateLimits: false });
+      const { profiles } = sdk(KEY, klaviyo.url);
+      await profiles.createProfile(
+        profileBody({
+          email: 'parent@example.com',
+          external_id: 'user-1',
+          properties: { story_preferences: ['Space Explorer'], current_streak: 3 },
+        }),
+      );
+      // A subscription metric: the conversion metric campaign analysis asks Klaviyo to report on.
+      await sdk(KEY, klaviyo.url).events.createEvent(
+        eventBody('Subscription Created', { email: 'parent@example.com' }, {}, { tier: 'premium' }),
+      );
+      mcpServer = await startMcpHttpServer({ call: inProcessCall(klaviyo.service, KEY), port: 0 });
     });
-    afterAll(() => server.close());
+    afterAll(async () => {
+      await mcpServer?.close();
+      await klaviyo?.close();
+    });
 
-    it('calls tools over JSON-RPC and falls back per call on errors', async () => {
-      const mcp = new KlaviyoMcpAdapter({ url: `${server.url}/mcp`, clock: new VirtualClock() });
+    it('answers the seeds’ use cases from Klaviyo’s tools over the official MCP client', async () => {
+      const mcp = new KlaviyoMcpAdapter({ url: mcpServer.mcpUrl, clock: new VirtualClock() });
       expect(mcp.mode).toBe('mcp');
-      expect(await mcp.getPersonalizedRecommendations({ userId: 'u' })).toEqual(['Pirate Cove']);
-      expect(seen).toEqual(['initialize', 'notifications/initialized', 'tools/call']);
-      const segs = await mcp.suggestSegments({ goal: 'reduce churn' });
-      expect(segs.source).toBe('fallback');
-      expect(mcp.status()).toMatchObject({
-        calls: { mcp: 1, errors: 1 },
-        last_error: expect.stringContaining('unknown tool'),
+      const themes = await mcp.getPersonalizedRecommendations({ userId: 'user-1' });
+      expect(themes).toEqual(recommendSimilarThemes(['Space Explorer']));
+      const email = await mcp.generatePersonalizedEmailContent({
+        userId: 'user-1',
+        campaignGoal: 'win_back',
       });
+      expect(email).toMatchObject({
+        source: 'mcp',
+        personalization_data: { favorite_themes: ['Space Explorer'] },
+      });
+      const segs = await mcp.suggestSegments({ goal: 'reduce churn' });
+      expect(segs).toMatchObject({ source: 'mcp', segments: [{ name: 'Churn Risk', klaviyo_id: null }] });
+      const report = await mcp.analyzeCampaignPerformance({
+        campaignId: 'NO_SUCH_CAMPAIGN',
+        timeframeDays: 7,
+      });
+      expect(report).toMatchObject({
+        source: 'mcp',
+        conversion_metric: 'Subscription Created',
+        results: [],
+        timeframe_days: 7,
+      });
+      // A user Klaviyo does not know: MCP answered, but with nothing to go on, so the caller falls back.
+      expect(await mcp.getPersonalizedRecommendations({ userId: 'nobody' })).toBeNull();
+      expect(mcp.status()).toMatchObject({
+        calls: { mcp: 4, fallback: 1, errors: 0 },
+        tool_calls: { get_profiles: 3, get_segments: 1, get_metrics: 1, get_campaign_report: 1 },
+      });
+      await mcp.close();
+    });
+
+    it('falls back per call while the server is down, and uses it again once it is back', async () => {
+      const down = await startMcpHttpServer({ call: inProcessCall(klaviyo.service, KEY), port: 0 });
+      const port = down.port;
+      await down.close();
+      const mcp = new KlaviyoMcpAdapter({ url: `http://127.0.0.1:${port}/mcp`, clock: new VirtualClock() });
+      expect(await mcp.getPersonalizedRecommendations({ userId: 'user-1' })).toBeNull();
+      const email = await mcp.generatePersonalizedEmailContent({
+        userId: 'user-1',
+        campaignGoal: 'win_back',
+        favoriteThemes: ['Ocean Adventure'],
+      });
+      expect(email.source).toBe('fallback');
+      expect(mcp.status()).toMatchObject({ calls: { mcp: 0, fallback: 2, errors: 2 } });
+      expect(mcp.status().last_error).toMatch(/generate_personalized_email_content/);
+      const back = await startMcpHttpServer({ call: inProcessCall(klaviyo.service, KEY), port });
+      try {
+        expect(await mcp.getPersonalizedRecommendations({ userId: 'user-1' })).toEqual(
+          recommendSimilarThemes(['Space Explorer']),
+        );
+        expect(mcp.status().calls.mcp).toBe(1);
+      } finally {
+        await mcp.close();
+        await back.close();
+      }
     });
   });
 });

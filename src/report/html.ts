@@ -14,6 +14,7 @@ import {
   shareSpec,
   timelineSpec,
 } from './charts.ts';
+import { mcpHtml } from './mcp.ts';
 import {
   deliveryLine,
   fmtChange,
@@ -225,7 +226,7 @@ ${timelineSection}
 <p>${fmtNum(m.klaviyo.calls)} calls · ${fmtNum(m.klaviyo.attempts)} attempts · ${m.klaviyo.throttled}× 429 · Retry-After honoured ${m.klaviyo.retryAfterHonoured}/${m.klaviyo.retryAfterObserved}${m.klaviyo.retryAfterMinSlackMs !== null ? ` (smallest margin ${fmtMs(m.klaviyo.retryAfterMinSlackMs)})` : ''}</p>
 <h2>Cache</h2>
 <div class="charts">${charts.cache}${charts.saved}</div>
-<h2>Events</h2>
+${mcpHtml(m.mcp, esc)}<h2>Events</h2>
 <div class="charts">${charts.events}</div>
 <table id="events"><thead><tr><th>kind</th><th>tracked</th><th>delivered</th><th>coalesced</th><th>pending</th><th>dead-lettered</th><th>lost</th><th>stored in mock</th><th>expected from journeys</th></tr></thead>
 <tbody>${m.events.byKind ? `${kindRow('events', m.events.byKind.event, m.events.stored ?? 'n/a', m.events.expected)}${kindRow('profile syncs', m.events.byKind.profile, '', '')}` : ''}${kindRow('all jobs', { ...m.events }, m.events.byKind ? '' : (m.events.stored ?? 'n/a'), m.events.byKind ? '' : m.events.expected)}</tbody></table>

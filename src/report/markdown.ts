@@ -1,4 +1,6 @@
 /** `report.md`: the run in a form that reads well in a pull request. */
+
+import { mcpMarkdown } from './mcp.ts';
 import {
   deliveryLine,
   fmtChange,
@@ -124,6 +126,7 @@ export function renderMarkdown(r: ReportDocument): string {
     `- Cache: ${m.cache.hits} hits, ${m.cache.misses} misses (hit rate ${fmtPct(m.cache.hitRate)}); ${m.cache.savedCalls} API calls saved (${fmtPct(m.cache.callsSavedRate)}).`,
     `- Journeys: ${journeysLine(m.journeys)}; ${fmtNum(m.journeys.perSecond, 1)} whole journeys/s of wall time.`,
     '',
+    ...mcpMarkdown(m.mcp),
   );
   if (Object.keys(r.faults.counts).length) {
     out.push(

@@ -1,6 +1,7 @@
 /** The console summary printed at the end of a run (k6-style ✓/✗ per threshold). */
 
 import { type KindFigures, lostJobs } from '../harness/metrics.ts';
+import { mcpSummaryLine } from './mcp.ts';
 import {
   callsLine,
   deliveryLine,
@@ -33,6 +34,7 @@ export function renderSummary(r: ReportDocument, color = false): string {
     `  profile sync .... p50 ${fmtMs(m.latency.profile_sync.p50)}  p95 ${fmtMs(m.latency.profile_sync.p95)}  p99 ${fmtMs(m.latency.profile_sync.p99)}  max ${fmtMs(m.latency.profile_sync.max)}  (${callsLine(m.latency.profile_sync.count, m.events.byKind?.profile.tracked, 'syncs')})`,
     `  Klaviyo API ..... success ${fmtPct(m.klaviyo.apiSuccessRate)} · retry success ${retryLine(m.klaviyo)} · in-call retries ${m.klaviyo.retries} · ${m.klaviyo.throttled}× 429`,
     `  cache ........... hit rate ${fmtPct(m.cache.hitRate)} · ${m.cache.savedCalls} calls saved (${fmtPct(m.cache.callsSavedRate)})`,
+    ...mcpSummaryLine(m.mcp),
     ...(deliveryLine(m) ? [`  delivery ........ ${deliveryLine(m)}`] : []),
     ...(m.events.byKind
       ? [

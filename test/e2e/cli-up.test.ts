@@ -1,5 +1,6 @@
 /**
- * `dreamflow-sim up` as a user runs it: a child process on free ports prints the three listening lines,
+ * `dreamflow-sim up` as a user runs it: a child process on free ports prints the four listening lines
+ * (the Klaviyo mock, the fake Supabase, the app, the offline Klaviyo MCP server),
  * answers a sign-up whose profile reaches the Klaviyo mock, and exits 0 on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -39,10 +40,21 @@ function waitForLines(
 it('starts the mocks and the app wired together and stops cleanly on SIGTERM', async () => {
   child = spawn(
     process.execPath,
-    ['bin/dreamflow-sim.js', 'up', '--klaviyo-port', '0', '--supabase-port', '0', '--app-port', '0'],
-    { env: { ...process.env, KLAVIYO_API_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      'bin/dreamflow-sim.js',
+      'up',
+      '--klaviyo-port',
+      '0',
+      '--supabase-port',
+      '0',
+      '--app-port',
+      '0',
+      '--mcp-port',
+      '0',
+    ],
+    { env: { ...process.env, KLAVIYO_API_KEY: '', KLAVIYO_MCP_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const urls = await waitForLines(child, ['klaviyo', 'supabase', 'app']);
+  const urls = await waitForLines(child, ['klaviyo', 'supabase', 'app', 'mcp']);
   const res = await fetch(`${urls.app}/api/v1/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -54,6 +66,9 @@ it('starts the mocks and the app wired together and stops cleanly on SIGTERM', a
     base_url: string;
   };
   expect(status).toMatchObject({ status: 'enabled', base_url: urls.klaviyo });
+  // The app's MCP adapter points at the offline MCP server `up` started.
+  const mcp = await (await fetch(`${urls.app}/api/v1/demo/mcp-status`)).json();
+  expect(mcp).toMatchObject({ mode: 'mcp', server_url: `${urls.mcp}/mcp` });
   // The outbox delivers in the background: wait (bounded) for the event and the profile upsert.
   let paths: string[] = [];
   for (let i = 0; i < 100 && paths.length < 2; i++) {

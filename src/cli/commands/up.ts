@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { createFaultInjector, faultOptionsHelp } from '../../../mocks/faults/index.ts';
 import { startKlaviyoServer } from '../../../mocks/klaviyo/index.ts';
+import { inProcessCall, startMcpHttpServer } from '../../../mocks/klaviyo/mcp/index.ts';
 import { closeOnSignals, listen, type RunningServer } from '../../../mocks/shared/listen.ts';
 import { startSupabaseServer, supabaseKeys } from '../../../mocks/supabase/index.ts';
 import { createAppServer } from '../../app/server.ts';
@@ -19,6 +20,7 @@ import {
   TRUST_USER_ID_HELP,
   trustUserId,
 } from './app.ts';
+import { DEFAULT_MCP_PORT } from './mock-mcp.ts';
 
 export function register(program: Command): void {
   program
@@ -27,6 +29,7 @@ export function register(program: Command): void {
     .option('--klaviyo-port <n>', 'Klaviyo mock port (0 = any free port)', '4100')
     .option('--supabase-port <n>', 'fake Supabase port (0 = any free port)', '54321')
     .option('--app-port <n>', 'Dream Flow app port (0 = any free port)', String(DEFAULT_APP_PORT))
+    .option('--mcp-port <n>', 'offline Klaviyo MCP server port (0 = any free port)', String(DEFAULT_MCP_PORT))
     .option('--faults <profile|file>', `faults for the Klaviyo mock: ${faultOptionsHelp()}`)
     .option('--seed <n>', 'seed for ids, faults and stories', '1')
     .option('--outbox-db <file>', 'durable outbox SQLite file (default: in memory)')
@@ -43,6 +46,7 @@ export function register(program: Command): void {
         klaviyoPort: string;
         supabasePort: string;
         appPort: string;
+        mcpPort: string;
         faults?: string;
         seed: string;
         outboxDb?: string;
@@ -71,6 +75,13 @@ export function register(program: Command): void {
           started.push(supabase);
           const keys = supabaseKeys();
           const klaviyoKey = process.env.KLAVIYO_API_KEY?.trim() || LOCAL_KLAVIYO_KEY;
+          // The MCP server answers from the same Klaviyo core and account as the app writes to.
+          const mcp = await startMcpHttpServer({
+            call: inProcessCall(klaviyo.service, klaviyoKey),
+            port: parsePort(opts.mcpPort, '--mcp-port'),
+            announce: true,
+          });
+          started.push(mcp);
           const stack = createDreamFlowStack({
             seed,
             outboxPath: opts.outboxDb,
@@ -81,6 +92,7 @@ export function register(program: Command): void {
               supabaseUrl: supabase.url,
               supabaseAnonKey: keys.anon_key,
               supabaseServiceRoleKey: keys.service_role_key,
+              klaviyoMcpUrl: process.env.KLAVIYO_MCP_URL?.trim() || mcp.mcpUrl,
             },
           });
           const app = await listen(createAppServer(stack.backend, { trustUserId: trustUserId(opts) }), {
@@ -94,6 +106,7 @@ export function register(program: Command): void {
               `  KLAVIYO_BASE_URL=${klaviyo.url}`,
               `  KLAVIYO_API_KEY=${klaviyoKey === LOCAL_KLAVIYO_KEY ? `${LOCAL_KLAVIYO_KEY} (local key)` : '(from your environment)'}`,
               `  SUPABASE_URL=${supabase.url}`,
+              `  KLAVIYO_MCP_URL=${mcp.mcpUrl}`,
               `  try: curl ${app.url}/api/v1/demo/klaviyo-integration`,
               '',
             ].join('\n'),
@@ -101,7 +114,7 @@ export function register(program: Command): void {
           // App first (stop taking requests), then flush the outbox into the still-running Klaviyo mock.
           closeOnSignals([app], async () => {
             await stack.close(5_000);
-            await Promise.allSettled([klaviyo.close(), supabase.close()]);
+            await Promise.allSettled([mcp.close(), klaviyo.close(), supabase.close()]);
           });
         } catch (err) {
           await stopAll();
