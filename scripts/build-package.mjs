@@ -26,7 +26,8 @@ const ASSETS = [
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+// Progress on stderr: `npm pack --json` prints its JSON on stdout after this script's output.
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: ['ignore', 2, 2] });
 
 const RELATIVE_TS = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)\.ts(['"])/g;
 for (const file of walk(dist)) {
@@ -44,7 +45,7 @@ for (const [dir, keep] of ASSETS) {
     filter: (src) => statSync(src).isDirectory() || keep(src),
   });
 }
-console.log(`built ${dist}`);
+console.error(`built ${dist}`);
 
 function* walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
