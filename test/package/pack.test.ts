@@ -50,6 +50,9 @@ function cleanEnv(): NodeJS.ProcessEnv {
       continue;
     env[k] = v;
   }
+  // Plain output, so the summary line can be matched.
+  delete env.FORCE_COLOR;
+  env.NO_COLOR = '1';
   return env;
 }
 
