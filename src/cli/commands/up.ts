@@ -11,6 +11,7 @@ import { startSupabaseServer, supabaseKeys } from '../../../mocks/supabase/index
 import { createAppServer } from '../../app/server.ts';
 import { createDreamFlowStack } from '../../app/stack.ts';
 import { LOCAL_KLAVIYO_KEY } from '../../integration/config.ts';
+import { upBanner } from '../up-banner.ts';
 import { DEFAULT_APP_PORT, parseIntOption, parsePort, TRUST_USER_ID_HELP, trustUserId } from './app.ts';
 
 export function register(program: Command): void {
@@ -73,13 +74,13 @@ export function register(program: Command): void {
           });
           started.push(app);
           process.stdout.write(
-            [
-              `  KLAVIYO_BASE_URL=${klaviyo.url}`,
-              `  KLAVIYO_API_KEY=${klaviyoKey === LOCAL_KLAVIYO_KEY ? `${LOCAL_KLAVIYO_KEY} (local key)` : '(from your environment)'}`,
-              `  SUPABASE_URL=${supabase.url}`,
-              `  try: curl ${app.url}/api/v1/demo/klaviyo-integration`,
-              '',
-            ].join('\n'),
+            upBanner({
+              klaviyoUrl: klaviyo.url,
+              klaviyoKey: { value: klaviyoKey, fromEnv: klaviyoKey !== LOCAL_KLAVIYO_KEY },
+              supabaseUrl: supabase.url,
+              supabaseKeys: keys,
+              appUrl: app.url,
+            }),
           );
           // App first (stop taking requests), then flush the outbox into the still-running Klaviyo mock.
           closeOnSignals([app], async () => {
