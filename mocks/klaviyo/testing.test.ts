@@ -11,8 +11,11 @@ import { campaignApis, draftCampaign, listOf, sendJob } from '../../test/klaviyo
 import { eventBody } from '../../test/klaviyo/helpers.ts';
 import { createSupabaseMock } from '../supabase/index.ts';
 import { PREPARE_MS } from './groups/campaigns/send.ts';
+import { EventsRepo } from './groups/events/repo.ts';
+import { MetricsRepo } from './groups/metrics/repo.ts';
 import { BATCH_MS } from './groups/webhooks/deliver.ts';
 import { startKlaviyoServer } from './index.ts';
+import type { KlaviyoCore } from './provider.ts';
 import { klaviyoState } from './testing.ts';
 
 const clock = new VirtualClock(Date.UTC(2026, 5, 1, 9));
@@ -70,6 +73,31 @@ it('reads profiles by email and the events of a metric, oldest first', async () 
   expect(state.eventsOf('No Such Metric')).toEqual([]);
   expect(state.metrics()).toEqual(['Story Generated']);
   expect(state.profileByEmail('nobody@state.test')).toBeUndefined();
+});
+
+it('pages through a metric with more events than one page of the store holds', () => {
+  const state = klaviyoState(server.service, { apiKey: KEY });
+  const core = server.service.core as KlaviyoCore;
+  const account = core.accountOfKey(KEY);
+  const profile = state.profileByEmail('parent@state.test')!;
+  const metric = core.store.repo(MetricsRepo).byName(account, 'Story Generated')!;
+  const before = state.eventsOf('Story Generated').length;
+  const repo = core.store.repo(EventsRepo);
+  for (let i = 0; i < 1500; i++) {
+    repo.insert({
+      account,
+      id: `bulk-${i}`,
+      metric_id: metric.id,
+      profile_id: profile.id,
+      datetime: clock.now(),
+      value: i,
+      dedup: `u:bulk-${i}`,
+      properties: '{}',
+    });
+  }
+  const all = state.eventsOf('Story Generated');
+  expect(all).toHaveLength(before + 1500);
+  expect(all.slice(before).map((e) => e.value)).toEqual([...Array(1500).keys()]);
 });
 
 it('keeps accounts apart and asks for the key when there are several', async () => {
