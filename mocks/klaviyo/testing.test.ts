@@ -9,7 +9,9 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../lib/clock.ts';
 import { campaignApis, draftCampaign, listOf, sendJob } from '../../test/klaviyo/campaign-helpers.ts';
 import { eventBody } from '../../test/klaviyo/helpers.ts';
-import { createSupabaseMock } from '../supabase/index.ts';
+import { createMockRequest } from '../shared/http.ts';
+import { resetMock } from '../shared/testing.ts';
+import { createSupabaseMock, supabaseKeys } from '../supabase/index.ts';
 import { PREPARE_MS } from './groups/campaigns/send.ts';
 import { EventsRepo } from './groups/events/repo.ts';
 import { MetricsRepo } from './groups/metrics/repo.ts';
@@ -166,9 +168,19 @@ it('reports webhook deliveries, and reset empties everything', async () => {
   expect(server.service.journal.list()).toEqual([]);
 });
 
-it('refuses a service that is not the Klaviyo mock', () => {
+it('refuses a service that is not the Klaviyo mock, which resetMock empties as well', async () => {
   const supabase = createSupabaseMock();
   try {
+    const key = supabaseKeys().anon_key;
+    const read = createMockRequest({
+      method: 'GET',
+      url: 'http://supabase.local/rest/v1/profiles',
+      headers: { apikey: key, authorization: `Bearer ${key}` },
+    });
+    expect(await supabase.handle(read)).toMatchObject({ status: 200 });
+    expect(supabase.journal.list()).toHaveLength(1);
+    resetMock(supabase);
+    expect(supabase.journal.list()).toEqual([]);
     expect(() => klaviyoState(supabase)).toThrow(/needs a Klaviyo mock service; got the supabase mock/);
   } finally {
     supabase.close();

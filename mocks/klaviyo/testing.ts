@@ -9,6 +9,7 @@
  */
 
 import type { MockService } from '../shared/service.ts';
+import { resetMock } from '../shared/testing.ts';
 import { CampaignsRepo } from './groups/campaigns/repo.ts';
 import { EMAIL_METRICS } from './groups/campaigns/send.ts';
 import { EventsRepo } from './groups/events/repo.ts';
@@ -222,8 +223,7 @@ export function klaviyoState(service: MockService, options: KlaviyoStateOptions 
         }));
     },
     reset() {
-      core.reset();
-      service.journal.clear();
+      resetMock(service);
     },
   };
 }

@@ -13,3 +13,4 @@ export {
   type StoredProfile,
   type WebhookDelivery,
 } from '../../mocks/klaviyo/testing.ts';
+export { resetMock } from '../../mocks/shared/testing.ts';

@@ -138,7 +138,7 @@ it(
     ).catch((err: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`the user project's suite failed:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`);
     });
-    expect(tested.stdout).toMatch(/Tests\s+6 passed \(6\)/);
+    expect(tested.stdout).toMatch(/Tests\s+8 passed \(8\)/);
   },
   20 * 60_000,
 );
