@@ -76,7 +76,6 @@ export function scenarioJsonSchema(): JsonSchema {
   const body = convert(scenarioSchema);
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://dreamflow-sim.local/schemas/scenario.schema.json',
     title: 'dreamflow-sim scenario',
     description:
       'A scenario file for `dreamflow-sim run` (docs/harness.md). Generated from the zod schema: npm run schemas.',

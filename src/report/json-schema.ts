@@ -71,7 +71,6 @@ const metrics = open({
 export function reportJsonSchema(): JsonSchema {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://dreamflow-sim.local/schemas/report.schema.json',
     title: 'dreamflow-sim report.json',
     description:
       'What a `dreamflow-sim run` measured and where it ran (schema version 1). See docs/harness.md for the figures.',
