@@ -5,7 +5,7 @@
 // 2. the same rewrite in the declarations, which tsc leaves as written (consumers resolve `.js` to `.d.ts`);
 // 3. the non-TypeScript files the code reads at run time, at the same relative places, since they are
 //    located from import.meta.url: the trimmed Klaviyo spec, SQL migrations, fault profiles, scenarios,
-//    the shard worker's entry, the JSON Schemas.
+//    the shard worker's entry. (schemas/ ships at the package root, where report.json's `$schema` points.)
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +21,6 @@ const ASSETS = [
   ['mocks/faults/profiles', (f) => f.endsWith('.yaml')],
   ['src/harness', (f) => f.endsWith('.mjs')],
   ['scenarios', () => true],
-  ['schemas', (f) => f.endsWith('.json')],
 ];
 
 rmSync(dist, { recursive: true, force: true });
