@@ -153,6 +153,11 @@ export class KlaviyoCore implements MockCore {
     return m && 'route' in m ? m.route.operation : undefined;
   }
 
+  /** The account label a private API key stands for (each key is its own account): test helpers read by it. */
+  accountOfKey(key: string): string {
+    return this.account(key);
+  }
+
   accountOf(req: MockRequest): string | undefined {
     const key = AUTH.exec(req.headers.authorization ?? '')?.[1];
     return key ? this.account(key) : undefined;

@@ -12,6 +12,7 @@ import { systemClock } from '../../lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse, NetworkFault } from './http.ts';
 import { jsonReply } from './http.ts';
 import { RequestJournal } from './journal.ts';
+import { withRequestLog } from './request-log.ts';
 
 export interface MockCore {
   /** `klaviyo` or `supabase`: used in logs and the listening line. */
@@ -121,7 +122,8 @@ const ADMIN_PREFIX = '/__admin/';
 
 export function createMockService(core: MockCore, options: MockServiceOptions = {}): MockService {
   const clock = options.clock ?? systemClock;
-  const journal = new RequestJournal(options.journalSize);
+  // Logging (pino, off unless DREAMFLOW_LOG_LEVEL asks) hooks the journal: one place for every mock.
+  const journal = withRequestLog(new RequestJournal(options.journalSize), core.name);
   const recordBodies = options.journalBodies ?? true;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 

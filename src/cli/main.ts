@@ -2,7 +2,9 @@
  * `dreamflow-sim` command line. Each command lives in its own module under `commands/` and registers
  * itself on the program, so adding one touches only that module and this list.
  */
-import { Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { packageInfo } from '../../lib/package-info.ts';
+import { LOG_LEVELS } from '../../mocks/shared/request-log.ts';
 import * as app from './commands/app.ts';
 import * as bench from './commands/bench.ts';
 import * as mockKlaviyo from './commands/mock-klaviyo.ts';
@@ -20,7 +22,22 @@ const program = new Command()
   .description(
     "Offline harness for Dream Flow's Klaviyo + Supabase integration: mocks, app, scenarios, reports, benchmarks.",
   )
-  .showHelpAfterError('(run with --help for usage)');
+  .version(packageInfo().version, '-V, --version', 'print the version and exit')
+  .addOption(
+    new Option('--log-level <level>', "the mocks' structured request logs on stderr (pino)")
+      .choices(LOG_LEVELS)
+      .env('DREAMFLOW_LOG_LEVEL')
+      .default('silent'),
+  )
+  .showHelpAfterError('(run with --help for usage)')
+  // Usage errors (unknown command or option, missing or invalid value) throw instead of exiting 1, so
+  // they exit 2 like every other kind of bad input (below). Set before the commands are added: they
+  // inherit it.
+  .exitOverride()
+  // The mocks read the level when they are created (mocks/shared/request-log.ts).
+  .hook('preAction', () => {
+    process.env.DREAMFLOW_LOG_LEVEL = program.opts<{ logLevel: string }>().logLevel;
+  });
 
 const mock = program.command('mock').description('Run one of the mock services');
 mockKlaviyo.register(mock);
@@ -40,6 +57,8 @@ for (const stream of [process.stdout, process.stderr]) {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  // Commander has printed its message already; help and --version are not errors.
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   // Bad input (a port, a profile, a scenario file) is the user's to fix: say what, without a stack trace.
   // DREAMFLOW_DEBUG=1 shows the stack for our own bugs.
   const e = err as Error;

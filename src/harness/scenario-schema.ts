@@ -80,7 +80,7 @@ export type Step =
 export type StepKind = Step['kind'];
 
 // The option schemas for each step kind; nested step lists are validated by `stepsSchema` (lazy).
-const stepOptionSchemas = {
+export const stepOptionSchemas = {
   signup: z
     .strictObject({
       /** Signup method weights; the persona's own method when absent. */
@@ -177,7 +177,7 @@ const stepOptionSchemas = {
 const STEP_NAMES = Object.keys(stepOptionSchemas) as StepKind[];
 
 /** One step: a bare step name or a one-key object `{<name>: options}`. */
-const stepSchema: z.ZodType<Step> = z.unknown().transform((raw, ctx) => {
+export const stepSchema: z.ZodType<Step> = z.unknown().transform((raw, ctx) => {
   let name: string;
   let options: unknown;
   if (typeof raw === 'string') {

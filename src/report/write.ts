@@ -1,6 +1,7 @@
 /** Write report.json, report.md and report.html into a directory. */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { packageInfo } from '../../lib/package-info.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { ReportDocument } from './model.ts';
@@ -19,7 +20,12 @@ export async function writeReports(report: ReportDocument, outDir: string): Prom
     markdown: join(dir, 'report.md'),
     html: join(dir, 'report.html'),
   };
-  writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  // `$schema` points editors at schemas/report.schema.json, relative to wherever the report is written.
+  const schema = relative(dir, join(packageInfo().root, 'schemas', 'report.schema.json'))
+    .split(sep)
+    .join('/');
+  const { $schema: _old, ...body } = report as ReportDocument & { $schema?: string };
+  writeFileSync(files.json, `${JSON.stringify({ $schema: schema, ...body }, null, 2)}\n`);
   writeFileSync(files.markdown, renderMarkdown(report));
   writeFileSync(files.html, await renderHtml(report));
   return files;

@@ -1,10 +1,13 @@
 /**
  * `dreamflow-sim up` as a user runs it: a child process on free ports prints the four listening lines
- * (the Klaviyo mock, the fake Supabase, the app, the offline Klaviyo MCP server),
- * answers a sign-up whose profile reaches the Klaviyo mock, and exits 0 on SIGTERM.
+ * (the Klaviyo mock, the fake Supabase, the app, the offline Klaviyo MCP server), then every URL, key
+ * and env var a client needs (as `supabase start`), answers a sign-up whose profile reaches the Klaviyo
+ * mock, and exits 0 on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
+import { supabaseKeys } from '../../mocks/supabase/index.ts';
+import { LOCAL_KLAVIYO_KEY } from '../../src/integration/config.ts';
 
 let child: ChildProcess | undefined;
 afterEach(() => {
@@ -15,7 +18,7 @@ function waitForLines(
   proc: ChildProcess,
   names: string[],
   timeoutMs = 45_000,
-): Promise<Record<string, string>> {
+): Promise<{ urls: Record<string, string>; out: string }> {
   return new Promise((resolve, reject) => {
     const found: Record<string, string> = {};
     let out = '';
@@ -24,9 +27,10 @@ function waitForLines(
       out += chunk.toString();
       for (const m of out.matchAll(/^(\w+) listening on (http:\/\/127\.0\.0\.1:\d+)$/gm))
         found[m[1]!] = m[2]!;
-      if (names.every((n) => found[n])) {
+      // `up` prints its environment block last, once all three listen.
+      if (names.every((n) => found[n]) && /^export DREAMFLOW_APP_URL=.*\n/m.test(out)) {
         clearTimeout(timer);
-        resolve(found);
+        resolve({ urls: found, out });
       }
     };
     proc.stdout!.on('data', onData);
@@ -54,7 +58,21 @@ it('starts the mocks and the app wired together and stops cleanly on SIGTERM', a
     ],
     { env: { ...process.env, KLAVIYO_API_KEY: '', KLAVIYO_MCP_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const urls = await waitForLines(child, ['klaviyo', 'supabase', 'app', 'mcp']);
+  const { urls, out } = await waitForLines(child, ['klaviyo', 'supabase', 'app', 'mcp']);
+  const keys = supabaseKeys();
+  const env = Object.fromEntries([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+  expect(env).toEqual({
+    KLAVIYO_BASE_URL: urls.klaviyo,
+    KLAVIYO_API_KEY: LOCAL_KLAVIYO_KEY,
+    SUPABASE_URL: urls.supabase,
+    SUPABASE_ANON_KEY: keys.anon_key,
+    SUPABASE_SERVICE_ROLE_KEY: keys.service_role_key,
+    DREAMFLOW_APP_URL: urls.app,
+    KLAVIYO_MCP_URL: `${urls.mcp}/mcp`,
+  });
+  expect(out).toContain(`Klaviyo admin: ${urls.klaviyo}/__admin/`);
+  expect(out).toContain(`Supabase admin: ${urls.supabase}/__admin/`);
+  expect(out).toContain(`service_role key: ${keys.service_role_key}`);
   const res = await fetch(`${urls.app}/api/v1/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

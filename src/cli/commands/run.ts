@@ -5,9 +5,10 @@
  * `--junit FILE` also writes JUnit XML (one test case per threshold and one for the scenario); `--json`
  * prints a JSON summary on stdout (and the text summary on stderr).
  */
-import { readFileSync } from 'node:fs';
+
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { packageInfo } from '../../../lib/package-info.ts';
 import { formatDuration, parseDuration } from '../../harness/duration.ts';
 import type { ShardSpec } from '../../harness/runner.ts';
 import { runScenario } from '../../harness/runner.ts';
@@ -276,12 +277,5 @@ export async function runCommand(scenarioArg: string, opts: RunCommandOptions): 
 }
 
 export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
+  return packageInfo().version;
 }

@@ -12,6 +12,7 @@ import { startSupabaseServer, supabaseKeys } from '../../../mocks/supabase/index
 import { createAppServer } from '../../app/server.ts';
 import { createDreamFlowStack } from '../../app/stack.ts';
 import { LOCAL_KLAVIYO_KEY } from '../../integration/config.ts';
+import { upBanner } from '../up-banner.ts';
 import {
   DEFAULT_APP_PORT,
   deliveryFlags,
@@ -102,14 +103,14 @@ export function register(program: Command): void {
           });
           started.push(app);
           process.stdout.write(
-            [
-              `  KLAVIYO_BASE_URL=${klaviyo.url}`,
-              `  KLAVIYO_API_KEY=${klaviyoKey === LOCAL_KLAVIYO_KEY ? `${LOCAL_KLAVIYO_KEY} (local key)` : '(from your environment)'}`,
-              `  SUPABASE_URL=${supabase.url}`,
-              `  KLAVIYO_MCP_URL=${mcp.mcpUrl}`,
-              `  try: curl ${app.url}/api/v1/demo/klaviyo-integration`,
-              '',
-            ].join('\n'),
+            upBanner({
+              klaviyoUrl: klaviyo.url,
+              klaviyoKey: { value: klaviyoKey, fromEnv: klaviyoKey !== LOCAL_KLAVIYO_KEY },
+              supabaseUrl: supabase.url,
+              supabaseKeys: keys,
+              appUrl: app.url,
+              mcpUrl: mcp.mcpUrl,
+            }),
           );
           // App first (stop taking requests), then flush the outbox into the still-running Klaviyo mock.
           closeOnSignals([app], async () => {
