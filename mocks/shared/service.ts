@@ -12,6 +12,7 @@ import { systemClock } from '../../lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse, NetworkFault } from './http.ts';
 import { jsonReply } from './http.ts';
 import { RequestJournal } from './journal.ts';
+import { findRequests, parseRequestPattern, QueryError, unmatchedRequests } from './journal-query.ts';
 
 export interface MockCore {
   /** `klaviyo` or `supabase`: used in logs and the listening line. */
@@ -305,6 +306,22 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
       }
       return jsonReply(200, { total: service.journal.total, requests: service.journal.list(params) });
     }
+    // WireMock's request-journal queries (see journal-query.ts for the pattern format).
+    case 'POST requests/find':
+    case 'POST requests/count': {
+      let found: ReturnType<typeof findRequests>;
+      try {
+        found = findRequests(service.journal.list(), parseRequestPattern(req.body));
+      } catch (err) {
+        if (!(err instanceof QueryError)) throw err;
+        return jsonReply(400, { error: err.message, field: err.field });
+      }
+      return route === 'requests/count'
+        ? jsonReply(200, { count: found.length })
+        : jsonReply(200, { requests: found });
+    }
+    case 'GET requests/unmatched':
+      return jsonReply(200, { requests: unmatchedRequests(service.journal.list()) });
     case 'GET state':
       return jsonReply(200, { service: service.name, ...service.core.state() });
     case 'GET faults':
@@ -335,6 +352,9 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
           'GET health',
           'POST reset',
           'GET requests',
+          'POST requests/find',
+          'POST requests/count',
+          'GET requests/unmatched',
           'GET state',
           'GET faults',
           'PUT faults',
