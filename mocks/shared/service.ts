@@ -11,6 +11,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse, NetworkFault } from './http.ts';
 import { jsonReply } from './http.ts';
+import { inspectorAsset, isInspectorPath } from './inspector/assets.ts';
 import { RequestJournal } from './journal.ts';
 import { findRequests, parseRequestPattern, QueryError, unmatchedRequests } from './journal-query.ts';
 
@@ -75,6 +76,8 @@ export interface FaultInjector {
   describe(): unknown;
   /** Replace the active rules (`PUT /__admin/faults`); throws an Error with a `field` on invalid input. */
   replace(doc: unknown): void;
+  /** The named profiles `replace({profile})` accepts (`GET /__admin/faults/profiles`, the inspector's switch). */
+  profiles?(): string[];
 }
 
 export interface MockServiceOptions {
@@ -207,6 +210,7 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
       }
     },
     respond(req) {
+      if (isInspectorPath(req.path) && req.method === 'GET') return inspectorAsset(req.path);
       if (req.path.startsWith(ADMIN_PREFIX) || req.path === '/__admin') {
         if (service.adminToken && !bearerMatches(req.headers.authorization, service.adminToken)) {
           return jsonReply(401, {
@@ -326,6 +330,8 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
       return jsonReply(200, { service: service.name, ...service.core.state() });
     case 'GET faults':
       return jsonReply(200, service.faults ? service.faults.describe() : { rules: [] });
+    case 'GET faults/profiles':
+      return jsonReply(200, { profiles: service.faults?.profiles?.() ?? [] });
     case 'PUT faults': {
       if (!service.faults) return jsonReply(501, { error: 'This mock was started without a fault layer.' });
       let doc: unknown;
@@ -358,6 +364,7 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
           'GET state',
           'GET faults',
           'PUT faults',
+          'GET faults/profiles',
           ...Object.keys(service.core.adminRoutes ?? {}),
         ].map((r) => r.replace(' ', ' /__admin/')),
       });
