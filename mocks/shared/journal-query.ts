@@ -5,7 +5,7 @@
  *
  * A pattern (every field optional, all must hold):
  *   { "method": "POST", "path": "/api/events", "pathPattern": "^/api/profiles/[^/]+$",
- *     "operation": "create_event", "status": 503 | [500, 503] | "5xx", "fault": "error:503" | true | false,
+ *     "operation": "create_event", "status": 503 | [500, 503] | "5xx", "fault": "error:503" | "error:*" | true | false,
  *     "account": "…", "since": 120, "limit": 50,
  *     "bodyPatterns": [ { "pointer": "/data/attributes/metric/data/attributes/name", "equals": "Story Generated" },
  *                       { "pointer": "/data/attributes/profile", "exists": true }, { "contains": "parent@" } ] }
@@ -119,7 +119,8 @@ export function parseRequestPattern(body: string | undefined): RequestPattern {
 function unionHint(path: PropertyKey[]): string {
   const last = path[0];
   if (last === 'status') return 'expected a status (503), a list of statuses ([500, 503]) or a class ("5xx")';
-  if (last === 'fault') return 'expected a fault label ("error:503", "network:reset") or true / false';
+  if (last === 'fault')
+    return 'expected a fault label ("error:503", "network:reset"), a prefix ("error:*") or true / false';
   if (last === 'bodyPatterns')
     return 'expected {"pointer": "/a/b", "equals": value}, {"pointer": "/a/b", "exists": true} or {"contains": "text"}';
   return 'unexpected value';
@@ -146,7 +147,12 @@ export function matchesPattern(e: JournalEntry, p: RequestPattern, pathRe?: RegE
   if (p.account && e.account !== p.account) return false;
   if (p.status !== undefined && !statusMatches(e.status, p.status)) return false;
   if (p.fault !== undefined) {
-    if (typeof p.fault === 'boolean' ? (e.fault !== null) !== p.fault : e.fault !== p.fault) return false;
+    if (typeof p.fault === 'boolean') {
+      if ((e.fault !== null) !== p.fault) return false;
+    } else if (p.fault.endsWith('*')) {
+      // `error:*` = any injected error, `network:*` = any network fault (latency-only labels excluded).
+      if (!e.fault?.startsWith(p.fault.slice(0, -1))) return false;
+    } else if (e.fault !== p.fault) return false;
   }
   if (p.bodyPatterns?.length && !bodyMatches(e.requestBody, p.bodyPatterns)) return false;
   return true;

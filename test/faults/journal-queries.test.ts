@@ -77,6 +77,8 @@ describe('POST /__admin/requests/find and /count', () => {
     expect(faulted).toHaveLength(1);
     expect(faulted[0]).toMatchObject({ path: '/api/events', status: 503, fault: 'error:503' });
     expect(await count({ fault: 'error:503' })).toBe(1);
+    expect(await count({ fault: 'error:*' })).toBe(1);
+    expect(await count({ fault: 'network:*' })).toBe(0);
     expect(await count({ fault: false })).toBe(3);
     expect(await count({ pathPattern: '^/api/no-' })).toBe(1);
   });

@@ -143,6 +143,10 @@ const views = {
           type: 'search',
           placeholder: 'email, external id or profile id',
           value: state.search,
+          // Kept as typed, so a live redraw in between does not wipe it; applied on Enter / blur.
+          oninput: (e) => {
+            state.search = e.target.value.trim();
+          },
           onchange: (e) => {
             state.search = e.target.value.trim();
             refresh(true);
@@ -325,6 +329,9 @@ const views = {
             id,
             placeholder,
             value: f[key] ?? '',
+            oninput: (e) => {
+              f[key] = e.target.value.trim();
+            },
             onchange: (e) => {
               f[key] = e.target.value.trim();
               refresh(true);
@@ -341,8 +348,10 @@ const views = {
           },
           [
             ['', 'any or none'],
-            ['any', 'faulted'],
-            ['none', 'not faulted'],
+            ['any', 'any fault (incl. latency)'],
+            ['error:*', 'injected errors'],
+            ['network:*', 'network faults'],
+            ['none', 'no fault'],
           ].map(([v, l]) => h('option', { value: v, selected: (f.fault ?? '') === v }, l)),
         );
         const selected = rows.find((r) => r.seq === state.seq);
@@ -520,7 +529,20 @@ async function refresh(force = false) {
   if (busy) return;
   busy = true;
   try {
-    const [data, render] = await views[state.tab]();
+    // A fresh Klaviyo mock has no account until the first request with an API key: nothing to ask for.
+    const empty = state.service === 'klaviyo' && !state.account && state.tab !== 'requests';
+    const [data, render] = empty
+      ? [
+          { empty: true },
+          () => [
+            h(
+              'p',
+              { class: 'muted', id: 'no-data' },
+              'No Klaviyo data yet: the first request with an API key creates its account.',
+            ),
+          ],
+        ]
+      : await views[state.tab]();
     const json = JSON.stringify(data);
     if (force || json !== lastJson) {
       lastJson = json;
@@ -568,13 +590,18 @@ async function loadAccounts() {
 
 async function loadFaults() {
   const [current, { profiles }] = await Promise.all([api('faults'), api('faults/profiles')]);
+  // A mock started without a fault layer (the fake Supabase under `up`) has no switch to offer.
+  const none = profiles.length === 0;
+  for (const id of ['#fault-profile', '#fault-apply']) $(id).hidden = none;
   const sel = $('#fault-profile');
-  if (!sel.options.length)
+  if (!none && !sel.options.length) {
     sel.replaceChildren(
       ...profiles.map((p) => h('option', { value: p, selected: p === current.profile }, p)),
     );
-  $('#fault-current').textContent =
-    `active: ${current.profile ?? current.source} · ${current.stats.faulted}/${current.stats.requests} faulted`;
+  }
+  $('#fault-current').textContent = none
+    ? 'no fault layer'
+    : `active: ${current.profile ?? current.source} · ${current.stats?.faulted ?? 0}/${current.stats?.requests ?? 0} faulted`;
   $('#fault-current').dataset.profile = current.profile ?? '';
 }
 
@@ -614,7 +641,8 @@ async function main() {
       showError(err);
     }
   });
-  await Promise.all([loadAccounts(), loadFaults()]);
+  // The page stays usable if one of these fails (the error line says which).
+  await Promise.all([loadAccounts(), loadFaults()]).catch(showError);
   selectTab(tabs[0][0]);
   setInterval(() => {
     if ($('#live').checked) tick();
