@@ -38,6 +38,8 @@ let context: BrowserContext;
 let page: Page;
 let profileDir: string;
 const pageErrors: string[] = [];
+/** Everything `up` printed. */
+let upOutput = '';
 /** The Signed Up count the page showed before the run (to see it move without a reload). */
 let countBeforeRun: string | null = null;
 
@@ -52,6 +54,7 @@ function waitForListening(
     const timer = setTimeout(() => reject(new Error(`up did not start in time; output:\n${out}`)), timeoutMs);
     proc.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
+      upOutput += chunk.toString();
       for (const m of out.matchAll(/^(\w+) listening on (http:\/\/127\.0\.0\.1:\d+)$/gm))
         found[m[1]!] = m[2]!;
       if (names.every((n) => found[n])) {
@@ -131,6 +134,10 @@ describe('the inspector after a default-scenario run against `up`', () => {
   it('switches the fault profile from the page, then a default-scenario run lands', {
     timeout: 300_000,
   }, async () => {
+    // `up` names the inspector's address (printed after the app's listening line).
+    await expect
+      .poll(() => upOutput, { timeout: 10_000 })
+      .toContain(`inspector: ${urls.klaviyo}/__inspector`);
     await page.goto(`${urls.klaviyo}/__inspector`, { waitUntil: 'load', timeout: 30_000 });
     await expect.poll(() => page.locator('#service').textContent(), { timeout: 15_000 }).toBe('klaviyo');
     await page.locator('#view[data-loaded="metrics"]').waitFor();

@@ -77,6 +77,7 @@ export function register(program: Command): void {
               `  KLAVIYO_BASE_URL=${klaviyo.url}`,
               `  KLAVIYO_API_KEY=${klaviyoKey === LOCAL_KLAVIYO_KEY ? `${LOCAL_KLAVIYO_KEY} (local key)` : '(from your environment)'}`,
               `  SUPABASE_URL=${supabase.url}`,
+              `  inspector: ${klaviyo.url}/__inspector (Klaviyo), ${supabase.url}/__inspector (Supabase)`,
               `  try: curl ${app.url}/api/v1/demo/klaviyo-integration`,
               '',
             ].join('\n'),
