@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../shared/listen.ts';
 import { startSupabaseServer, supabaseKeys } from '../../supabase/index.ts';
-import { startKlaviyoServer } from '../index.ts';
+import { createKlaviyoMock, startKlaviyoServer } from '../index.ts';
 
 const KEY = 'pk_inspector_main_0123456789';
 const OTHER = 'pk_inspector_other_0123456789';
@@ -212,5 +212,33 @@ describe('Supabase table browser', () => {
     expect((await view<{ field: string }>('table?name=profiles&limit=-1', supabase.url)).body.field).toBe(
       'limit',
     );
+  });
+});
+
+describe('access', () => {
+  it('serves the page without the admin token but its data only with it', async () => {
+    const service = createKlaviyoMock({ rateLimits: false });
+    // What serveMock sets when the server listens beyond loopback.
+    service.adminToken = 'inspector-test-token';
+    const server = await startKlaviyoServer({ port: 0, service });
+    try {
+      const page = await fetch(`${server.url}/__inspector`);
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(await page.text()).toContain('/__inspector/inspector.js');
+      expect((await fetch(`${server.url}/__inspector/inspector.js`)).status).toBe(200);
+      expect((await fetch(`${server.url}/__inspector/nope.js`)).status).toBe(404);
+      for (const path of ['inspector/accounts', 'requests/unmatched']) {
+        expect((await fetch(`${server.url}/__admin/${path}`)).status).toBe(401);
+        const ok = await fetch(`${server.url}/__admin/${path}`, {
+          headers: { authorization: 'Bearer inspector-test-token' },
+        });
+        expect(ok.status).toBe(200);
+      }
+      const find = await fetch(`${server.url}/__admin/requests/find`, { method: 'POST', body: '{}' });
+      expect(find.status).toBe(401);
+    } finally {
+      await server.close();
+      service.close();
+    }
   });
 });
