@@ -525,9 +525,16 @@ function showError(err) {
 }
 
 let busy = false;
+/** A forced refresh asked for while another was in flight (a click during a poll): run it after. */
+let again = false;
 async function refresh(force = false) {
-  if (busy) return;
+  if (busy) {
+    again ||= force;
+    return;
+  }
   busy = true;
+  // What this refresh was asked for; a click meanwhile (another tab, a filter) makes its answer stale.
+  const asked = JSON.stringify(state);
   try {
     // A fresh Klaviyo mock has no account until the first request with an API key: nothing to ask for.
     const empty = state.service === 'klaviyo' && !state.account && state.tab !== 'requests';
@@ -544,18 +551,24 @@ async function refresh(force = false) {
         ]
       : await views[state.tab]();
     const json = JSON.stringify(data);
-    if (force || json !== lastJson) {
+    if (JSON.stringify(state) !== asked) {
+      again = true;
+    } else if (force || json !== lastJson) {
       lastJson = json;
       const focused = document.activeElement?.id;
       $('#view').replaceChildren(...render().flat());
       if (focused) document.getElementById(focused)?.focus();
+      $('#view').dataset.loaded = state.tab;
     }
-    $('#view').dataset.loaded = state.tab;
     showError(null);
   } catch (err) {
     showError(err);
   } finally {
     busy = false;
+  }
+  if (again) {
+    again = false;
+    await refresh(true);
   }
 }
 
