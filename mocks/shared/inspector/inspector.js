@@ -1,7 +1,8 @@
 // The inspector page: reads the mock's JSON admin routes and draws tables. No framework, no build step;
 // the logic lives in the mocks' admin modules (mocks/klaviyo/inspector, mocks/supabase/inspector.ts,
 // mocks/shared/journal-query.ts), this file only fetches and renders.
-// Known limitations: live updates poll every 2 s (no SSE); a view redraws only when its JSON changed.
+// Known limitations: live updates poll (every 2 s, slower when the mock is slow to answer; no SSE); a
+// view redraws only when its JSON changed.
 
 const POLL_MS = 2000;
 const state = {
@@ -601,8 +602,14 @@ async function loadAccounts() {
   }
 }
 
+/** The shipped profile names never change while the mock runs: asked for once. */
+let faultProfiles;
 async function loadFaults() {
-  const [current, { profiles }] = await Promise.all([api('faults'), api('faults/profiles')]);
+  faultProfiles ??= api('faults/profiles').catch((err) => {
+    faultProfiles = undefined;
+    throw err;
+  });
+  const [current, { profiles }] = await Promise.all([api('faults'), faultProfiles]);
   // A mock started without a fault layer (the fake Supabase under `up`) has no switch to offer.
   const none = profiles.length === 0;
   for (const id of ['#fault-profile', '#fault-apply']) $(id).hidden = none;
@@ -657,9 +664,14 @@ async function main() {
   // The page stays usable if one of these fails (the error line says which).
   await Promise.all([loadAccounts(), loadFaults()]).catch(showError);
   selectTab(tabs[0][0]);
-  setInterval(() => {
-    if ($('#live').checked) tick();
-  }, POLL_MS);
+  // Poll again POLL_MS after the last answer, or ten times as long as the last round took: on a big
+  // account (a million events) the views cost the mock real work, and a page left open must not hog it.
+  const loop = async () => {
+    const started = performance.now();
+    if ($('#live').checked) await tick();
+    setTimeout(loop, Math.max(POLL_MS, 10 * (performance.now() - started)));
+  };
+  setTimeout(loop, POLL_MS);
 }
 
 main().catch(showError);
