@@ -193,6 +193,7 @@ describe('the inspector after a default-scenario run against `up`', () => {
     await sb.goto(`${urls.supabase}/__inspector`, { waitUntil: 'load' });
     await expect.poll(() => sb.locator('#service').textContent()).toBe('supabase');
     await sb.locator('button[data-table="profiles"]').click();
+    await sb.locator('#table-rows[data-table="profiles"]').waitFor();
     const emailCol = await sb.locator('#table-rows thead th').allTextContents();
     const emailIdx = emailCol.indexOf('email');
     expect(emailIdx).toBeGreaterThanOrEqual(0);

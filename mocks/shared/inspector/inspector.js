@@ -431,10 +431,13 @@ const views = {
           h('span', { class: 'muted' }, 'read only'),
         ),
         rows
-          ? table(
-              'table-rows',
-              rows.columns.map((c) => [c, (r) => r[c]]),
-              rows.rows,
+          ? withData(
+              table(
+                'table-rows',
+                rows.columns.map((c) => [c, (r) => r[c]]),
+                rows.rows,
+              ),
+              { table: rows.name },
             )
           : h('p', {}, 'No tables.'),
         rows ? h('p', { class: 'muted' }, `${rows.rows.length} of ${rows.total} rows`) : null,
@@ -442,6 +445,12 @@ const views = {
     ];
   },
 };
+
+/** The element with `data-*` attributes set (which table a view shows, for scripts and tests). */
+function withData(el, data) {
+  Object.assign(el.dataset, data);
+  return el;
+}
 
 function tryJson(text) {
   try {
