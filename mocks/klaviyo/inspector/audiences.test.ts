@@ -71,7 +71,9 @@ it('shows a subscribed profile with its consent and the segment it entered', asy
     consent: { channel: string; consent: string }[];
     segments: { id: string; name: string }[];
   }>(`inspector/profile?account=${account}&id=${profiles[0]!.id}`);
-  expect(profile.consent).toEqual([expect.objectContaining({ channel: 'email_marketing', consent: 'SUBSCRIBED', method: 'API' })]);
+  expect(profile.consent).toEqual([
+    expect.objectContaining({ channel: 'email_marketing', consent: 'SUBSCRIBED', method: 'API' }),
+  ]);
   expect(profile.segments).toEqual([expect.objectContaining({ id: segment.id, name: 'Avid readers' })]);
 
   const aud = await admin<{
