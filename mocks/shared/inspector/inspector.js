@@ -350,7 +350,10 @@ const views = {
           [
             ['', 'any or none'],
             ['any', 'any fault (incl. latency)'],
+            // The fault layer's labels (docs/faults.md): error:503, burst:429, outage:503, network:reset, latency.
             ['error:*', 'injected errors'],
+            ['burst:*', '429 bursts'],
+            ['outage:*', 'outages'],
             ['network:*', 'network faults'],
             ['none', 'no fault'],
           ].map(([v, l]) => h('option', { value: v, selected: (f.fault ?? '') === v }, l)),
