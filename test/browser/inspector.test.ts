@@ -10,7 +10,8 @@
  *    equals what the Klaviyo API's metric aggregates return; a family chosen in the fake Supabase's
  *    table browser has its Klaviyo profile and the same events the API lists for it; filtering the
  *    journal to faulted requests shows an entry whose fault the journal query API confirms.
- * Screenshots go to test-artifacts/inspector-*.png (docs/images/inspector-*.png are copies made by hand).
+ * Screenshots go to test-artifacts/inspector-*.png (docs/images/inspector-*.png are copies made by hand,
+ * so test runs leave tracked files alone).
  *
  * Bounded: every wait has a time limit; the child is stopped by its PID (SIGTERM, then SIGKILL).
  */
@@ -183,6 +184,8 @@ describe('the inspector after a default-scenario run against `up`', () => {
       .toBe(expected);
     // The bars drew one mark per hour bucket holding events.
     expect(await row.locator('svg.spark rect').count()).toBeGreaterThan(0);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'inspector-metrics.png'), timeout: 30_000 });
   });
 
   it("shows a family's Klaviyo profile with the events the API lists for it", {

@@ -117,7 +117,9 @@ describe('Klaviyo inspector views', () => {
     expect(body.bucketMs).toBe(3_600_000);
     const story = body.metrics.find((m) => m.name === 'Story Generated')!;
     expect(story.count).toBe(3);
+    // The account's span, 10:15 to 12:30, hour by hour: the empty 10:00 bucket is there.
     expect(story.series).toEqual([
+      { t: '2026-03-01T10:00:00.000Z', count: 0 },
       { t: '2026-03-01T11:00:00.000Z', count: 2 },
       { t: '2026-03-01T12:00:00.000Z', count: 1 },
     ]);

@@ -10,7 +10,8 @@
  * - Views are capped (LIMITs below) so a page of a 1M-event account stays small; counts are exact.
  * - Campaign and flow engagement counts the email events the mock recorded (`$message` / `$flow` event
  *   properties), as Klaviyo's own reporting does; nothing is recorded for SMS or push (not emulated).
- * - Event counts over time use UTC buckets of an hour or a day, chosen from the account's event span.
+ * - Event counts over time use UTC buckets of an hour, a day or a week (from the account's event span); weeks
+ *   start on the Thursday of 1970-01-01's week, not on Monday.
  */
 import type { KlaviyoStore } from '../core/store.ts';
 
@@ -20,6 +21,8 @@ const MAX_PROFILES = 200;
 const MAX_TIMELINE = 200;
 const MAX_MEMBERS = 50;
 const MAX_ITEMS = 500;
+/** Days shown one bucket each before the metrics view switches to weeks. */
+const MAX_BUCKETS = 400;
 
 type Row = Record<string, unknown>;
 
@@ -55,13 +58,17 @@ export class InspectorQueries {
     );
   }
 
-  /** Each metric with its event count and counts per time bucket (hour, or day past three days of data). */
+  /**
+   * Each metric with its event count and counts per time bucket: hours up to three days of data, days
+   * up to MAX_BUCKETS days, weeks beyond. Every metric's series covers the account's whole event span,
+   * empty buckets included, so series line up and a gap shows as a gap.
+   */
   metrics(account: string): { bucketMs: number; metrics: Row[] } {
     const n = this.store.acct(account);
     const span = this.get('SELECT MIN(datetime) AS lo, MAX(datetime) AS hi FROM events WHERE account = ?', n);
     const lo = Number(span?.lo ?? 0);
     const hi = Number(span?.hi ?? 0);
-    const bucketMs = hi - lo > 3 * DAY ? DAY : HOUR;
+    const bucketMs = hi - lo <= 3 * DAY ? HOUR : hi - lo <= MAX_BUCKETS * DAY ? DAY : 7 * DAY;
     const metrics = this.all(
       `SELECT m.id, m.name, m.service AS integration, m.created,
         (SELECT COUNT(*) FROM events e WHERE e.account = m.account AND e.metric_id = m.id) AS count
@@ -69,20 +76,24 @@ export class InspectorQueries {
       n,
     );
     const buckets = this.all(
-      // bucketMs inlined (one of two constants): a bound JS number is a REAL, and would not floor.
+      // bucketMs inlined (one of three constants): a bound JS number is a REAL, and would not floor.
       `SELECT metric_id, (datetime / ${bucketMs}) * ${bucketMs} AS t, COUNT(*) AS n FROM events WHERE account = ?
-       GROUP BY metric_id, t ORDER BY t`,
+       GROUP BY metric_id, t`,
       n,
     );
-    const series = new Map<unknown, { t: string; count: number }[]>();
-    for (const b of buckets) {
-      const list = series.get(b.metric_id) ?? [];
-      list.push({ t: iso(b.t)!, count: Number(b.n) });
-      series.set(b.metric_id, list);
-    }
+    const counts = new Map<string, number>();
+    for (const b of buckets) counts.set(`${b.metric_id} ${b.t}`, Number(b.n));
+    const first = Math.floor(lo / bucketMs) * bucketMs;
+    const starts: number[] = [];
+    if (span?.lo !== null && span?.lo !== undefined)
+      for (let t = first; t <= hi; t += bucketMs) starts.push(t);
     return {
       bucketMs,
-      metrics: metrics.map((m) => ({ ...m, created: iso(m.created), series: series.get(m.id) ?? [] })),
+      metrics: metrics.map((m) => ({
+        ...m,
+        created: iso(m.created),
+        series: starts.map((t) => ({ t: iso(t)!, count: counts.get(`${m.id} ${t}`) ?? 0 })),
+      })),
     };
   }
 

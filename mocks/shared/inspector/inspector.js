@@ -84,7 +84,8 @@ function sparkline(series) {
   const w = 240;
   const hgt = 28;
   const max = Math.max(1, ...series.map((s) => s.count));
-  const bw = Math.max(1, Math.floor(w / Math.max(series.length, 1)) - 1);
+  // At most 12 px a bar: one bucket of data is a bar, not the whole width.
+  const bw = Math.min(12, Math.max(1, Math.floor(w / Math.max(series.length, 1)) - 1));
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'spark');
