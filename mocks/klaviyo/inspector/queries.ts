@@ -173,33 +173,26 @@ export class InspectorQueries {
   /** Lists and segments with member counts and their newest members. */
   audiences(account: string): { lists: Row[]; segments: Row[] } {
     const n = this.store.acct(account);
-    const members = (table: string, key: string, seq: unknown) =>
+    // Lists and segments have the same shape: a table of groups and a table of (group, profile) members.
+    const groups = (table: 'lists' | 'segments', members: string, key: string, extra: string) =>
       this.all(
-        `SELECT p.id, p.email, m.joined FROM ${table} m JOIN profiles p ON p.seq = m.profile
-         WHERE m.${key} = ? ORDER BY m.joined DESC LIMIT ${MAX_MEMBERS}`,
-        seq,
-      ).map((m) => ({ ...m, joined: iso(m.joined) }));
-    const lists = this.all(
-      `SELECT l.seq, l.id, l.name, l.opt_in_process, l.created,
-        (SELECT COUNT(*) FROM list_members m WHERE m.list = l.seq) AS member_count
-       FROM lists l WHERE l.account = ? ORDER BY l.name`,
-      n,
-    ).map(({ seq, created, ...l }) => ({
-      ...l,
-      created: iso(created),
-      members: members('list_members', 'list', seq),
-    }));
-    const segments = this.all(
-      `SELECT s.seq, s.id, s.name, s.is_active, s.created,
-        (SELECT COUNT(*) FROM segment_members m WHERE m.segment = s.seq) AS member_count
-       FROM segments s WHERE s.account = ? ORDER BY s.name`,
-      n,
-    ).map(({ seq, created, ...s }) => ({
-      ...s,
-      created: iso(created),
-      members: members('segment_members', 'segment', seq),
-    }));
-    return { lists, segments };
+        `SELECT g.seq, g.id, g.name, g.${extra}, g.created,
+          (SELECT COUNT(*) FROM ${members} m WHERE m.${key} = g.seq) AS member_count
+         FROM ${table} g WHERE g.account = ? ORDER BY g.name`,
+        n,
+      ).map(({ seq, created, ...g }) => ({
+        ...g,
+        created: iso(created),
+        members: this.all(
+          `SELECT p.id, p.email, m.joined FROM ${members} m JOIN profiles p ON p.seq = m.profile
+           WHERE m.${key} = ? ORDER BY m.joined DESC LIMIT ${MAX_MEMBERS}`,
+          seq,
+        ).map((m) => ({ ...m, joined: iso(m.joined) })),
+      }));
+    return {
+      lists: groups('lists', 'list_members', 'list', 'opt_in_process'),
+      segments: groups('segments', 'segment_members', 'segment', 'is_active'),
+    };
   }
 
   /** Campaigns and flows with recipients and engagement counted from the email events they recorded. */
