@@ -10,7 +10,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
 import type { FaultInjector } from '../shared/service.ts';
 import { FaultEngine } from './injector.ts';
-import { loadFaultProfile } from './profiles.ts';
+import { listFaultProfiles, loadFaultProfile } from './profiles.ts';
 import {
   FaultConfigError,
   type FaultDocument,
@@ -41,6 +41,7 @@ export interface FaultLayerOptions {
 /** The fault layer as built here: the pipeline's FaultInjector plus a typed view for tests and the harness. */
 export interface FaultLayer extends FaultInjector {
   describe(): FaultDescription;
+  profiles(): string[];
   /** The seed in use (changes when a PUT sets one). */
   readonly seed: number;
 }
@@ -86,6 +87,7 @@ export function createFaultInjector(options: FaultLayerOptions = {}): FaultLayer
       return active.engine.seed;
     },
     decide: (req, operation, now, service) => active.engine.decide(req, operation, now, service),
+    profiles: listFaultProfiles,
     describe: () => {
       const { engine } = active;
       const { profile: _p, source: _s, activeSince: _a, stats: _st, ...doc } = engine.document;

@@ -84,6 +84,7 @@ import { GenericRepo } from './generic/repo.ts';
 import { GenericTier } from './generic/tier.ts';
 import { GROUPS } from './groups/index.ts';
 import { IdFactory } from './ids.ts';
+import { inspectorRoutes } from './inspector/routes.ts';
 import { errorReply, KlaviyoError } from './jsonapi/errors.ts';
 import type { OperationId } from './operations.generated.ts';
 import { OPERATIONS } from './operations.generated.ts';
@@ -146,6 +147,11 @@ export class KlaviyoCore implements MockCore {
     this.limiter = options.rateLimits === false ? null : new RateLimiter(this.clock);
     const generic = new GenericTier(options.seed ?? 1, IMPLEMENTED);
     this.router = new Router(ROUTES, (op) => generic.handler(op));
+    // The inspector's read-only views (GET /__admin/inspector/…), next to the groups' admin routes.
+    Object.assign(
+      this.adminRoutes,
+      inspectorRoutes(this.store, () => this.scheduler.runDue()),
+    );
   }
 
   operationOf(req: MockRequest): string | undefined {

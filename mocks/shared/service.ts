@@ -11,7 +11,9 @@ import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse, NetworkFault } from './http.ts';
 import { jsonReply } from './http.ts';
+import { inspectorAsset, isInspectorPath } from './inspector/assets.ts';
 import { RequestJournal } from './journal.ts';
+import { findRequests, parseRequestPattern, QueryError, unmatchedRequests } from './journal-query.ts';
 import { withRequestLog } from './request-log.ts';
 
 export interface MockCore {
@@ -80,6 +82,8 @@ export interface FaultInjector {
   describe(): unknown;
   /** Replace the active rules (`PUT /__admin/faults`); throws an Error with a `field` on invalid input. */
   replace(doc: unknown): void;
+  /** The named profiles `replace({profile})` accepts (`GET /__admin/faults/profiles`, the inspector's switch). */
+  profiles?(): string[];
 }
 
 export interface MockServiceOptions {
@@ -213,6 +217,7 @@ export function createMockService(core: MockCore, options: MockServiceOptions = 
       }
     },
     respond(req) {
+      if (isInspectorPath(req.path) && req.method === 'GET') return inspectorAsset(req.path);
       if (req.path.startsWith(ADMIN_PREFIX) || req.path === '/__admin') {
         if (service.adminToken && !bearerMatches(req.headers.authorization, service.adminToken)) {
           return jsonReply(401, {
@@ -312,10 +317,28 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
       }
       return jsonReply(200, { total: service.journal.total, requests: service.journal.list(params) });
     }
+    // WireMock's request-journal queries (see journal-query.ts for the pattern format).
+    case 'POST requests/find':
+    case 'POST requests/count': {
+      let found: ReturnType<typeof findRequests>;
+      try {
+        found = findRequests(service.journal.list(), parseRequestPattern(req.body));
+      } catch (err) {
+        if (!(err instanceof QueryError)) throw err;
+        return jsonReply(400, { error: err.message, field: err.field });
+      }
+      return route === 'requests/count'
+        ? jsonReply(200, { count: found.length })
+        : jsonReply(200, { requests: found });
+    }
+    case 'GET requests/unmatched':
+      return jsonReply(200, { requests: unmatchedRequests(service.journal.list()) });
     case 'GET state':
       return jsonReply(200, { service: service.name, ...service.core.state() });
     case 'GET faults':
       return jsonReply(200, service.faults ? service.faults.describe() : { rules: [] });
+    case 'GET faults/profiles':
+      return jsonReply(200, { profiles: service.faults?.profiles?.() ?? [] });
     case 'PUT faults': {
       if (!service.faults) return jsonReply(501, { error: 'This mock was started without a fault layer.' });
       let doc: unknown;
@@ -342,9 +365,13 @@ async function handleAdmin(service: MockService, req: MockRequest): Promise<Mock
           'GET health',
           'POST reset',
           'GET requests',
+          'POST requests/find',
+          'POST requests/count',
+          'GET requests/unmatched',
           'GET state',
           'GET faults',
           'PUT faults',
+          'GET faults/profiles',
           ...Object.keys(service.core.adminRoutes ?? {}),
         ].map((r) => r.replace(' ', ' /__admin/')),
       });

@@ -23,6 +23,7 @@
  * - No Storage, Realtime, Edge Functions: their paths answer 404 like an unknown gateway route.
  * - The fake never answers 503 itself (supabase-js retries 503); only the fault layer injects errors.
  */
+
 import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
 import type { HttpReply, MockRequest, MockResponse } from '../shared/http.ts';
@@ -31,6 +32,7 @@ import type { MockCore } from '../shared/service.ts';
 import { AuthError, authErrorReply } from './gotrue/errors.ts';
 import { authOperation, handleAuth } from './gotrue/handler.ts';
 import { AuthStore } from './gotrue/users.ts';
+import { tableBrowserRoutes } from './inspector.ts';
 import type { JwtClaims } from './jwt.ts';
 import { DEFAULT_JWT_SECRET, verifyJwt } from './jwt.ts';
 import { supabaseKeys } from './keys.ts';
@@ -121,6 +123,7 @@ export class SupabaseCore implements MockCore {
             ]),
           ),
         }),
+      ...tableBrowserRoutes(this.db, this.schema),
     };
   }
 

@@ -29,6 +29,7 @@ export function upBanner(info: UpInfo): string {
     ['REST URL', `${info.supabaseUrl}/rest/v1`],
     ['Auth URL', `${info.supabaseUrl}/auth/v1`],
     ['Supabase admin', `${info.supabaseUrl}/__admin/  (requests, state, faults, reset, keys)`],
+    ['Inspector', `${info.klaviyoUrl}/__inspector (Klaviyo), ${info.supabaseUrl}/__inspector (Supabase)`],
     ['anon key', info.supabaseKeys.anon_key],
     ['service_role key', info.supabaseKeys.service_role_key],
     ['App URL', `${info.appUrl}  (try: curl ${info.appUrl}/api/v1/demo/klaviyo-integration)`],

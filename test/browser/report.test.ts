@@ -1,26 +1,25 @@
 /**
  * The HTML report in a real headless browser: Debian's Chromium (installed by scripts/ensure-chromium.sh,
- * never a downloaded browser) driven by playwright-core. Generates a report from a small real run,
- * opens it from disk with the network blocked, checks that every chart drew marks and no label spills
- * out of its chart, checks the tables, and saves screenshots: test-artifacts/report.png (whole page)
- * and docs/images/report.png (the top, shown in docs/harness.md).
+ * never a downloaded browser) driven by playwright-core (launched by ./chromium.ts). Generates a report
+ * from a small real run, opens it from disk with the network blocked, checks that every chart drew marks
+ * and no label spills out of its chart, checks the tables, and saves screenshots:
+ * test-artifacts/report.png (whole page) and docs/images/report.png (the top, shown in docs/harness.md).
  */
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, withDefaultThresholds } from '../../src/harness/runner.ts';
 import { loadScenario } from '../../src/harness/scenario-loader.ts';
 import { createInProcessStack } from '../../src/harness/stack-inprocess.ts';
 import { buildReport } from '../../src/report/model.ts';
 import { writeReports } from '../../src/report/write.ts';
+import { launchChromium } from './chromium.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const DOCS_SHOT = join(ROOT, 'docs/images/report.png');
 /** The chart containers report.html has for an in-process run (`figure.chart#chart-<id>`). */
@@ -36,34 +35,17 @@ const CHART_IDS = [
 ];
 
 let context: BrowserContext;
-let profileDir: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 let htmlFile: string;
 const externalRequests: string[] = [];
 
 beforeAll(async () => {
-  // Installs Debian's chromium if it is missing (apt-get); fails with a clear message if it cannot.
-  execFileSync('bash', [join(ROOT, 'scripts/ensure-chromium.sh')], { stdio: 'inherit', timeout: 300_000 });
-
   const result = await runScenario(loadScenario('default'), createInProcessStack, { users: 4 });
   const outDir = mkdtempSync(join(tmpdir(), 'dreamflow-report-'));
   htmlFile = (await writeReports(buildReport(result), outDir)).html;
 
-  profileDir = mkdtempSync(join(tmpdir(), 'dreamflow-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
+  browser = await launchChromium({ width: 1280, height: 900 });
+  context = browser.context;
   // The report must be self-contained: any request that is not the file itself is recorded and refused.
   await context.route('**/*', (route) => {
     const url = route.request().url();
@@ -74,8 +56,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 describe('report.html in headless Chromium', () => {
