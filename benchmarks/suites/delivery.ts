@@ -121,7 +121,7 @@ async function load(
   seconds: number,
   rps: number,
   sample: (t: number) => Promise<void>,
-): Promise<{ sent: number; ok: number; failed: number; notSent: number; wallS: number }> {
+): Promise<{ sent: number; ok: number; failed: number; notSent: number; wallS: number; errors: Map<string, number> }> {
   const client = createHttpDreamFlowClient(appUrl, { timeoutMs: 30_000 });
   const rng = createRng(16);
   const families: string[] = [];
@@ -130,6 +130,7 @@ async function load(
   let failed = 0;
   let notSent = 0;
   let inFlight = 0;
+  const errors = new Map<string, number>();
   const maxInFlight = 2000;
   const one = async (n: number) => {
     inFlight++;
@@ -152,8 +153,10 @@ async function load(
         });
       }
       ok++;
-    } catch {
+    } catch (err) {
       failed++;
+      const key = (err as Error).message.slice(0, 120);
+      errors.set(key, (errors.get(key) ?? 0) + 1);
     } finally {
       inFlight--;
     }
@@ -177,7 +180,7 @@ async function load(
   }
   const wallS = (performance.now() - t0) / 1000;
   await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 35_000))]);
-  return { sent, ok, failed, notSent, wallS };
+  return { sent, ok, failed, notSent, wallS, errors };
 }
 
 async function appLoadCase(
@@ -188,11 +191,14 @@ async function appLoadCase(
   const up = await startUp(faults);
   try {
     const samples: { t: number; tracked: number; settled: number }[] = [];
+    const sampleErrors: string[] = [];
     const sample = async (t: number) => {
       try {
         const s = (await status(up.appUrl)).outbox;
         samples.push({ t, tracked: s.tracked, settled: settled(s) });
-      } catch {}
+      } catch (err) {
+        sampleErrors.push((err as Error).message);
+      }
     };
     const l = await load(up.appUrl, seconds, RPS, sample);
     const atEnd = (await status(up.appUrl)).outbox;
@@ -249,13 +255,18 @@ async function appLoadCase(
         apiCallsPerJob: final.calls.calls / Math.max(1, final.outbox.tracked),
         bulkCalls: bulk,
         meanBatch: bulk ? bulkJobs / bulk : 0,
+        eventsTracked: final.outbox.byKind.event.tracked,
         eventsDelivered: delivered,
         eventsStoredInKlaviyo: stored,
+        // Every tracked event has its own unique_id, so Klaviyo holding more than were tracked means a
+        // duplicate; holding fewer than were delivered means a loss. (A dead-lettered event may still
+        // have landed: its request went through but the answer did not come back.)
         eventsLost: Math.max(0, delivered - stored),
-        eventsDuplicated: Math.max(0, stored - delivered),
+        eventsDuplicated: Math.max(0, stored - final.outbox.byKind.event.tracked),
         deadLettered: final.outbox.deadLettered,
       },
       notes: [
+        ...(sampleErrors.length ? [`${sampleErrors.length} status samples failed: ${sampleErrors[0]}`] : []),
         `${seconds} s of load at ${RPS} requests/s offered (open loop, 1 sign-up in 5, the rest stories); rates from the app's own outbox counters sampled each second during the load`,
         drainS === null
           ? `NOT drained: ${last.pending} jobs still pending when the suite stopped waiting`

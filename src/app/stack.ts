@@ -33,6 +33,7 @@ export interface DreamFlowStackOptions {
   /** Outbox SQLite file (default `:memory:`). */
   outboxPath?: string;
   outboxConcurrency?: number;
+  /** Delivery rounds (each the whole retry policy) before a job is dead-lettered (default 5). */
   deliveryRounds?: number;
   /** false → Klaviyo calls are awaited inline (the seeds' original, blocking behaviour). Default true. */
   nonBlocking?: boolean;
@@ -116,7 +117,9 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
       clock,
       rng: rng.fork('outbox'),
       concurrency: options.outboxConcurrency,
-      deliveryRounds: options.deliveryRounds,
+      // A delivery is 3 attempts; 5 rounds spaced by backoff keep a 14 %-error Klaviyo from
+      // dead-lettering jobs that the next minute would have delivered.
+      deliveryRounds: options.deliveryRounds ?? 5,
       retryPolicy: options.retryPolicy,
       instrumentation,
     });

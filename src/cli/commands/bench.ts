@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 
-const SUITES = ['micro', 'http', 'inprocess', 'harness'] as const;
+const SUITES = ['micro', 'http', 'inprocess', 'delivery', 'harness'] as const;
 type SuiteName = (typeof SUITES)[number];
 
 function parseOnly(value: string, previous: SuiteName[] = []): SuiteName[] {
@@ -28,7 +28,7 @@ export function register(program: Command): void {
   program
     .command('bench')
     .description(
-      'Run the benchmark suites (micro, http, inprocess, harness) and write reports/bench/latest.{json,md}',
+      'Run the benchmark suites (micro, http, inprocess, delivery, harness) and write reports/bench/latest.{json,md}',
     )
     .option('--quick', 'short durations and small datasets (about a minute; what CI runs)', false)
     .option(
