@@ -13,6 +13,7 @@ import { Cache } from '../integration/cache.ts';
 import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-breaker.ts';
 import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
+import { KlaviyoMarketing } from '../integration/klaviyo/marketing.ts';
 import { KlaviyoService, type Logger } from '../integration/klaviyo/service.ts';
 import { KlaviyoMcpAdapter } from '../integration/mcp.ts';
 import { Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
@@ -59,6 +60,8 @@ export interface DreamFlowStack {
   instrumentation: Instrumentation;
   mcp: KlaviyoMcpAdapter;
   supabase: SupabaseClients;
+  /** Klaviyo's marketing APIs for the scheduled jobs (src/integration/systems/); null without a key. */
+  marketing: KlaviyoMarketing | null;
   clock: Clock;
   rng: Rng;
   /** Flush the outbox within `deadlineMs` (Clock time) and stop the worker. */
@@ -129,8 +132,21 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     storyGenerator,
     instrumentation,
   });
+  // Its own stream: the jobs' retry jitter must not shift the draws of the journeys' calls.
+  const marketing = klaviyo.enabled
+    ? new KlaviyoMarketing({
+        apiKey: config.klaviyoApiKey,
+        baseUrl: config.klaviyoBaseUrl,
+        clock,
+        rng: rng.fork('marketing'),
+        instrumentation,
+        adapter: options.klaviyoAdapter,
+        requestTimeoutMs: options.requestTimeoutMs,
+      })
+    : null;
   let closing: Promise<OutboxStats | null> | null = null;
   return {
+    marketing,
     config,
     backend,
     klaviyo,

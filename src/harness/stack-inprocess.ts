@@ -22,10 +22,12 @@ import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
 import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
+import { runChurnWinback } from '../integration/systems/churn-winback.ts';
 import { exportKlaviyoData } from './export-data.ts';
 import { combineFaultSummaries, FaultLog } from './fault-log.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
+import { emailEngagement, integrationEventCount } from './systems/mock-reader.ts';
 import type { TimelineRecorder } from './timeline.ts';
 import { WireTap } from './wiretap.ts';
 
@@ -193,7 +195,15 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     flush: async (deadline) => {
       await app.outbox?.flush(Math.max(0, deadline - clock.now()));
     },
-    eventsStored: async () => Number((klaviyo.core.state() as { events?: number }).events ?? 0),
+    // The integration's events only: campaigns add Klaviyo's own email events (Received Email, …).
+    eventsStored: async () => integrationEventCount(klaviyo),
+    systems: {
+      churnWinback: ({ threshold }) => {
+        if (!app.marketing) throw new Error('the churn job needs a Klaviyo key');
+        return runChurnWinback({ db: app.supabase.db, marketing: app.marketing, threshold });
+      },
+      inbox: (email, since, prefix) => emailEngagement(klaviyo, email, since, prefix),
+    },
     faults: () => combineFaultSummaries([klaviyoLog.summary(), supabaseLog.summary()]),
     exportData: async (dir) => {
       mkdirSync(dir, { recursive: true });

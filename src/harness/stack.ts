@@ -6,8 +6,10 @@
 
 import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
+import type { ChurnWinbackResult } from '../integration/systems/churn-winback.ts';
 import type { FaultSummary } from './fault-log.ts';
 import type { CacheFigures, CallTally, OutboxFigures } from './metrics.ts';
+import type { EmailEngagement } from './systems/mock-reader.ts';
 import type { TimelineRecorder } from './timeline.ts';
 
 export interface SimulationStack {
@@ -27,9 +29,18 @@ export interface SimulationStack {
   eventsStored(): Promise<number | null>;
   /** Fault labels the mocks applied (`klaviyo:error:503`, `supabase:none`, …): counts, hash, first ones. */
   faults(): Promise<FaultSummary> | FaultSummary;
+  /** Dream Flow's scheduled jobs and the harness's ground-truth reads (in-process stacks only). */
+  systems?: StackSystems;
   /** Write the Klaviyo mock's profiles/events/metrics for demos; returns the files written. */
   exportData?(dir: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+export interface StackSystems {
+  /** Run the churn-and-win-back job now (src/integration/systems/churn-winback.ts). */
+  churnWinback(options: { threshold: number }): Promise<ChurnWinbackResult>;
+  /** Emails of campaigns named `campaignPrefix…` the address got since `since` (ground truth). */
+  inbox(email: string, since: number, campaignPrefix: string): EmailEngagement;
 }
 
 export interface StackOptions {

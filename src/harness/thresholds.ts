@@ -9,6 +9,8 @@
  * that says what was expected, so a typo in a scenario file is caught when the file is loaded.
  */
 
+import { SYSTEM_METRICS } from './systems/ledger.ts';
+
 export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 export interface Threshold {
@@ -72,6 +74,7 @@ export const METRIC_CATALOGUE: Record<string, { unit: 'ms' | 'ratio' | 'count' |
   step_error_rate: { unit: 'ratio', help: 'backend calls that failed / all backend calls' },
   journeys_per_second: { unit: 'per_s', help: 'journeys completed per second of wall time' },
   requests_per_second: { unit: 'per_s', help: 'backend calls per second of wall time' },
+  ...SYSTEM_METRICS,
 };
 
 const LINE = /^\s*([a-z_][a-z0-9_]*)(?:\.([a-z0-9_]+))?\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)(%?)\s*$/;

@@ -1,0 +1,204 @@
+/**
+ * What the systems did and what the families did about it, recorded as the run goes: which families
+ * lapsed (the ground truth), which came back after a win-back email, and every job's output. `figures`
+ * turns it into the report's numbers: the churn predictor's precision, recall and accuracy against the
+ * truth (the integration's score, and the seeds' "Churn Risk" rule on the same data, side by side),
+ * and how many lapsed families the win-back brought back.
+ */
+import type { ChurnWinbackResult } from '../../integration/systems/churn-winback.ts';
+
+export interface Confusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  precision: number | null;
+  recall: number | null;
+  accuracy: number | null;
+}
+
+export interface ChurnFigures {
+  /** Job runs, in order: when, families scored, at risk. */
+  runs: { at: number; scored: number; atRisk: number; campaign: boolean }[];
+  /** Families with a hidden propensity that reached their `lapse` step / lapsed there. */
+  families: number;
+  lapsed: number;
+  /** The integration's score at the first run (`churn_risk_score >= threshold`) vs the truth. */
+  threshold: number;
+  predictor: Confusion;
+  /** The seeds' segment rule (`current_streak = 0 AND total_stories > 5`) on the same families. */
+  seedsRule: Confusion;
+  winback: {
+    /** Families that received a win-back email / of those, lapsed ones. */
+    emailed: number;
+    lapsedEmailed: number;
+    opened: number;
+    clicked: number;
+    /** Lapsed families that came back after an email (and ran their `then` steps). */
+    returned: number;
+    /** returned / lapsed families emailed. */
+    returnRate: number | null;
+  };
+}
+
+export interface SystemsFigures {
+  churn?: ChurnFigures;
+  /** Job runs that failed (after their calls' retries). */
+  jobFailures?: { kind: string; at: number; error: string }[];
+}
+
+interface FamilyTruth {
+  userId?: string;
+  email: string;
+  lapsed: boolean;
+  returned: boolean;
+  /** What the family did with its win-back emails, when it looked. */
+  engagement: { received: number; opened: number; clicked: number };
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
+
+export function confusion(pairs: readonly { predicted: boolean; actual: boolean }[]): Confusion {
+  const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  for (const { predicted, actual } of pairs) {
+    if (predicted && actual) c.tp++;
+    else if (predicted) c.fp++;
+    else if (actual) c.fn++;
+    else c.tn++;
+  }
+  return {
+    ...c,
+    precision: ratio(c.tp, c.tp + c.fp),
+    recall: ratio(c.tp, c.tp + c.fn),
+    accuracy: ratio(c.tp + c.tn, pairs.length),
+  };
+}
+
+export class SystemsLedger {
+  private readonly families = new Map<number, FamilyTruth>();
+  readonly churnRuns: ChurnWinbackResult[] = [];
+  churnThreshold = 0.6;
+  readonly failures: { kind: string; at: number; error: string }[] = [];
+
+  jobFailed(kind: string, at: number, error: string): void {
+    this.failures.push({ kind, at, error });
+  }
+
+  /** A family reached its `lapse` step and stayed (or lapsed). */
+  decided(user: number, email: string, userId: string | undefined, lapsed: boolean): void {
+    this.families.set(user, {
+      userId,
+      email,
+      lapsed,
+      returned: false,
+      engagement: { received: 0, opened: 0, clicked: 0 },
+    });
+  }
+
+  /** A lapsed family looked at its inbox (engagement so far) and maybe came back. */
+  looked(user: number, engagement: FamilyTruth['engagement'], returned: boolean): void {
+    const f = this.families.get(user);
+    if (!f) return;
+    f.engagement = engagement;
+    if (returned) f.returned = true;
+  }
+
+  figures(): SystemsFigures {
+    const out: SystemsFigures = {};
+    if (this.churnRuns.length > 0 || this.families.size > 0) out.churn = this.churnFigures();
+    if (this.failures.length > 0) out.jobFailures = [...this.failures];
+    return out;
+  }
+
+  private churnFigures(): ChurnFigures {
+    const truth = new Map([...this.families.values()].filter((f) => f.userId).map((f) => [f.userId!, f]));
+    const first = this.churnRuns[0];
+    // Judged on the families the first run scored whose truth is known (they reached `lapse`).
+    const judged = (first?.scored ?? []).filter((s) => truth.has(s.userId));
+    const predictor = confusion(
+      judged.map((s) => ({ predicted: s.atRisk, actual: truth.get(s.userId)!.lapsed })),
+    );
+    const seedsRule = confusion(
+      judged.map((s) => ({
+        predicted: s.streakNow === 0 && s.totalStories > 5,
+        actual: truth.get(s.userId)!.lapsed,
+      })),
+    );
+    const all = [...this.families.values()];
+    const emailedIds = new Set(
+      this.churnRuns
+        .filter((r) => r.campaignId)
+        .flatMap((r) => r.scored.filter((s) => s.atRisk).map((s) => s.userId)),
+    );
+    const lapsedEmailed = all.filter((f) => f.lapsed && f.userId && emailedIds.has(f.userId));
+    const returned = all.filter((f) => f.returned).length;
+    return {
+      runs: this.churnRuns.map((r) => ({
+        at: r.at,
+        scored: r.scored.length,
+        atRisk: r.atRisk,
+        campaign: r.campaignId !== null,
+      })),
+      families: all.length,
+      lapsed: all.filter((f) => f.lapsed).length,
+      threshold: this.churnThreshold,
+      predictor,
+      seedsRule,
+      winback: {
+        emailed: emailedIds.size,
+        lapsedEmailed: lapsedEmailed.length,
+        opened: lapsedEmailed.filter((f) => f.engagement.opened > 0).length,
+        clicked: lapsedEmailed.filter((f) => f.engagement.clicked > 0).length,
+        returned,
+        returnRate: ratio(returned, lapsedEmailed.length),
+      },
+    };
+  }
+}
+
+/** The flat figures thresholds and `report compare` use. */
+export function flattenSystems(s: SystemsFigures | undefined): Record<string, number | null> {
+  if (!s) return {};
+  const out: Record<string, number | null> = { jobs_failed: s.jobFailures?.length ?? 0 };
+  const c = s.churn;
+  if (!c) return out;
+  return {
+    ...out,
+    churn_families: c.families,
+    churn_lapsed: c.lapsed,
+    churn_precision: c.predictor.precision,
+    churn_recall: c.predictor.recall,
+    churn_accuracy: c.predictor.accuracy,
+    churn_seed_rule_precision: c.seedsRule.precision,
+    churn_seed_rule_recall: c.seedsRule.recall,
+    churn_seed_rule_accuracy: c.seedsRule.accuracy,
+    winback_emailed: c.winback.emailed,
+    winback_returned: c.winback.returned,
+    winback_return_rate: c.winback.returnRate,
+  };
+}
+
+/** Threshold catalogue entries for these figures (merged into thresholds.ts's METRIC_CATALOGUE). */
+export const SYSTEM_METRICS: Record<string, { unit: 'ratio' | 'count'; help: string }> = {
+  jobs_failed: { unit: 'count', help: 'scheduled job runs (churn, insights, catalog) that failed' },
+  churn_families: {
+    unit: 'count',
+    help: 'families whose hidden churn outcome is known (reached a lapse step)',
+  },
+  churn_lapsed: { unit: 'count', help: 'families that lapsed (ground truth from the hidden propensity)' },
+  churn_precision: {
+    unit: 'ratio',
+    help: 'lapsed families among those the churn score put at risk (first job run)',
+  },
+  churn_recall: { unit: 'ratio', help: 'families the churn score put at risk among those that lapsed' },
+  churn_accuracy: { unit: 'ratio', help: 'families the churn score classed right / families judged' },
+  churn_seed_rule_precision: {
+    unit: 'ratio',
+    help: 'precision of the seeds’ rule current_streak = 0 AND total_stories > 5',
+  },
+  churn_seed_rule_recall: { unit: 'ratio', help: 'recall of the seeds’ rule' },
+  churn_seed_rule_accuracy: { unit: 'ratio', help: 'accuracy of the seeds’ rule' },
+  winback_emailed: { unit: 'count', help: 'families the win-back campaign reached' },
+  winback_returned: { unit: 'count', help: 'lapsed families that came back after a win-back email' },
+  winback_return_rate: { unit: 'ratio', help: 'lapsed families that came back / lapsed families emailed' },
+};
