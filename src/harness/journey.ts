@@ -247,7 +247,7 @@ async function runLapse(step: Extract<Step, { kind: 'lapse' }>, ctx: JourneyCont
     const back = rng.chance(p);
     sys?.ledger.looked(persona.index, mail, back);
     if (back) {
-      await runSteps(step.then, ctx, state);
+      await runSteps(step.returnSteps, ctx, state);
       throw new StopJourney('finished');
     }
   }

@@ -233,6 +233,10 @@ export async function runShard(
 ): Promise<ShardOutcome> {
   const { seed, users } = run;
   const signal = options.signal ?? new AbortController().signal;
+  if (shard.count > 1 && needsSystems(scenario))
+    throw new Error(
+      `scenario "${scenario.name}" has jobs or a lapse step: run it with --workers 1 (jobs see every family)`,
+    );
   const timeline = new TimelineRecorder(scenario.duration);
   const stack = await createStack({
     seed: shardSeed(seed, shard),
@@ -242,6 +246,8 @@ export async function runShard(
     timeline,
   });
   try {
+    if (scenario.jobs && !stack.systems)
+      throw new Error(`scenario "${scenario.name}" has jobs: they run in-process only (--mode inprocess)`);
     const clock = stack.clock;
     const wallStartedAt = wallNow();
     const simStart = clock.now();
@@ -265,10 +271,6 @@ export async function runShard(
     const root = createRng(seed);
     // Systems (jobs, hidden churn) need every family on one stack, and cost nothing when unused.
     const ledger = needsSystems(scenario) ? new SystemsLedger() : undefined;
-    if (ledger && shard.count > 1)
-      throw new Error(
-        `scenario "${scenario.name}" has jobs or a lapse step: run it with --workers 1 (jobs see every family)`,
-      );
     const systems = stack.systems;
     let next = 0;
     let failed = 0;

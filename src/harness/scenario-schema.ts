@@ -81,7 +81,8 @@ export type Step =
       checkEvery: number;
       comeBack: { received: number; opened: number; clicked: number };
       onLapse: Step[];
-      then: Step[];
+      /** The YAML's `then`: what a family that comes back does. */
+      returnSteps: Step[];
     };
 
 export type StepKind = Step['kind'];
@@ -203,6 +204,7 @@ const stepOptionSchemas = {
       check_every: 86_400_000,
       come_back: { received: 0.05, opened: 0.3, clicked: 0.6 },
       on_lapse: [],
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the scenario language's continuation syntax.
       then: [],
     })
     .transform((o) => ({
@@ -210,7 +212,7 @@ const stepOptionSchemas = {
       checkEvery: o.check_every,
       comeBack: o.come_back,
       onLapse: o.on_lapse,
-      then: o.then,
+      returnSteps: o.then,
     })),
 } satisfies Record<StepKind, z.ZodType>;
 

@@ -48,6 +48,8 @@ describe('reports', () => {
       'retry_success_rate',
       'cache_hit_rate',
       'api_calls_saved_rate',
+      'churn_prediction_accuracy',
+      'story_completion_increase',
     ]);
     expect(doc.passed).toBe(true);
 

@@ -16,7 +16,7 @@ export function usesStep(steps: readonly Step[], kind: Step['kind']): boolean {
     if (s.kind === kind) return true;
     if (s.kind === 'repeat' || s.kind === 'bedtime') return usesStep(s.steps, kind);
     if (s.kind === 'branch') return usesStep(s.then, kind) || usesStep(s.else, kind);
-    if (s.kind === 'lapse') return usesStep(s.onLapse, kind) || usesStep(s.then, kind);
+    if (s.kind === 'lapse') return usesStep(s.onLapse, kind) || usesStep(s.returnSteps, kind);
     return false;
   });
 }
@@ -35,6 +35,7 @@ export async function runJobs(opts: {
   ledger: SystemsLedger;
 }): Promise<void> {
   const { scenario, stack, clock, simStart, signal, ledger } = opts;
+  ledger.simStart = simStart;
   const schedule = jobSchedule(scenario.jobs, scenario.duration);
   if (schedule.length === 0) return;
   const systems = stack.systems;

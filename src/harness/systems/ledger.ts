@@ -19,7 +19,7 @@ export interface Confusion {
 
 export interface ChurnFigures {
   /** Job runs, in order: when, families scored, at risk. */
-  runs: { at: number; scored: number; atRisk: number; campaign: boolean }[];
+  runs: { day: number; scored: number; atRisk: number; campaign: boolean }[];
   /** Families with a hidden propensity that reached their `lapse` step / lapsed there. */
   families: number;
   lapsed: number;
@@ -78,6 +78,8 @@ export class SystemsLedger {
   private readonly families = new Map<number, FamilyTruth>();
   readonly churnRuns: ChurnWinbackResult[] = [];
   churnThreshold = 0.6;
+  /** Clock time the run started: job runs are reported by simulated day. */
+  simStart = 0;
   readonly failures: { kind: string; at: number; error: string }[] = [];
 
   jobFailed(kind: string, at: number, error: string): void {
@@ -134,7 +136,7 @@ export class SystemsLedger {
     const returned = all.filter((f) => f.returned).length;
     return {
       runs: this.churnRuns.map((r) => ({
-        at: r.at,
+        day: (r.at - this.simStart) / 86_400_000,
         scored: r.scored.length,
         atRisk: r.atRisk,
         campaign: r.campaignId !== null,
