@@ -201,6 +201,7 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
         if (field === 'story_preferences') fields.story_preferences = pickThemes(rng);
         else if (field === 'first_name')
           fields.first_name = `${persona.parent.first_name}${rng.pick(['', ' J.', ' M.'])}`;
+        else if (field === 'insights_opt_in') fields.insights_opt_in = rng.chance(0.7);
         else fields.family_mode_enabled = persona.children.length > 1 ? rng.chance(0.8) : rng.chance(0.1);
       }
       await call(ctx, state, 'profile_edit', () => ctx.api.updateProfile({ user_id, ...fields }));

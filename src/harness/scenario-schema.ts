@@ -74,7 +74,10 @@ export type Step =
   | { kind: 'branch'; probability: number; then: Step[]; else: Step[] }
   | { kind: 'subscribe'; tiers: Weights }
   | { kind: 'cancel'; reasons: Weights }
-  | { kind: 'profile_edit'; fields: ('first_name' | 'story_preferences' | 'family_mode_enabled')[] }
+  | {
+      kind: 'profile_edit';
+      fields: ('first_name' | 'story_preferences' | 'family_mode_enabled' | 'insights_opt_in')[];
+    }
   | { kind: 'recommendations' }
   | {
       kind: 'lapse';
@@ -170,7 +173,7 @@ const stepOptionSchemas = {
   profile_edit: z
     .strictObject({
       fields: z
-        .array(z.enum(['first_name', 'story_preferences', 'family_mode_enabled']))
+        .array(z.enum(['first_name', 'story_preferences', 'family_mode_enabled', 'insights_opt_in']))
         .min(1)
         .default(['story_preferences']),
     })
