@@ -47,6 +47,7 @@ describe('scenario loader', () => {
       'family-accounts',
       'klaviyo-outage',
       'rate-limit-storm',
+      'parent-insights',
     ]) {
       expect(names).toContain(required);
     }

@@ -23,11 +23,17 @@ import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/
 import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
 import { runChurnWinback } from '../integration/systems/churn-winback.ts';
+import { runParentInsights } from '../integration/systems/parent-insights.ts';
 import { exportKlaviyoData } from './export-data.ts';
 import { combineFaultSummaries, FaultLog } from './fault-log.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
-import { emailEngagement, integrationEventCount } from './systems/mock-reader.ts';
+import {
+  EMAIL_METRIC_NAMES,
+  emailEngagement,
+  emailRecipients,
+  integrationEventCount,
+} from './systems/mock-reader.ts';
 import type { TimelineRecorder } from './timeline.ts';
 import { WireTap } from './wiretap.ts';
 
@@ -118,7 +124,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     journalSize: 1000,
   });
 
-  const tappedKlaviyo = tap.wrap(klaviyo);
+  const tappedKlaviyo = watchRequests(tap.wrap(klaviyo), options.onKlaviyoRequest);
   const tappedSupabase = tap.wrap(supabase);
   const transport = options.transport ?? 'direct';
   let server: { close(): void } | undefined;
@@ -202,6 +208,11 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
         if (!app.marketing) throw new Error('the churn job needs a Klaviyo key');
         return runChurnWinback({ db: app.supabase.db, marketing: app.marketing, threshold });
       },
+      parentInsights: () => {
+        if (!app.marketing) throw new Error('the insights job needs a Klaviyo key');
+        return runParentInsights({ db: app.supabase.db, marketing: app.marketing });
+      },
+      recipients: (prefix) => emailRecipients(klaviyo, EMAIL_METRIC_NAMES.received, prefix),
       inbox: (email, since, prefix) => emailEngagement(klaviyo, email, since, prefix),
     },
     faults: () => combineFaultSummaries([klaviyoLog.summary(), supabaseLog.summary()]),
@@ -223,6 +234,26 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
         supabase.close();
       }
     },
+  };
+}
+
+/** A service that shows `watch` every emulated-API request first (fields listed, as WireTap does). */
+function watchRequests(service: MockService, watch: StackOptions['onKlaviyoRequest']): MockService {
+  if (!watch) return service;
+  return {
+    name: service.name,
+    maxBodyBytes: service.maxBodyBytes,
+    core: service.core,
+    journal: service.journal,
+    clock: service.clock,
+    get faults() {
+      return service.faults;
+    },
+    handle(req) {
+      if (!req.path.startsWith('/__admin')) watch({ method: req.method, path: req.path, body: req.body });
+      return service.handle(req);
+    },
+    close: () => service.close(),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
 import type { ChurnWinbackResult } from '../integration/systems/churn-winback.ts';
+import type { ParentInsightsResult } from '../integration/systems/parent-insights.ts';
 import type { FaultSummary } from './fault-log.ts';
 import type { CacheFigures, CallTally, OutboxFigures } from './metrics.ts';
 import type { EmailEngagement } from './systems/mock-reader.ts';
@@ -39,6 +40,10 @@ export interface SimulationStack {
 export interface StackSystems {
   /** Run the churn-and-win-back job now (src/integration/systems/churn-winback.ts). */
   churnWinback(options: { threshold: number }): Promise<ChurnWinbackResult>;
+  /** Run the weekly parent insights job now (src/integration/systems/parent-insights.ts). */
+  parentInsights(): Promise<ParentInsightsResult>;
+  /** Addresses that received an email of campaigns named `campaignPrefix…` (one per email). */
+  recipients(campaignPrefix: string): string[];
   /** Emails of campaigns named `campaignPrefix…` the address got since `since` (ground truth). */
   inbox(email: string, since: number, campaignPrefix: string): EmailEngagement;
 }
@@ -51,6 +56,8 @@ export interface StackOptions {
   rateLimits: boolean;
   /** In-process only: how SDK requests reach the mocks (default `direct`; `msw` intercepts HTTP). */
   transport?: 'direct' | 'msw';
+  /** Sees every request the integration sends to Klaviyo (in-process stacks; the privacy test uses it). */
+  onKlaviyoRequest?: (req: { method: string; path: string; body: string }) => void;
   /** Where a stack that can see them records Klaviyo attempts and fault decisions as they happen. */
   timeline?: TimelineRecorder;
 }

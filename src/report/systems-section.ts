@@ -59,6 +59,21 @@ function tables(s: SystemsFigures | undefined): Table[] {
       ],
     });
   }
+  const ins = s?.insights;
+  if (ins) {
+    out.push({
+      title: 'Parent insights (weekly wellness email)',
+      note: `${fmtNum(ins.emails)} emails received over ${ins.weeks.length} week(s). Wellness score 0–100: 40 % nights read, 30 % bedtime regularity, 30 % streak (docs/integration.md).`,
+      head: ['day', 'week ending', 'opted-in families', 'mean wellness score', 'emails received'],
+      rows: ins.weeks.map((w) => [
+        fmtNum(w.day, 1),
+        w.week,
+        fmtNum(w.families),
+        fmtNum(w.meanScore, 1),
+        fmtNum(w.emailed),
+      ]),
+    });
+  }
   if (s?.jobFailures?.length)
     out.push({
       title: 'Failed job runs',

@@ -55,6 +55,9 @@ export async function runJobs(opts: {
         const threshold = scenario.jobs?.churn_winback?.threshold ?? 0.6;
         ledger.churnThreshold = threshold;
         ledger.churnRuns.push(await systems.churnWinback({ threshold }));
+      } else if (kind === 'parent_insights') {
+        const r = await systems.parentInsights();
+        ledger.insightRuns.push({ ...r, simDay: (r.at - simStart) / 86_400_000 });
       }
     } catch (err) {
       ledger.jobFailed(kind, clock.now(), (err as Error).message);

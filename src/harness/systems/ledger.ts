@@ -6,6 +6,11 @@
  * and how many lapsed families the win-back brought back.
  */
 import type { ChurnWinbackResult } from '../../integration/systems/churn-winback.ts';
+import {
+  INSIGHTS_CAMPAIGN_PREFIX,
+  type ParentInsightsResult,
+} from '../../integration/systems/parent-insights.ts';
+import type { StackSystems } from '../stack.ts';
 
 export interface Confusion {
   tp: number;
@@ -41,8 +46,18 @@ export interface ChurnFigures {
   };
 }
 
+export interface InsightsFigures {
+  /** One row per weekly run: simulated day, the week, opted-in families, their mean score, emails received. */
+  weeks: { day: number; week: string; families: number; meanScore: number | null; emailed: number }[];
+  /** Emails received over all weeks. */
+  emails: number;
+  /** Klaviyo's render of the first family's email in the last week (a sample; no child data in it). */
+  previewText: string | null;
+}
+
 export interface SystemsFigures {
   churn?: ChurnFigures;
+  insights?: InsightsFigures;
   /** Job runs that failed (after their calls' retries). */
   jobFailures?: { kind: string; at: number; error: string }[];
 }
@@ -81,6 +96,16 @@ export class SystemsLedger {
   /** Clock time the run started: job runs are reported by simulated day. */
   simStart = 0;
   readonly failures: { kind: string; at: number; error: string }[] = [];
+  readonly insightRuns: (ParentInsightsResult & { simDay: number })[] = [];
+  private readonly insightEmails = new Map<string, number>();
+
+  /** At the end of the run, when every send has landed: read what the mock delivered. */
+  collect(systems: StackSystems | undefined): void {
+    if (!systems) return;
+    for (const r of this.insightRuns)
+      if (r.campaignId)
+        this.insightEmails.set(r.week, systems.recipients(`${INSIGHTS_CAMPAIGN_PREFIX} ${r.week}`).length);
+  }
 
   jobFailed(kind: string, at: number, error: string): void {
     this.failures.push({ kind, at, error });
@@ -108,8 +133,28 @@ export class SystemsLedger {
   figures(): SystemsFigures {
     const out: SystemsFigures = {};
     if (this.churnRuns.length > 0 || this.families.size > 0) out.churn = this.churnFigures();
+    if (this.insightRuns.length > 0) out.insights = this.insightsFigures();
     if (this.failures.length > 0) out.jobFailures = [...this.failures];
     return out;
+  }
+
+  private insightsFigures(): InsightsFigures {
+    const weeks = this.insightRuns.map((r) => ({
+      day: r.simDay,
+      week: r.week,
+      families: r.families.length,
+      meanScore:
+        r.families.length === 0
+          ? null
+          : Math.round((r.families.reduce((a, f) => a + f.score, 0) / r.families.length) * 10) / 10,
+      emailed: this.insightEmails.get(r.week) ?? 0,
+    }));
+    const last = this.insightRuns.filter((r) => r.preview).at(-1);
+    return {
+      weeks,
+      emails: weeks.reduce((a, w) => a + w.emailed, 0),
+      previewText: last?.preview?.html ?? null,
+    };
   }
 
   private churnFigures(): ChurnFigures {
@@ -162,6 +207,15 @@ export class SystemsLedger {
 export function flattenSystems(s: SystemsFigures | undefined): Record<string, number | null> {
   if (!s) return {};
   const out: Record<string, number | null> = { jobs_failed: s.jobFailures?.length ?? 0 };
+  if (s.insights) {
+    const w = s.insights.weeks;
+    Object.assign(out, {
+      insights_weeks: w.length,
+      insights_emails: s.insights.emails,
+      insights_families: w.at(-1)?.families ?? 0,
+      insights_mean_score: w.at(-1)?.meanScore ?? null,
+    });
+  }
   const c = s.churn;
   if (!c) return out;
   return {
@@ -183,6 +237,10 @@ export function flattenSystems(s: SystemsFigures | undefined): Record<string, nu
 /** Threshold catalogue entries for these figures (merged into thresholds.ts's METRIC_CATALOGUE). */
 export const SYSTEM_METRICS: Record<string, { unit: 'ratio' | 'count'; help: string }> = {
   jobs_failed: { unit: 'count', help: 'scheduled job runs (churn, insights, catalog) that failed' },
+  insights_weeks: { unit: 'count', help: 'weekly parent insights runs' },
+  insights_emails: { unit: 'count', help: 'parent insights emails received, all weeks' },
+  insights_families: { unit: 'count', help: 'opted-in families in the last weekly run' },
+  insights_mean_score: { unit: 'count', help: 'mean wellness score (0–100) in the last weekly run' },
   churn_families: {
     unit: 'count',
     help: 'families whose hidden churn outcome is known (reached a lapse step)',

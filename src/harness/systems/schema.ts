@@ -4,6 +4,7 @@
  *
  *   jobs:
  *     churn_winback: { at: [6d, 9d], threshold: 0.45 }   # score, segment, send the win-back
+ *     parent_insights: { at: 7d, every: 7d }              # the weekly wellness email
  *
  * `at` is one offset or a list, from the start of the run; `every` repeats from the first.
  */
@@ -40,6 +41,8 @@ export const jobsSchema = z.strictObject({
       }),
     )
     .optional(),
+  /** The weekly parent insights email (wellness figures) to opted-in parents. */
+  parent_insights: timesSchema.optional(),
 });
 
 export type JobsConfig = z.output<typeof jobsSchema>;
