@@ -251,7 +251,7 @@ export class KlaviyoMarketing {
     );
     const campaign = created.body.data;
     const message =
-      (campaign.relationships as Body)['campaignMessages']?.data?.[0]?.id ??
+      (campaign.relationships as Body).campaignMessages?.data?.[0]?.id ??
       (campaign.relationships as Body)['campaign-messages']?.data?.[0]?.id;
     await this.call('assign_template_to_campaign_message', () =>
       this.campaigns.assignTemplateToCampaignMessage({

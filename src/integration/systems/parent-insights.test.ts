@@ -6,7 +6,6 @@ import { EMAIL_METRIC_NAMES } from '../../harness/systems/mock-reader.ts';
 import { INSIGHTS_CAMPAIGN_PREFIX, runParentInsights } from './parent-insights.ts';
 import { weeklyWellness } from './wellness.ts';
 
-const DAY = 86_400_000;
 const at = (day: number, hh: number, mm = 0) => Date.UTC(2026, 0, 5 + day, hh, mm);
 
 describe('wellness formula', () => {

@@ -68,7 +68,10 @@ export async function runParentInsights(opts: {
   const byUser = new Map<string, { times: number[]; themes: Map<string, number> }>();
   for (const s of stories) {
     let e = byUser.get(s.user_id);
-    if (!e) byUser.set(s.user_id, (e = { times: [], themes: new Map() }));
+    if (!e) {
+      e = { times: [], themes: new Map() };
+      byUser.set(s.user_id, e);
+    }
     e.times.push(Date.parse(s.created_at));
     if (s.theme) e.themes.set(s.theme, (e.themes.get(s.theme) ?? 0) + 1);
   }
