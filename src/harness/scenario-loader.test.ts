@@ -48,6 +48,7 @@ describe('scenario loader', () => {
       'klaviyo-outage',
       'rate-limit-storm',
       'parent-insights',
+      'catalog-changes',
     ]) {
       expect(names).toContain(required);
     }

@@ -22,6 +22,7 @@ import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
 import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
+import { CATALOG_PREFIX, catalogRelease, syncStoryCatalog } from '../integration/systems/catalog-sync.ts';
 import { runChurnWinback } from '../integration/systems/churn-winback.ts';
 import { runParentInsights } from '../integration/systems/parent-insights.ts';
 import { exportKlaviyoData } from './export-data.ts';
@@ -29,6 +30,7 @@ import { combineFaultSummaries, FaultLog } from './fault-log.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
 import {
+  catalogSnapshot,
   EMAIL_METRIC_NAMES,
   emailEngagement,
   emailRecipients,
@@ -211,6 +213,22 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       parentInsights: () => {
         if (!app.marketing) throw new Error('the insights job needs a Klaviyo key');
         return runParentInsights({ db: app.supabase.db, marketing: app.marketing });
+      },
+      catalogSync: async (release) => {
+        if (!app.marketing) throw new Error('the catalog sync needs a Klaviyo key');
+        const desired = catalogRelease(release);
+        const result = await syncStoryCatalog(app.marketing, desired);
+        const held = catalogSnapshot(klaviyo);
+        let drift = 0;
+        for (const i of desired.items) {
+          const h = held.get(`${CATALOG_PREFIX}${i.id}`);
+          const want = i.categories.map((c) => `${CATALOG_PREFIX}${c}`).sort();
+          if (!h || h.title !== i.title || h.categories.join() !== want.join()) drift++;
+        }
+        drift += [...held.keys()].filter(
+          (id) => !desired.items.some((i) => `${CATALOG_PREFIX}${i.id}` === id),
+        ).length;
+        return { ...result, drift, items: held.size };
       },
       recipients: (prefix) => emailRecipients(klaviyo, EMAIL_METRIC_NAMES.received, prefix),
       inbox: (email, since, prefix) => emailEngagement(klaviyo, email, since, prefix),

@@ -6,6 +6,7 @@
 
 import type { Clock } from '../../lib/clock.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
+import type { CatalogSyncResult } from '../integration/systems/catalog-sync.ts';
 import type { ChurnWinbackResult } from '../integration/systems/churn-winback.ts';
 import type { ParentInsightsResult } from '../integration/systems/parent-insights.ts';
 import type { FaultSummary } from './fault-log.ts';
@@ -42,6 +43,11 @@ export interface StackSystems {
   churnWinback(options: { threshold: number }): Promise<ChurnWinbackResult>;
   /** Run the weekly parent insights job now (src/integration/systems/parent-insights.ts). */
   parentInsights(): Promise<ParentInsightsResult>;
+  /**
+   * Sync release `release` of the story catalog (catalog-sync.ts), then compare Klaviyo's catalog with
+   * it: `drift` counts items missing, extra, or with another title or other categories (0 = in sync).
+   */
+  catalogSync(release: number): Promise<CatalogSyncResult & { drift: number; items: number }>;
   /** Addresses that received an email of campaigns named `campaignPrefix…` (one per email). */
   recipients(campaignPrefix: string): string[];
   /** Emails of campaigns named `campaignPrefix…` the address got since `since` (ground truth). */

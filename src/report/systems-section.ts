@@ -74,6 +74,24 @@ function tables(s: SystemsFigures | undefined): Table[] {
       ]),
     });
   }
+  const cat = s?.catalog;
+  if (cat) {
+    out.push({
+      title: 'Story catalog sync',
+      note: 'Each sync makes Klaviyo’s catalog match a release of the theme catalogue with bulk jobs; drift is what still differed after it (0 = in sync).',
+      head: ['day', 'created', 'updated', 'deleted', 'categories +/−', 'items after', 'failures', 'drift'],
+      rows: cat.runs.map((r) => [
+        fmtNum(r.day, 1),
+        fmtNum(r.created),
+        fmtNum(r.updated),
+        fmtNum(r.deleted),
+        `${r.categoriesCreated} / ${r.categoriesDeleted}`,
+        fmtNum(r.items),
+        fmtNum(r.failures.length),
+        fmtNum(r.drift),
+      ]),
+    });
+  }
   if (s?.jobFailures?.length)
     out.push({
       title: 'Failed job runs',

@@ -21,6 +21,7 @@ const SMALL: Record<string, number> = {
   'klaviyo-outage': 10,
   'rate-limit-storm': 10,
   'parent-insights': 5,
+  'catalog-changes': 3,
 };
 
 const results = new Map<string, RunResult>();

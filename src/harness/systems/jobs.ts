@@ -55,6 +55,9 @@ export async function runJobs(opts: {
         const threshold = scenario.jobs?.churn_winback?.threshold ?? 0.6;
         ledger.churnThreshold = threshold;
         ledger.churnRuns.push(await systems.churnWinback({ threshold }));
+      } else if (kind === 'catalog_sync') {
+        const r = await systems.catalogSync(ledger.catalogRuns.length);
+        ledger.catalogRuns.push({ ...r, day: (clock.now() - simStart) / 86_400_000 });
       } else if (kind === 'parent_insights') {
         const r = await systems.parentInsights();
         ledger.insightRuns.push({ ...r, simDay: (r.at - simStart) / 86_400_000 });

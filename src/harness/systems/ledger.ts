@@ -5,6 +5,7 @@
  * truth (the integration's score, and the seeds' "Churn Risk" rule on the same data, side by side),
  * and how many lapsed families the win-back brought back.
  */
+import type { CatalogSyncResult } from '../../integration/systems/catalog-sync.ts';
 import type { ChurnWinbackResult } from '../../integration/systems/churn-winback.ts';
 import {
   INSIGHTS_CAMPAIGN_PREFIX,
@@ -55,9 +56,13 @@ export interface InsightsFigures {
   previewText: string | null;
 }
 
+export type CatalogRun = CatalogSyncResult & { drift: number; items: number; day: number };
+
 export interface SystemsFigures {
   churn?: ChurnFigures;
   insights?: InsightsFigures;
+  /** Each catalog sync: what it changed, and how far Klaviyo's catalog was from the release after it. */
+  catalog?: { runs: CatalogRun[] };
   /** Job runs that failed (after their calls' retries). */
   jobFailures?: { kind: string; at: number; error: string }[];
 }
@@ -97,6 +102,7 @@ export class SystemsLedger {
   simStart = 0;
   readonly failures: { kind: string; at: number; error: string }[] = [];
   readonly insightRuns: (ParentInsightsResult & { simDay: number })[] = [];
+  readonly catalogRuns: CatalogRun[] = [];
   private readonly insightEmails = new Map<string, number>();
 
   /** At the end of the run, when every send has landed: read what the mock delivered. */
@@ -134,6 +140,7 @@ export class SystemsLedger {
     const out: SystemsFigures = {};
     if (this.churnRuns.length > 0 || this.families.size > 0) out.churn = this.churnFigures();
     if (this.insightRuns.length > 0) out.insights = this.insightsFigures();
+    if (this.catalogRuns.length > 0) out.catalog = { runs: this.catalogRuns.map((r) => ({ ...r })) };
     if (this.failures.length > 0) out.jobFailures = [...this.failures];
     return out;
   }
@@ -216,6 +223,18 @@ export function flattenSystems(s: SystemsFigures | undefined): Record<string, nu
       insights_mean_score: w.at(-1)?.meanScore ?? null,
     });
   }
+  if (s.catalog) {
+    const r = s.catalog.runs;
+    const sum = (k: 'created' | 'updated' | 'deleted') => r.reduce((a, x) => a + x[k], 0);
+    Object.assign(out, {
+      catalog_syncs: r.length,
+      catalog_items_created: sum('created'),
+      catalog_items_updated: sum('updated'),
+      catalog_items_deleted: sum('deleted'),
+      catalog_failures: r.reduce((a, x) => a + x.failures.length, 0),
+      catalog_drift: r.reduce((a, x) => a + x.drift, 0),
+    });
+  }
   const c = s.churn;
   if (!c) return out;
   return {
@@ -238,6 +257,15 @@ export function flattenSystems(s: SystemsFigures | undefined): Record<string, nu
 export const SYSTEM_METRICS: Record<string, { unit: 'ratio' | 'count'; help: string }> = {
   jobs_failed: { unit: 'count', help: 'scheduled job runs (churn, insights, catalog) that failed' },
   insights_weeks: { unit: 'count', help: 'weekly parent insights runs' },
+  catalog_syncs: { unit: 'count', help: 'story catalog syncs run' },
+  catalog_items_created: { unit: 'count', help: 'catalog items created by bulk jobs, all syncs' },
+  catalog_items_updated: { unit: 'count', help: 'catalog items updated by bulk jobs, all syncs' },
+  catalog_items_deleted: { unit: 'count', help: 'catalog items deleted by bulk jobs, all syncs' },
+  catalog_failures: { unit: 'count', help: 'bulk job resources that failed, and jobs that did not complete' },
+  catalog_drift: {
+    unit: 'count',
+    help: 'after each sync, items of Klaviyo’s catalog missing, extra or different from the release (summed)',
+  },
   insights_emails: { unit: 'count', help: 'parent insights emails received, all weeks' },
   insights_families: { unit: 'count', help: 'opted-in families in the last weekly run' },
   insights_mean_score: { unit: 'count', help: 'mean wellness score (0–100) in the last weekly run' },

@@ -84,3 +84,28 @@ export function integrationEventCount(service: MockService): number {
     .get(...Object.values(EMAIL_METRIC_NAMES)) as { n: number };
   return row.n;
 }
+
+/** The catalog as the mock holds it: item ids with their titles and category ids. */
+export function catalogSnapshot(service: MockService): Map<string, { title: string; categories: string[] }> {
+  const db = coreOf(service).store.db;
+  const items = db
+    .prepare(`SELECT seq, id, title FROM catalog_objects WHERE kind = 'item' ORDER BY id`)
+    .all() as { seq: number; id: string; title: string }[];
+  const links = db
+    .prepare(
+      `SELECT l.item AS item, c.id AS category FROM catalog_links l JOIN catalog_objects c ON c.seq = l.category`,
+    )
+    .all() as { item: number; category: string }[];
+  return new Map(
+    items.map((i) => [
+      i.id,
+      {
+        title: i.title,
+        categories: links
+          .filter((l) => l.item === i.seq)
+          .map((l) => l.category)
+          .sort(),
+      },
+    ]),
+  );
+}

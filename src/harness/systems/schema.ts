@@ -43,6 +43,8 @@ export const jobsSchema = z.strictObject({
     .optional(),
   /** The weekly parent insights email (wellness figures) to opted-in parents. */
   parent_insights: timesSchema.optional(),
+  /** Sync the story catalog to Klaviyo; run n syncs release n (catalog-sync.ts `catalogRelease`). */
+  catalog_sync: timesSchema.optional(),
 });
 
 export type JobsConfig = z.output<typeof jobsSchema>;

@@ -60,6 +60,22 @@ export function themeCatalog(themes: readonly string[] = THEMES): StoryCatalog {
   };
 }
 
+/**
+ * The catalogue's releases, as the catalog-changes scenario replays them: 0 is today's themes; 1 adds
+ * "Moon Garden" and rewrites Space Explorer's description; 2 retires "Pirate Cove" and the "nature"
+ * category. Later releases repeat the last.
+ */
+export function catalogRelease(n: number): StoryCatalog {
+  if (n <= 0) return themeCatalog();
+  const one = themeCatalog([...THEMES, 'Moon Garden']);
+  one.items.find((i) => i.id === 'space-explorer')!.description = 'Rockets, planets and a sleepy moon';
+  if (n === 1) return one;
+  const two = { ...one, items: one.items.filter((i) => i.id !== 'pirate-cove') };
+  two.categories = two.categories.filter((x) => x.id !== 'nature');
+  for (const i of two.items) i.categories = i.categories.filter((x) => x !== 'nature');
+  return two;
+}
+
 export interface CatalogSyncResult {
   created: number;
   updated: number;
