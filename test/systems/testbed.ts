@@ -24,6 +24,8 @@ export interface Testbed {
   db: SupabaseClient;
   klaviyoUrl: string;
   supabaseUrl: string;
+  anonKey: string;
+  serviceKey: string;
   klaviyo: Awaited<ReturnType<typeof startKlaviyoServer>>;
   marketing(rng: Rng): KlaviyoMarketing;
   sdk: { segments: SegmentsApi; profiles: ProfilesApi; catalogs: CatalogsApi };
@@ -47,6 +49,8 @@ export async function startTestbed(clock: VirtualClock, seed = 1): Promise<Testb
     db: clients.db,
     klaviyoUrl: klaviyo.url,
     supabaseUrl: supabase.url,
+    anonKey: keys.anon_key,
+    serviceKey: keys.service_role_key,
     klaviyo,
     marketing: (rng) => new KlaviyoMarketing({ apiKey: TESTBED_KEY, baseUrl: klaviyo.url, clock, rng }),
     sdk,
