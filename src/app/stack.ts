@@ -21,6 +21,7 @@ import type { RetryPolicy } from '../integration/retry.ts';
 import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
 import { createSupabaseClients, type SupabaseClients } from '../integration/supabase.ts';
 import { createDreamFlowBackend, type DreamFlowBackend } from './backend.ts';
+import { KlaviyoWebhookReceiver, sdkProfileLookup } from './webhooks.ts';
 
 export interface DreamFlowStackOptions {
   /** Where the integration's measurements go (default: a new one keeping up to 1,000,000 records). */
@@ -62,6 +63,8 @@ export interface DreamFlowStack {
   supabase: SupabaseClients;
   /** Klaviyo's marketing APIs for the scheduled jobs (src/integration/systems/); null without a key. */
   marketing: KlaviyoMarketing | null;
+  /** Klaviyo's webhooks (`POST /webhooks/klaviyo`) when KLAVIYO_WEBHOOK_SECRET is set; else null. */
+  webhooks: KlaviyoWebhookReceiver | null;
   clock: Clock;
   rng: Rng;
   /** Flush the outbox within `deadlineMs` (Clock time) and stop the worker. */
@@ -144,9 +147,20 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
         requestTimeoutMs: options.requestTimeoutMs,
       })
     : null;
+  const secret = (options.env ?? process.env).KLAVIYO_WEBHOOK_SECRET;
+  const webhooks =
+    secret && marketing
+      ? new KlaviyoWebhookReceiver({
+          secret,
+          db: supabase.db,
+          clock,
+          profile: sdkProfileLookup(marketing.profiles),
+        })
+      : null;
   let closing: Promise<OutboxStats | null> | null = null;
   return {
     marketing,
+    webhooks,
     config,
     backend,
     klaviyo,

@@ -47,12 +47,18 @@ export function register(program: Command): void {
               ? undefined
               : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
         });
-        const server = await listen(createAppServer(stack.backend, { trustUserId: trustUserId(opts) }), {
-          port: parsePort(opts.port),
-          host: opts.host,
-          name: 'app',
-          announce: true,
-        });
+        const server = await listen(
+          createAppServer(stack.backend, {
+            trustUserId: trustUserId(opts),
+            webhooks: stack.webhooks ?? undefined,
+          }),
+          {
+            port: parsePort(opts.port),
+            host: opts.host,
+            name: 'app',
+            announce: true,
+          },
+        );
         closeOnSignals([server], async () => {
           await stack.close(5_000);
         });
