@@ -335,7 +335,7 @@ export async function runShard(
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
     await sampler?.stop();
-    ledger?.collect(stack.systems);
+    await ledger?.collect(stack.systems);
     const wallEndedAt = wallNow();
 
     const [calls, cache, outbox, eventsStored, faults] = await Promise.all([

@@ -49,6 +49,7 @@ describe('scenario loader', () => {
       'rate-limit-storm',
       'parent-insights',
       'catalog-changes',
+      'webhook-deliveries',
     ]) {
       expect(names).toContain(required);
     }

@@ -11,6 +11,8 @@
  * Known limitations: the msw transport patches this process's HTTP stack, so one msw run at a time per
  * process; unhandled requests are errors (nothing leaves the machine).
  */
+
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualClock } from '../../lib/clock.ts';
@@ -21,10 +23,12 @@ import { createDirectAxiosAdapter, createDirectFetch } from '../../mocks/shared/
 import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
 import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
+import { KlaviyoWebhookReceiver, sdkProfileLookup } from '../app/webhooks.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
 import { CATALOG_PREFIX, catalogRelease, syncStoryCatalog } from '../integration/systems/catalog-sync.ts';
 import { runChurnWinback } from '../integration/systems/churn-winback.ts';
 import { runParentInsights } from '../integration/systems/parent-insights.ts';
+import { registerWebhook } from '../integration/systems/webhooks-setup.ts';
 import { exportKlaviyoData } from './export-data.ts';
 import { combineFaultSummaries, FaultLog } from './fault-log.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
@@ -36,6 +40,13 @@ import {
   emailRecipients,
   integrationEventCount,
 } from './systems/mock-reader.ts';
+import {
+  deliveryLog,
+  prepareWebhookWorld,
+  settleDeliveries,
+  startWebhookBench,
+  type WebhookBench,
+} from './systems/webhook-bench.ts';
 import type { TimelineRecorder } from './timeline.ts';
 import { WireTap } from './wiretap.ts';
 
@@ -187,6 +198,8 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
   }
 
   let closed = false;
+  let bench: WebhookBench | undefined;
+  let webhookSince = 0;
   return {
     mode: 'inprocess',
     api: app.backend,
@@ -230,6 +243,57 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
         ).length;
         return { ...result, drift, items: held.size };
       },
+      startWebhooks: async ({ failBefore, failAfter, unsubscribeRate }) => {
+        if (!app.marketing) throw new Error('webhooks need a Klaviyo key');
+        if (bench) return;
+        const account = createHash('sha256').update(HARNESS_KLAVIYO_KEY).digest('hex').slice(0, 16);
+        prepareWebhookWorld(klaviyo, account, clock.now(), unsubscribeRate);
+        const secret = `whsec_${options.seed}`;
+        const receiver = new KlaviyoWebhookReceiver({
+          secret,
+          db: app.supabase.db,
+          clock,
+          profile: sdkProfileLookup(app.marketing.profiles),
+          toleranceMs: 86_400_000,
+        });
+        bench = await startWebhookBench(receiver, { failBefore, failAfter }, options.seed);
+        webhookSince = clock.now();
+        await registerWebhook(app.marketing, bench.url, secret);
+      },
+      webhookFigures: async () => {
+        if (!bench) return null;
+        await settleDeliveries(klaviyo, clock);
+        const log = deliveryLog(klaviyo);
+        const s = bench.stats();
+        const db = (klaviyo.core as import('../../mocks/klaviyo/provider.ts').KlaviyoCore).store.db;
+        const truth = db
+          .prepare(
+            `SELECT count(DISTINCT p.email) AS n FROM events e JOIN profiles p ON p.seq = e.profile
+               JOIN metrics m ON m.id = e.metric_id AND m.account = e.account
+             WHERE m.name = 'Unsubscribed' AND e.datetime >= ?`,
+          )
+          .get(webhookSince) as { n: number };
+        const { count } = await app.supabase.db
+          .from('profiles')
+          .select('id', { count: 'exact', head: true })
+          .eq('email_status', 'unsubscribed');
+        const deliveries = new Set(log.attempts.map((a) => a.delivery)).size;
+        const figures = {
+          attempts: log.attempts.length,
+          deliveries,
+          retries: log.attempts.length - deliveries,
+          gaveUp: log.attempts.filter((a) => a.outcome === 'gave_up').length,
+          injectedBefore: bench.injected.before,
+          injectedAfter: bench.injected.after,
+          duplicates: s.duplicates,
+          acted: s.acted.unsubscribed + s.acted.bounced + s.acted.spam,
+          rejected: s.rejected.signature + s.rejected.timestamp + s.rejected.webhookId + s.rejected.malformed,
+          unsubscribedInKlaviyo: truth.n,
+          unsubscribedInSupabase: count ?? 0,
+        };
+        await bench.close();
+        return figures;
+      },
       recipients: (prefix) => emailRecipients(klaviyo, EMAIL_METRIC_NAMES.received, prefix),
       inbox: (email, since, prefix) => emailEngagement(klaviyo, email, since, prefix),
     },
@@ -244,6 +308,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     close: async () => {
       if (closed) return;
       closed = true;
+      await bench?.close().catch(() => {});
       try {
         await app.close(0);
       } finally {

@@ -38,6 +38,24 @@ export interface SimulationStack {
   close(): Promise<void>;
 }
 
+export interface WebhookFigures {
+  /** Delivery attempts the mock made, deliveries, and retries (attempts after a delivery's first). */
+  attempts: number;
+  deliveries: number;
+  retries: number;
+  gaveUp: number;
+  /** Faults the bench injected: refused before the receiver, failed after it acted. */
+  injectedBefore: number;
+  injectedAfter: number;
+  /** Events the receiver saw again (already done) and events it acted on. */
+  duplicates: number;
+  acted: number;
+  rejected: number;
+  /** Ground truth: families Klaviyo unsubscribed (after the webhook existed) / marked in Supabase. */
+  unsubscribedInKlaviyo: number;
+  unsubscribedInSupabase: number;
+}
+
 export interface StackSystems {
   /** Run the churn-and-win-back job now (src/integration/systems/churn-winback.ts). */
   churnWinback(options: { threshold: number }): Promise<ChurnWinbackResult>;
@@ -48,6 +66,10 @@ export interface StackSystems {
    * it: `drift` counts items missing, extra, or with another title or other categories (0 = in sync).
    */
   catalogSync(release: number): Promise<CatalogSyncResult & { drift: number; items: number }>;
+  /** Start the app's webhook receiver under faults and register it with Klaviyo (webhook-bench.ts). */
+  startWebhooks(options: { failBefore: number; failAfter: number; unsubscribeRate: number }): Promise<void>;
+  /** After the run: let deliveries finish, then what was delivered, acted on, and the truth. */
+  webhookFigures(): Promise<WebhookFigures | null>;
   /** Addresses that received an email of campaigns named `campaignPrefix…` (one per email). */
   recipients(campaignPrefix: string): string[];
   /** Emails of campaigns named `campaignPrefix…` the address got since `since` (ground truth). */

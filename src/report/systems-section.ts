@@ -92,6 +92,33 @@ function tables(s: SystemsFigures | undefined): Table[] {
       ]),
     });
   }
+  const wh = s?.webhooks;
+  if (wh) {
+    out.push({
+      title: 'Webhooks in (deliveries under faults)',
+      note: `Klaviyo's deliveries to the app's receiver, ${wh.injectedBefore} attempts refused before it and ${wh.injectedAfter} failed after it acted (injected); ${wh.unsubscribedInKlaviyo} families unsubscribed in Klaviyo, ${wh.unsubscribedInSupabase} marked in Supabase.`,
+      head: [
+        'deliveries',
+        'attempts',
+        'retries',
+        'gave up',
+        'events acted on',
+        'duplicates skipped',
+        'rejected',
+      ],
+      rows: [
+        [
+          fmtNum(wh.deliveries),
+          fmtNum(wh.attempts),
+          fmtNum(wh.retries),
+          fmtNum(wh.gaveUp),
+          fmtNum(wh.acted),
+          fmtNum(wh.duplicates),
+          fmtNum(wh.rejected),
+        ],
+      ],
+    });
+  }
   if (s?.jobFailures?.length)
     out.push({
       title: 'Failed job runs',

@@ -22,6 +22,7 @@ const SMALL: Record<string, number> = {
   'rate-limit-storm': 10,
   'parent-insights': 5,
   'catalog-changes': 3,
+  'webhook-deliveries': 10,
 };
 
 const results = new Map<string, RunResult>();

@@ -55,6 +55,14 @@ export async function runJobs(opts: {
         const threshold = scenario.jobs?.churn_winback?.threshold ?? 0.6;
         ledger.churnThreshold = threshold;
         ledger.churnRuns.push(await systems.churnWinback({ threshold }));
+      } else if (kind === 'webhooks') {
+        const w = scenario.jobs?.webhooks;
+        await systems.startWebhooks({
+          failBefore: w?.fail_before ?? 0.1,
+          failAfter: w?.fail_after ?? 0.1,
+          unsubscribeRate: w?.unsubscribe_rate ?? 0.02,
+        });
+        ledger.webhooksStarted = true;
       } else if (kind === 'catalog_sync') {
         const r = await systems.catalogSync(ledger.catalogRuns.length);
         ledger.catalogRuns.push({ ...r, day: (clock.now() - simStart) / 86_400_000 });

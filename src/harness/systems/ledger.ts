@@ -11,7 +11,7 @@ import {
   INSIGHTS_CAMPAIGN_PREFIX,
   type ParentInsightsResult,
 } from '../../integration/systems/parent-insights.ts';
-import type { StackSystems } from '../stack.ts';
+import type { StackSystems, WebhookFigures } from '../stack.ts';
 
 export interface Confusion {
   tp: number;
@@ -63,6 +63,8 @@ export interface SystemsFigures {
   insights?: InsightsFigures;
   /** Each catalog sync: what it changed, and how far Klaviyo's catalog was from the release after it. */
   catalog?: { runs: CatalogRun[] };
+  /** Klaviyo's webhook deliveries to the app's receiver under faults, against the truth. */
+  webhooks?: WebhookFigures;
   /** Job runs that failed (after their calls' retries). */
   jobFailures?: { kind: string; at: number; error: string }[];
 }
@@ -103,11 +105,14 @@ export class SystemsLedger {
   readonly failures: { kind: string; at: number; error: string }[] = [];
   readonly insightRuns: (ParentInsightsResult & { simDay: number })[] = [];
   readonly catalogRuns: CatalogRun[] = [];
+  webhooksStarted = false;
+  private webhooks: WebhookFigures | null = null;
   private readonly insightEmails = new Map<string, number>();
 
   /** At the end of the run, when every send has landed: read what the mock delivered. */
-  collect(systems: StackSystems | undefined): void {
+  async collect(systems: StackSystems | undefined): Promise<void> {
     if (!systems) return;
+    if (this.webhooksStarted) this.webhooks = await systems.webhookFigures();
     for (const r of this.insightRuns)
       if (r.campaignId)
         this.insightEmails.set(r.week, systems.recipients(`${INSIGHTS_CAMPAIGN_PREFIX} ${r.week}`).length);
@@ -140,6 +145,7 @@ export class SystemsLedger {
     const out: SystemsFigures = {};
     if (this.churnRuns.length > 0 || this.families.size > 0) out.churn = this.churnFigures();
     if (this.insightRuns.length > 0) out.insights = this.insightsFigures();
+    if (this.webhooks) out.webhooks = this.webhooks;
     if (this.catalogRuns.length > 0) out.catalog = { runs: this.catalogRuns.map((r) => ({ ...r })) };
     if (this.failures.length > 0) out.jobFailures = [...this.failures];
     return out;
@@ -235,6 +241,18 @@ export function flattenSystems(s: SystemsFigures | undefined): Record<string, nu
       catalog_drift: r.reduce((a, x) => a + x.drift, 0),
     });
   }
+  if (s.webhooks) {
+    const w = s.webhooks;
+    Object.assign(out, {
+      webhook_deliveries: w.deliveries,
+      webhook_retries: w.retries,
+      webhook_duplicates: w.duplicates,
+      webhook_faults_injected: w.injectedBefore + w.injectedAfter,
+      webhook_rejected: w.rejected,
+      webhook_unsubscribes: w.unsubscribedInKlaviyo,
+      webhook_missed: w.unsubscribedInKlaviyo - w.unsubscribedInSupabase,
+    });
+  }
   const c = s.churn;
   if (!c) return out;
   return {
@@ -258,6 +276,22 @@ export const SYSTEM_METRICS: Record<string, { unit: 'ratio' | 'count'; help: str
   jobs_failed: { unit: 'count', help: 'scheduled job runs (churn, insights, catalog) that failed' },
   insights_weeks: { unit: 'count', help: 'weekly parent insights runs' },
   catalog_syncs: { unit: 'count', help: 'story catalog syncs run' },
+  webhook_deliveries: { unit: 'count', help: 'webhook deliveries Klaviyo made to the app' },
+  webhook_retries: { unit: 'count', help: 'delivery attempts after a delivery’s first' },
+  webhook_duplicates: { unit: 'count', help: 'events the receiver saw again and did not act on twice' },
+  webhook_faults_injected: {
+    unit: 'count',
+    help: 'delivery attempts failed by the bench (before or after acting)',
+  },
+  webhook_rejected: { unit: 'count', help: 'deliveries the receiver refused (signature, timestamp, body)' },
+  webhook_unsubscribes: {
+    unit: 'count',
+    help: 'families Klaviyo unsubscribed while the webhook existed (truth)',
+  },
+  webhook_missed: {
+    unit: 'count',
+    help: 'of those, families not marked unsubscribed in Supabase (must be 0)',
+  },
   catalog_items_created: { unit: 'count', help: 'catalog items created by bulk jobs, all syncs' },
   catalog_items_updated: { unit: 'count', help: 'catalog items updated by bulk jobs, all syncs' },
   catalog_items_deleted: { unit: 'count', help: 'catalog items deleted by bulk jobs, all syncs' },

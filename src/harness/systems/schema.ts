@@ -45,6 +45,20 @@ export const jobsSchema = z.strictObject({
   parent_insights: timesSchema.optional(),
   /** Sync the story catalog to Klaviyo; run n syncs release n (catalog-sync.ts `catalogRelease`). */
   catalog_sync: timesSchema.optional(),
+  /**
+   * Register the app's webhook receiver with Klaviyo (first time only) and run it under seeded faults;
+   * `unsubscribe_rate` sets the world's email unsubscribe rate (the mock's engagement model).
+   */
+  webhooks: z
+    .intersection(
+      timesSchema,
+      z.object({
+        fail_before: z.number().min(0).max(1).default(0.1),
+        fail_after: z.number().min(0).max(1).default(0.1),
+        unsubscribe_rate: z.number().min(0).max(1).default(0.02),
+      }),
+    )
+    .optional(),
 });
 
 export type JobsConfig = z.output<typeof jobsSchema>;

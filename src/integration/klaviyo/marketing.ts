@@ -10,7 +10,7 @@
  * with a fixed step and gives up after `maxPolls`.
  */
 import type { AxiosAdapter } from 'axios';
-import { CampaignsApi, CatalogsApi, ProfilesApi, SegmentsApi, TemplatesApi } from 'klaviyo-api';
+import { CampaignsApi, CatalogsApi, ProfilesApi, SegmentsApi, TemplatesApi, WebhooksApi } from 'klaviyo-api';
 import type { Clock } from '../../../lib/clock.ts';
 import type { Rng } from '../../../lib/prng.ts';
 import { Instrumentation } from '../instrumentation.ts';
@@ -58,6 +58,7 @@ export class KlaviyoMarketing {
   readonly campaigns: CampaignsApi;
   readonly profiles: ProfilesApi;
   readonly catalogs: CatalogsApi;
+  readonly webhooks: WebhooksApi;
   private readonly instrumentation: Instrumentation;
 
   constructor(private readonly options: MarketingOptions) {
@@ -71,7 +72,15 @@ export class KlaviyoMarketing {
     this.campaigns = new CampaignsApi(session);
     this.profiles = new ProfilesApi(session);
     this.catalogs = new CatalogsApi(session);
-    for (const api of [this.segments, this.templates, this.campaigns, this.profiles, this.catalogs])
+    this.webhooks = new WebhooksApi(session);
+    for (const api of [
+      this.segments,
+      this.templates,
+      this.campaigns,
+      this.profiles,
+      this.catalogs,
+      this.webhooks,
+    ])
       api.basePath = options.baseUrl;
     this.instrumentation = options.instrumentation ?? new Instrumentation(0);
   }
