@@ -262,7 +262,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       },
       webhookFigures: async () => {
         if (!bench) return null;
-        await settleDeliveries(klaviyo, clock);
+        await settleDeliveries(klaviyo, clock, bench);
         const log = deliveryLog(klaviyo);
         const s = bench.stats();
         const db = (klaviyo.core as import('../../mocks/klaviyo/provider.ts').KlaviyoCore).store.db;

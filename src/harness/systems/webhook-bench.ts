@@ -30,6 +30,8 @@ export interface WebhookBench {
   url: string;
   stats(): WebhookStats;
   injected: { before: number; after: number };
+  /** Requests the bench has received / answered (settling waits until every logged attempt is answered). */
+  traffic: { received: number; answered: number };
   close(): Promise<void>;
 }
 
@@ -40,9 +42,12 @@ export async function startWebhookBench(
 ): Promise<WebhookBench> {
   const seen = new Map<number, number>();
   const injected = { before: 0, after: 0 };
+  const traffic = { received: 0, answered: 0 };
   const draw = (body: string, attempt: number, salt: string) =>
     (hashString(`${seed}:${salt}:${attempt}:${body}`) >>> 0) / 2 ** 32;
   const server: Server = createServer((req, res) => {
+    traffic.received++;
+    res.on('finish', () => traffic.answered++);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -78,6 +83,7 @@ export async function startWebhookBench(
     url: `http://127.0.0.1:${port}/webhooks/klaviyo`,
     stats: () => receiver.stats,
     injected,
+    traffic,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -121,16 +127,23 @@ export function deliveryLog(service: MockService): { attempts: AttemptRow[]; ope
 
 /**
  * Let pending deliveries finish: step the clock past retry back-offs and give the sockets a moment,
- * until no delivery waits for a retry and two rounds add no attempt (bounded number of rounds).
+ * until no delivery waits for a retry, every request the bench received is answered and logged, and
+ * five rounds in a row add nothing (a bounded number of rounds: this waits for I/O, it times nothing).
  */
-export async function settleDeliveries(service: MockService, clock: Clock): Promise<void> {
+export async function settleDeliveries(
+  service: MockService,
+  clock: Clock,
+  bench: WebhookBench,
+): Promise<void> {
   let quiet = 0;
   let count = -1;
-  for (let round = 0; round < 200 && quiet < 2; round++) {
+  for (let round = 0; round < 500 && quiet < 5; round++) {
     await clock.sleep(60_000);
     const log = deliveryLog(service);
     await new Promise((r) => setTimeout(r, 20));
-    quiet = log.open === 0 && log.attempts.length === count ? quiet + 1 : 0;
+    const t = bench.traffic;
+    const settled = log.open === 0 && t.received === t.answered && t.answered === log.attempts.length;
+    quiet = settled && log.attempts.length === count ? quiet + 1 : 0;
     count = log.attempts.length;
   }
 }
