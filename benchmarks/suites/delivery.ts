@@ -121,7 +121,14 @@ async function load(
   seconds: number,
   rps: number,
   sample: (t: number) => Promise<void>,
-): Promise<{ sent: number; ok: number; failed: number; notSent: number; wallS: number; errors: Map<string, number> }> {
+): Promise<{
+  sent: number;
+  ok: number;
+  failed: number;
+  notSent: number;
+  wallS: number;
+  errors: Map<string, number>;
+}> {
   const client = createHttpDreamFlowClient(appUrl, { timeoutMs: 30_000 });
   const rng = createRng(16);
   const families: string[] = [];

@@ -359,7 +359,7 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
         throw new DreamFlowError(
           400,
           'invalid_request',
-          '(body): nothing to update; send at least one of first_name, story_preferences, family_mode_enabled',
+          '(body): nothing to update; send at least one of first_name, story_preferences, family_mode_enabled, insights_opt_in',
           '(body)',
         );
       }

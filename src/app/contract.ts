@@ -51,6 +51,7 @@ export interface ProfileUpdateInput {
   first_name?: string;
   story_preferences?: string[];
   family_mode_enabled?: boolean;
+  insights_opt_in?: boolean;
   [field: string]: unknown;
 }
 export interface ProfileUpdateResult {

@@ -61,6 +61,8 @@ export const ProfileUpdateSchema = z
     first_name: text(100).optional(),
     story_preferences: z.array(text(100)).max(10, 'at most 10 themes').optional(),
     family_mode_enabled: z.boolean().optional(),
+    /** The weekly parent insights email (src/integration/systems/parent-insights.ts). */
+    insights_opt_in: z.boolean().optional(),
   })
   .strict();
 

@@ -10,6 +10,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { DreamFlowBackend } from './backend.ts';
 import { bodyGuard } from './body-guard.ts';
 import { DreamFlowError } from './errors.ts';
+import type { KlaviyoWebhookReceiver } from './webhooks.ts';
 
 export interface AppServerOptions {
   /**
@@ -17,6 +18,8 @@ export interface AppServerOptions {
    * default: with it on, any caller can act as any family. `dreamflow-sim app --trust-user-id`.
    */
   trustUserId?: boolean;
+  /** Receive Klaviyo's webhooks at `POST /webhooks/klaviyo` (src/app/webhooks.ts). */
+  webhooks?: KlaviyoWebhookReceiver;
 }
 
 export function createAppServer(backend: DreamFlowBackend, options: AppServerOptions = {}): Express {
@@ -35,6 +38,17 @@ export function createAppServer(backend: DreamFlowBackend, options: AppServerOpt
     handle(req, res, cb);
   };
   app.use(bodyGuard);
+  // Before the JSON parser: the signature is over the raw body bytes.
+  const webhooks = options.webhooks;
+  if (webhooks)
+    app.post('/webhooks/klaviyo', express.raw({ type: () => true, limit: '5mb' }), (req, res, next) => {
+      webhooks
+        .handle(req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
+        .then((a) => {
+          res.status(a.status).json(a.body);
+        })
+        .catch(next);
+    });
   app.use(express.json({ limit: '1mb', type: () => true }));
 
   type Handler = (req: Request, res: Response) => Promise<void>;

@@ -13,6 +13,7 @@ import { Cache } from '../integration/cache.ts';
 import { type BreakerOptions, CircuitBreaker } from '../integration/circuit-breaker.ts';
 import { assertSupabaseConfigured, type IntegrationConfig, loadConfig } from '../integration/config.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
+import { KlaviyoMarketing } from '../integration/klaviyo/marketing.ts';
 import { type CacheMode, KlaviyoService, type Logger } from '../integration/klaviyo/service.ts';
 import { KlaviyoMcpAdapter, type McpAdapterOptions } from '../integration/mcp.ts';
 import { type BatchingOptions, Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
@@ -20,6 +21,7 @@ import type { RetryPolicy } from '../integration/retry.ts';
 import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
 import { createSupabaseClients, type SupabaseClients } from '../integration/supabase.ts';
 import { createDreamFlowBackend, type DreamFlowBackend } from './backend.ts';
+import { KlaviyoWebhookReceiver, sdkProfileLookup } from './webhooks.ts';
 
 export interface DreamFlowStackOptions {
   /** Where the integration's measurements go (default: a new one keeping up to 1,000,000 records). */
@@ -68,6 +70,10 @@ export interface DreamFlowStack {
   instrumentation: Instrumentation;
   mcp: KlaviyoMcpAdapter;
   supabase: SupabaseClients;
+  /** Klaviyo's marketing APIs for the scheduled jobs (src/integration/systems/); null without a key. */
+  marketing: KlaviyoMarketing | null;
+  /** Klaviyo's webhooks (`POST /webhooks/klaviyo`) when KLAVIYO_WEBHOOK_SECRET is set; else null. */
+  webhooks: KlaviyoWebhookReceiver | null;
   clock: Clock;
   rng: Rng;
   /** Flush the outbox within `deadlineMs` (Clock time) and stop the worker. */
@@ -144,8 +150,32 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     storyGenerator,
     instrumentation,
   });
+  // Its own stream: the jobs' retry jitter must not shift the draws of the journeys' calls.
+  const marketing = klaviyo.enabled
+    ? new KlaviyoMarketing({
+        apiKey: config.klaviyoApiKey,
+        baseUrl: config.klaviyoBaseUrl,
+        clock,
+        rng: rng.fork('marketing'),
+        instrumentation,
+        adapter: options.klaviyoAdapter,
+        requestTimeoutMs: options.requestTimeoutMs,
+      })
+    : null;
+  const secret = (options.env ?? process.env).KLAVIYO_WEBHOOK_SECRET;
+  const webhooks =
+    secret && marketing
+      ? new KlaviyoWebhookReceiver({
+          secret,
+          db: supabase.db,
+          clock,
+          profile: sdkProfileLookup(marketing.profiles),
+        })
+      : null;
   let closing: Promise<OutboxStats | null> | null = null;
   return {
+    marketing,
+    webhooks,
     config,
     backend,
     klaviyo,

@@ -11,6 +11,8 @@ import type { Rng } from '../../lib/prng.ts';
 import type { DreamFlowApi } from '../app/contract.ts';
 import { type Persona, THEMES } from './personas.ts';
 import type { Step, StepKind, Weights } from './scenario-schema.ts';
+import type { SystemsLedger } from './systems/ledger.ts';
+import type { EmailEngagement } from './systems/mock-reader.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -59,6 +61,16 @@ export interface JourneyContext {
   recorder: JourneyRecorder;
   /** Wall clock, for step wall times (performance.now by default). */
   wallNow?: () => number;
+  /** Hidden truth and the inbox, for scenarios with a `lapse` step (systems/). */
+  systems?: JourneySystems;
+}
+
+export interface JourneySystems {
+  /** The family's hidden churn propensity, 0–1 (systems/truth.ts). */
+  churnPropensity: number;
+  /** Win-back emails the family's address got since `since` (absent: it never sees any). */
+  inbox?(email: string, since: number): EmailEngagement;
+  ledger: SystemsLedger;
 }
 
 export interface JourneyResult {
@@ -189,6 +201,7 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
         if (field === 'story_preferences') fields.story_preferences = pickThemes(rng);
         else if (field === 'first_name')
           fields.first_name = `${persona.parent.first_name}${rng.pick(['', ' J.', ' M.'])}`;
+        else if (field === 'insights_opt_in') fields.insights_opt_in = rng.chance(0.7);
         else fields.family_mode_enabled = persona.children.length > 1 ? rng.chance(0.8) : rng.chance(0.1);
       }
       await call(ctx, state, 'profile_edit', () => ctx.api.updateProfile({ user_id, ...fields }));
@@ -198,6 +211,45 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
       const user_id = requireUser(state, step.kind);
       await call(ctx, state, 'recommendations', () => ctx.api.recommendations(user_id));
       return;
+    }
+    case 'lapse':
+      return runLapse(step, ctx, state);
+  }
+}
+
+/**
+ * The family's hidden propensity decides whether it lapses; a lapsed family reads nothing and looks
+ * at its inbox every `checkEvery`, deciding once per new win-back email whether to come back (then
+ * runs `then` and ends). A lapsed family that never comes back ends its journey at the end of the run:
+ * staying away is how its journey is meant to end, not a truncation.
+ */
+async function runLapse(step: Extract<Step, { kind: 'lapse' }>, ctx: JourneyContext, state: JourneyState) {
+  const { persona, rng } = ctx;
+  const sys = ctx.systems;
+  const lapses = rng.chance(sys?.churnPropensity ?? 0);
+  sys?.ledger.decided(persona.index, persona.parent.email, state.userId, lapses);
+  if (!lapses) return;
+  await runSteps(step.onLapse, ctx, state);
+  const since = ctx.clock.now();
+  let seen = 0;
+  for (;;) {
+    const at = ctx.clock.now() + step.checkEvery;
+    if (at >= ctx.endsAt) throw new StopJourney('finished');
+    await sleepUntil(ctx, at);
+    const mail = sys?.inbox?.(persona.parent.email, since) ?? { received: 0, opened: 0, clicked: 0 };
+    if (mail.received <= seen) continue;
+    seen = mail.received;
+    const p =
+      mail.clicked > 0
+        ? step.comeBack.clicked
+        : mail.opened > 0
+          ? step.comeBack.opened
+          : step.comeBack.received;
+    const back = rng.chance(p);
+    sys?.ledger.looked(persona.index, mail, back);
+    if (back) {
+      await runSteps(step.returnSteps, ctx, state);
+      throw new StopJourney('finished');
     }
   }
 }

@@ -8,6 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../../lib/prng.ts';
+import { WINBACK_CAMPAIGN_PREFIX } from '../integration/systems/churn-winback.ts';
 import { arrivalOffsets } from './arrival.ts';
 import type { FaultSummary } from './fault-log.ts';
 import { abortableSleep, runJourney } from './journey.ts';
@@ -28,6 +29,9 @@ import { createPersona } from './personas.ts';
 import { scaleScenario } from './scale.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
+import { needsSystems, runJobs } from './systems/jobs.ts';
+import { flattenSystems, type SystemsFigures, SystemsLedger } from './systems/ledger.ts';
+import { churnPropensity } from './systems/truth.ts';
 import { evaluateThresholds, parseThreshold, type ThresholdResult } from './thresholds.ts';
 import { mergeTimelines, type Timeline, TimelineRecorder } from './timeline.ts';
 
@@ -77,6 +81,8 @@ export interface RunResult {
   shards: ShardData[];
   /** Files written by `exportDataDir`. */
   exportedFiles?: string[];
+  /** What the scheduled jobs did and how their predictions fared (scenarios with jobs / a lapse step). */
+  systems?: SystemsFigures;
 }
 
 export type StackFactory = (options: StackOptions) => Promise<SimulationStack>;
@@ -106,6 +112,7 @@ export interface ShardOutcome {
   wallEndedAt: number;
   partial: boolean;
   exportedFiles?: string[];
+  systems?: SystemsFigures;
 }
 
 /**
@@ -130,6 +137,7 @@ export interface ShardData {
   wallStartedAt: number;
   wallEndedAt: number;
   partial: boolean;
+  systems?: SystemsFigures;
 }
 
 /** sha256 of the fault labels in order, 16 hex digits (what report.json shows since schema 1). */
@@ -163,6 +171,7 @@ export function shardData(o: ShardOutcome): ShardData {
     wallStartedAt: o.wallStartedAt,
     wallEndedAt: o.wallEndedAt,
     partial: o.partial,
+    ...(o.systems ? { systems: o.systems } : {}),
   };
 }
 
@@ -228,6 +237,10 @@ export async function runShard(
 ): Promise<ShardOutcome> {
   const { seed, users } = run;
   const signal = options.signal ?? new AbortController().signal;
+  if (shard.count > 1 && needsSystems(scenario))
+    throw new Error(
+      `scenario "${scenario.name}" has jobs or a lapse step: run it with --workers 1 (jobs see every family)`,
+    );
   const timeline = new TimelineRecorder(scenario.duration);
   const stack = await createStack({
     seed: shardSeed(seed, shard),
@@ -239,6 +252,8 @@ export async function runShard(
     timeline,
   });
   try {
+    if (scenario.jobs && !stack.systems)
+      throw new Error(`scenario "${scenario.name}" has jobs: they run in-process only (--mode inprocess)`);
     const clock = stack.clock;
     const wallStartedAt = wallNow();
     const simStart = clock.now();
@@ -260,6 +275,9 @@ export async function runShard(
     // Every running journey listens on the run's signal while it sleeps: bounded by concurrency.
     setMaxListeners(concurrency * 2 + 10, signal);
     const root = createRng(seed);
+    // Systems (jobs, hidden churn) need every family on one stack, and cost nothing when unused.
+    const ledger = needsSystems(scenario) ? new SystemsLedger() : undefined;
+    const systems = stack.systems;
     let next = 0;
     let failed = 0;
 
@@ -294,6 +312,17 @@ export async function runShard(
           endsAt,
           signal,
           recorder: timed ? timeline.steps(collector, clock) : collector,
+          ...(ledger
+            ? {
+                systems: {
+                  churnPropensity: churnPropensity(seed, i),
+                  inbox: systems
+                    ? (email: string, since: number) => systems.inbox(email, since, WINBACK_CAMPAIGN_PREFIX)
+                    : undefined,
+                  ledger,
+                },
+              }
+            : {}),
         });
         collector.journey(result);
         if (result.outcome === 'failed') failed++;
@@ -303,7 +332,10 @@ export async function runShard(
     // Also on a wall-clock tick: long journeys (14 nights) end rarely, and simulated time moves meanwhile.
     const ticker = options.onProgress ? setInterval(report, 1000) : undefined;
     ticker?.unref();
-    await Promise.all(Array.from({ length: concurrency }, worker)).finally(() => clearInterval(ticker));
+    const jobs = ledger ? runJobs({ scenario, stack, clock, simStart, signal, ledger }) : Promise.resolve();
+    await Promise.all([...Array.from({ length: concurrency }, worker), jobs]).finally(() =>
+      clearInterval(ticker),
+    );
     collector.close(families.length, signal.aborted);
 
     // Whatever happened, deliver what can be delivered before counting: conservation is checked after it.
@@ -311,6 +343,7 @@ export async function runShard(
     await stack.flush(clock.now() + (options.flushDeadlineMs ?? 3_600_000));
     const flushedAt = clock.now();
     await sampler?.stop();
+    await ledger?.collect(stack.systems);
     const wallEndedAt = wallNow();
 
     const [calls, cache, outbox, eventsStored, faults] = await Promise.all([
@@ -345,6 +378,7 @@ export async function runShard(
       wallEndedAt,
       partial: signal.aborted,
       exportedFiles,
+      ...(ledger ? { systems: ledger.figures() } : {}),
     };
   } finally {
     await stack.close();
@@ -408,7 +442,9 @@ export function mergeShards(
     wallMs: Math.max(...shards.map((o) => o.wallEndedAt)) - Math.min(...shards.map((o) => o.wallStartedAt)),
     simulatedMs: Math.max(...shards.map((o) => o.simulatedMs)),
   });
-  const figures = flattenMetrics(metrics);
+  // Systems run on one stack (one shard), so its figures pass through unmerged.
+  const systems = shards.find((o) => o.systems)?.systems;
+  const figures = { ...flattenMetrics(metrics), ...flattenSystems(systems) };
   const thresholds = evaluateThresholds(
     withDefaultThresholds(scenario.thresholds).map(parseThreshold),
     figures,
@@ -432,5 +468,6 @@ export function mergeShards(
     faultSequence: [],
     faultSequenceHash: combineSequenceHashes(shards.map((o) => o.faultSequenceHash)),
     shards,
+    ...(systems ? { systems } : {}),
   };
 }

@@ -47,6 +47,9 @@ describe('scenario loader', () => {
       'family-accounts',
       'klaviyo-outage',
       'rate-limit-storm',
+      'parent-insights',
+      'catalog-changes',
+      'webhook-deliveries',
     ]) {
       expect(names).toContain(required);
     }

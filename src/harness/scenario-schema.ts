@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { knownKeys, unknownKeyMessage, unknownValueMessage } from '../../lib/config-errors.ts';
 import { parseClockTime, parseDuration } from './duration.ts';
 import { MCP_MODES } from './mcp-figures.ts';
+import { jobsSchema } from './systems/schema.ts';
 import { k6ThresholdLines, parseThreshold } from './thresholds.ts';
 
 const DURATION_HINT = 'a duration like 250ms, 30s, 5m, 1h or 14d';
@@ -74,8 +75,19 @@ export type Step =
   | { kind: 'branch'; probability: number; then: Step[]; else: Step[] }
   | { kind: 'subscribe'; tiers: Weights }
   | { kind: 'cancel'; reasons: Weights }
-  | { kind: 'profile_edit'; fields: ('first_name' | 'story_preferences' | 'family_mode_enabled')[] }
-  | { kind: 'recommendations' };
+  | {
+      kind: 'profile_edit';
+      fields: ('first_name' | 'story_preferences' | 'family_mode_enabled' | 'insights_opt_in')[];
+    }
+  | { kind: 'recommendations' }
+  | {
+      kind: 'lapse';
+      checkEvery: number;
+      comeBack: { received: number; opened: number; clicked: number };
+      onLapse: Step[];
+      /** The YAML's `then`: what a family that comes back does. */
+      returnSteps: Step[];
+    };
 
 export type StepKind = Step['kind'];
 
@@ -162,7 +174,7 @@ export const stepOptionSchemas = {
   profile_edit: z
     .strictObject({
       fields: z
-        .array(z.enum(['first_name', 'story_preferences', 'family_mode_enabled']))
+        .array(z.enum(['first_name', 'story_preferences', 'family_mode_enabled', 'insights_opt_in']))
         .min(1)
         .default(['story_preferences']),
     })
@@ -172,6 +184,40 @@ export const stepOptionSchemas = {
     .union([z.strictObject({}), z.null()])
     .default({})
     .transform(() => ({ kind: 'recommendations' as const })),
+  /**
+   * The family's hidden churn propensity (src/harness/systems/truth.ts) decides whether it lapses here.
+   * One that stays goes on with the next step; one that lapses runs `on_lapse` (say, a cancel), stops
+   * reading and checks its inbox every `check_every`; a win-back email brings it back with the chance
+   * `come_back` gives for what it did with the email, and it then runs `then` and ends its journey.
+   */
+  lapse: z
+    .strictObject({
+      check_every: durationSchema.default(86_400_000),
+      come_back: z
+        .strictObject({
+          received: probabilitySchema.default(0.05),
+          opened: probabilitySchema.default(0.3),
+          clicked: probabilitySchema.default(0.6),
+        })
+        .default({ received: 0.05, opened: 0.3, clicked: 0.6 }),
+      on_lapse: z.lazy(() => stepsSchema).default([]),
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the scenario language's continuation syntax.
+      then: z.lazy(() => stepsSchema).default([]),
+    })
+    .default({
+      check_every: 86_400_000,
+      come_back: { received: 0.05, opened: 0.3, clicked: 0.6 },
+      on_lapse: [],
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the scenario language's continuation syntax.
+      then: [],
+    })
+    .transform((o) => ({
+      kind: 'lapse' as const,
+      checkEvery: o.check_every,
+      comeBack: o.come_back,
+      onLapse: o.on_lapse,
+      returnSteps: o.then,
+    })),
 } satisfies Record<StepKind, z.ZodType>;
 
 const STEP_NAMES = Object.keys(stepOptionSchemas) as StepKind[];
@@ -292,6 +338,8 @@ export const scenarioSchema = z.strictObject({
   /** Families' bedtimes are drawn from this window. */
   bedtimes: bedtimeWindowSchema.default({ earliest: '18:30', latest: '21:00' }),
   journey: stepsSchema,
+  /** Dream Flow's scheduled jobs, run on the simulated clock beside the journeys (systems/schema.ts). */
+  jobs: jobsSchema.optional(),
   /** A list of threshold lines, or k6's map of metric → expressions (`{ event_tracking_latency: ['p(95)<200'] }`). */
   thresholds: z
     .union([

@@ -11,6 +11,8 @@
  * Known limitations: the msw transport patches this process's HTTP stack, so one msw run at a time per
  * process; unhandled requests are errors (nothing leaves the machine).
  */
+
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualClock } from '../../lib/clock.ts';
@@ -22,13 +24,32 @@ import { createDirectAxiosAdapter, createDirectFetch } from '../../mocks/shared/
 import type { FaultInjector, MockService } from '../../mocks/shared/service.ts';
 import { createSupabaseMock, supabaseHandlers, supabaseKeys } from '../../mocks/supabase/index.ts';
 import { createDreamFlowStack, type DreamFlowStackOptions } from '../app/stack.ts';
+import { KlaviyoWebhookReceiver, sdkProfileLookup } from '../app/webhooks.ts';
 import { Instrumentation } from '../integration/instrumentation.ts';
+import { CATALOG_PREFIX, catalogRelease, syncStoryCatalog } from '../integration/systems/catalog-sync.ts';
+import { runChurnWinback } from '../integration/systems/churn-winback.ts';
+import { runParentInsights } from '../integration/systems/parent-insights.ts';
+import { registerWebhook } from '../integration/systems/webhooks-setup.ts';
 import { exportKlaviyoData } from './export-data.ts';
 import { combineFaultSummaries, FaultLog } from './fault-log.ts';
 import { mcpFigures } from './mcp-figures.ts';
 import { CallRecorder, type KlaviyoCallRecord, outboxFigures } from './metrics.ts';
 import { DEFAULT_INTEGRATION, type IntegrationSettings } from './scenario-schema.ts';
 import type { SimulationStack, StackOptions } from './stack.ts';
+import {
+  catalogSnapshot,
+  EMAIL_METRIC_NAMES,
+  emailEngagement,
+  emailRecipients,
+  integrationEventCount,
+} from './systems/mock-reader.ts';
+import {
+  deliveryLog,
+  prepareWebhookWorld,
+  settleDeliveries,
+  startWebhookBench,
+  type WebhookBench,
+} from './systems/webhook-bench.ts';
 import type { TimelineRecorder } from './timeline.ts';
 import { WireTap } from './wiretap.ts';
 
@@ -133,7 +154,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     journalSize: 1000,
   });
 
-  const tappedKlaviyo = tap.wrap(klaviyo);
+  const tappedKlaviyo = watchRequests(tap.wrap(klaviyo), options.onKlaviyoRequest);
   const tappedSupabase = tap.wrap(supabase);
   const transport = options.transport ?? 'direct';
   let server: { close(): void } | undefined;
@@ -210,6 +231,8 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
   }
 
   let closed = false;
+  let bench: WebhookBench | undefined;
+  let webhookSince = 0;
   return {
     mode: 'inprocess',
     api: app.backend,
@@ -227,11 +250,91 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
       await app.outbox?.flush(Math.max(0, deadline - clock.now()));
     },
     mcp: () => (mcpMode === 'off' ? undefined : mcpFigures(mcpMode, app.mcp.status())),
+    // The integration's events only: campaigns add Klaviyo's own email events (Received Email, …).
     eventsStored: async () => {
       // Bulk events are accepted first and land a moment later (a job on the mock's clock): count
       // what Klaviyo holds once the work it already accepted has run.
       klaviyo.core.runAcceptedWork?.(clock.now() + ACCEPTED_WORK_SETTLE_MS);
-      return Number((klaviyo.core.state() as { events?: number }).events ?? 0);
+      return integrationEventCount(klaviyo);
+    },
+    systems: {
+      churnWinback: ({ threshold }) => {
+        if (!app.marketing) throw new Error('the churn job needs a Klaviyo key');
+        return runChurnWinback({ db: app.supabase.db, marketing: app.marketing, threshold });
+      },
+      parentInsights: () => {
+        if (!app.marketing) throw new Error('the insights job needs a Klaviyo key');
+        return runParentInsights({ db: app.supabase.db, marketing: app.marketing });
+      },
+      catalogSync: async (release) => {
+        if (!app.marketing) throw new Error('the catalog sync needs a Klaviyo key');
+        const desired = catalogRelease(release);
+        const result = await syncStoryCatalog(app.marketing, desired);
+        const held = catalogSnapshot(klaviyo);
+        let drift = 0;
+        for (const i of desired.items) {
+          const h = held.get(`${CATALOG_PREFIX}${i.id}`);
+          const want = i.categories.map((c) => `${CATALOG_PREFIX}${c}`).sort();
+          if (!h || h.title !== i.title || h.categories.join() !== want.join()) drift++;
+        }
+        drift += [...held.keys()].filter(
+          (id) => !desired.items.some((i) => `${CATALOG_PREFIX}${i.id}` === id),
+        ).length;
+        return { ...result, drift, items: held.size };
+      },
+      startWebhooks: async ({ failBefore, failAfter, unsubscribeRate }) => {
+        if (!app.marketing) throw new Error('webhooks need a Klaviyo key');
+        if (bench) return;
+        const account = createHash('sha256').update(HARNESS_KLAVIYO_KEY).digest('hex').slice(0, 16);
+        prepareWebhookWorld(klaviyo, account, clock.now(), unsubscribeRate);
+        const secret = `whsec_${options.seed}`;
+        const receiver = new KlaviyoWebhookReceiver({
+          secret,
+          db: app.supabase.db,
+          clock,
+          profile: sdkProfileLookup(app.marketing.profiles),
+          toleranceMs: 86_400_000,
+        });
+        bench = await startWebhookBench(receiver, { failBefore, failAfter }, options.seed);
+        webhookSince = clock.now();
+        await registerWebhook(app.marketing, bench.url, secret);
+      },
+      webhookFigures: async () => {
+        if (!bench) return null;
+        await settleDeliveries(klaviyo, clock, bench);
+        const log = deliveryLog(klaviyo);
+        const s = bench.stats();
+        const db = (klaviyo.core as import('../../mocks/klaviyo/provider.ts').KlaviyoCore).store.db;
+        const truth = db
+          .prepare(
+            `SELECT count(DISTINCT p.email) AS n FROM events e JOIN profiles p ON p.seq = e.profile
+               JOIN metrics m ON m.id = e.metric_id AND m.account = e.account
+             WHERE m.name = 'Unsubscribed' AND e.datetime >= ?`,
+          )
+          .get(webhookSince) as { n: number };
+        const { count } = await app.supabase.db
+          .from('profiles')
+          .select('id', { count: 'exact', head: true })
+          .eq('email_status', 'unsubscribed');
+        const deliveries = new Set(log.attempts.map((a) => a.delivery)).size;
+        const figures = {
+          attempts: log.attempts.length,
+          deliveries,
+          retries: log.attempts.length - deliveries,
+          gaveUp: log.attempts.filter((a) => a.outcome === 'gave_up').length,
+          injectedBefore: bench.injected.before,
+          injectedAfter: bench.injected.after,
+          duplicates: s.duplicates,
+          acted: s.acted.unsubscribed + s.acted.bounced + s.acted.spam,
+          rejected: s.rejected.signature + s.rejected.timestamp + s.rejected.webhookId + s.rejected.malformed,
+          unsubscribedInKlaviyo: truth.n,
+          unsubscribedInSupabase: count ?? 0,
+        };
+        await bench.close();
+        return figures;
+      },
+      recipients: (prefix) => emailRecipients(klaviyo, EMAIL_METRIC_NAMES.received, prefix),
+      inbox: (email, since, prefix) => emailEngagement(klaviyo, email, since, prefix),
     },
     faults: () => combineFaultSummaries([klaviyoLog.summary(), supabaseLog.summary()]),
     exportData: async (dir) => {
@@ -244,6 +347,7 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
     close: async () => {
       if (closed) return;
       closed = true;
+      await bench?.close().catch(() => {});
       try {
         await app.close(0);
       } finally {
@@ -252,6 +356,26 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
         supabase.close();
       }
     },
+  };
+}
+
+/** A service that shows `watch` every emulated-API request first (fields listed, as WireTap does). */
+function watchRequests(service: MockService, watch: StackOptions['onKlaviyoRequest']): MockService {
+  if (!watch) return service;
+  return {
+    name: service.name,
+    maxBodyBytes: service.maxBodyBytes,
+    core: service.core,
+    journal: service.journal,
+    clock: service.clock,
+    get faults() {
+      return service.faults;
+    },
+    handle(req) {
+      if (!req.path.startsWith('/__admin')) watch({ method: req.method, path: req.path, body: req.body });
+      return service.handle(req);
+    },
+    close: () => service.close(),
   };
 }
 

@@ -10,6 +10,7 @@
  */
 
 import { MCP_METRIC_CATALOGUE } from './mcp-figures.ts';
+import { SYSTEM_METRICS } from './systems/ledger.ts';
 
 export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -75,6 +76,7 @@ export const METRIC_CATALOGUE: Record<string, { unit: 'ms' | 'ratio' | 'count' |
   journeys_per_second: { unit: 'per_s', help: 'journeys completed per second of wall time' },
   requests_per_second: { unit: 'per_s', help: 'backend calls per second of wall time' },
   ...MCP_METRIC_CATALOGUE,
+  ...SYSTEM_METRICS,
 };
 
 const LINE = /^\s*([a-z_][a-z0-9_]*)(?:\.([a-z0-9_]+))?\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)(%?)\s*$/;

@@ -26,6 +26,7 @@ import {
   journeysLine,
   type ReportDocument,
 } from './model.ts';
+import { systemsHtml } from './systems-section.ts';
 
 export function esc(text: unknown): string {
   return String(text)
@@ -218,6 +219,7 @@ ${timelineSection}
 <table id="thresholds"><thead><tr><th></th><th>Threshold</th><th>Measured</th></tr></thead><tbody>${thresholdRows}</tbody></table>
 <h2>Seed claims vs. measured <span class="meta">(fault profile <code>${esc(s.faults)}</code>)</span></h2>
 <table id="claims"><thead><tr><th>Claim</th><th>Seeds say</th><th>Target</th><th>Measured</th><th>How</th><th>Verdict</th></tr></thead><tbody>${claimRows}</tbody></table>
+${systemsHtml(r.systems)}
 <h2>Latency</h2>
 <div class="charts">${charts['latency-cdf']}${charts['latency-histogram']}</div>
 <table id="latency"><thead><tr><th>Operation</th><th>count</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead><tbody>${latencyRows}</tbody></table>

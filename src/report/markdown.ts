@@ -13,6 +13,7 @@ import {
   type ReportDocument,
   retryLine,
 } from './model.ts';
+import { systemsMarkdown } from './systems-section.ts';
 
 export function renderMarkdown(r: ReportDocument): string {
   const m = r.metrics;
@@ -64,6 +65,8 @@ export function renderMarkdown(r: ReportDocument): string {
     out.push(`| ${c.claim} | ${c.claimed} | ${c.target ?? '—'} | ${measured} | ${c.verdict} |`);
   }
   out.push('');
+
+  out.push(...systemsMarkdown(r.systems));
 
   out.push(
     '## Latency (as the app experiences it)',

@@ -9,9 +9,11 @@ import { formatDuration } from '../harness/duration.ts';
 import type { RunMetrics } from '../harness/metrics.ts';
 import type { RunResult, ShardData } from '../harness/runner.ts';
 import type { IntegrationSettings, Scenario } from '../harness/scenario-schema.ts';
+import type { SystemsFigures } from '../harness/systems/ledger.ts';
 import type { ThresholdResult } from '../harness/thresholds.ts';
 import { type ClaimRow, judgeClaims } from './claims.ts';
 import type { Comparison } from './compare.ts';
+import { judgeSystemClaims } from './system-claims.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -44,6 +46,8 @@ export interface ReportDocument {
   figures: Record<string, number | null>;
   thresholds: ThresholdResult[];
   claims: ClaimRow[];
+  /** Dream Flow's systems (churn and win-back, …) when the scenario ran them: see harness/systems/. */
+  systems?: SystemsFigures;
   /** Fault decisions by `service:label`; `injected` counts errors, network faults and outages (not latency). */
   faults: { counts: Record<string, number>; injected: number; sequenceHash: string };
   baseline?: Comparison;
@@ -114,7 +118,8 @@ export function buildReport(result: RunResult, version = '0.1.0'): ReportDocumen
     metrics: result.metrics,
     figures: result.figures,
     thresholds: result.thresholds,
-    claims: judgeClaims(result.metrics),
+    claims: [...judgeClaims(result.metrics), ...judgeSystemClaims(result.systems)],
+    ...(result.systems ? { systems: result.systems } : {}),
     faults: {
       counts: result.faultCounts,
       injected,

@@ -49,6 +49,8 @@ describe('reports', () => {
       'cache_hit_rate',
       'api_calls_saved_rate',
       'api_call_reduction',
+      'churn_prediction_accuracy',
+      'story_completion_increase',
     ]);
     expect(doc.passed).toBe(true);
 

@@ -9,7 +9,8 @@ import { httpWorld, inProcessWorld, klaviyoBodies, klaviyoReader, type World } f
 
 const SEED_EVENTS = {
   'Signed Up': ['signup_method'],
-  'Story Generated': ['theme', 'story_length', 'generation_time_seconds', 'num_scenes', 'user_mood'],
+  // No user_mood: the mood is the child's, and child data stays in Supabase (issue 17).
+  'Story Generated': ['theme', 'story_length', 'generation_time_seconds', 'num_scenes'],
   'Subscription Created': ['subscription_tier', 'previous_tier', 'stripe_subscription_id'],
   'Subscription Cancelled': ['subscription_tier', 'cancellation_reason'],
   'Profile Updated': ['updated_fields'],
@@ -134,13 +135,11 @@ async function journey(w: World) {
   expect(stories[0]).toMatchObject({
     theme: 'Ocean Adventure',
     num_scenes: 3,
-    user_mood: 'excited',
     story_length: s1.story_text.length,
   });
   expect(stories[1]).toMatchObject({
     theme: 'Space Explorer',
     num_scenes: 4,
-    user_mood: 'calm',
     story_length: s2.story_text.length,
   });
   expect(stories[0]!.generation_time_seconds).toBe(s1.generation_time_ms / 1000);

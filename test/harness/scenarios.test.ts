@@ -20,6 +20,9 @@ const SMALL: Record<string, number> = {
   'family-accounts': 4,
   'klaviyo-outage': 10,
   'rate-limit-storm': 10,
+  'parent-insights': 5,
+  'catalog-changes': 3,
+  'webhook-deliveries': 10,
 };
 
 const results = new Map<string, RunResult>();

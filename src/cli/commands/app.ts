@@ -65,12 +65,18 @@ export function register(program: Command): void {
           outboxPath: opts.outboxDb,
           ...deliveryFlags(opts),
         });
-        const server = await listen(createAppServer(stack.backend, { trustUserId: trustUserId(opts) }), {
-          port: parsePort(opts.port),
-          host: opts.host,
-          name: 'app',
-          announce: true,
-        });
+        const server = await listen(
+          createAppServer(stack.backend, {
+            trustUserId: trustUserId(opts),
+            webhooks: stack.webhooks ?? undefined,
+          }),
+          {
+            port: parsePort(opts.port),
+            host: opts.host,
+            name: 'app',
+            announce: true,
+          },
+        );
         closeOnSignals([server], async () => {
           await stack.close(5_000);
         });

@@ -96,11 +96,17 @@ export function register(program: Command): void {
               klaviyoMcpUrl: process.env.KLAVIYO_MCP_URL?.trim() || mcp.mcpUrl,
             },
           });
-          const app = await listen(createAppServer(stack.backend, { trustUserId: trustUserId(opts) }), {
-            port: parsePort(opts.appPort, '--app-port'),
-            name: 'app',
-            announce: true,
-          });
+          const app = await listen(
+            createAppServer(stack.backend, {
+              trustUserId: trustUserId(opts),
+              webhooks: stack.webhooks ?? undefined,
+            }),
+            {
+              port: parsePort(opts.appPort, '--app-port'),
+              name: 'app',
+              announce: true,
+            },
+          );
           started.push(app);
           process.stdout.write(
             upBanner({

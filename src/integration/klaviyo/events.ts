@@ -48,12 +48,12 @@ export interface ProfileJob {
 }
 
 /**
- * Privacy guard (COPPA, seeds' "no child data in profiles"): child names and ages stay in Supabase.
+ * Privacy guard (COPPA, seeds' "no child data in profiles"): child names, ages and moods stay in Supabase.
  * Keys that could carry them are removed before anything leaves for Klaviyo; counts and flags such as
  * `family_mode_enabled` or `children_count` are fine.
  */
 const CHILD_KEYS =
-  /^(child|children|kid|kids|son|daughter|sibling|siblings)(_?(name|names|age|ages|age_band|id|ids|birthday))?$|^(age|age_band|child_name|child_age)$/i;
+  /^(child|children|kid|kids|son|daughter|sibling|siblings)(_?(name|names|age|ages|age_band|id|ids|birthday))?$|^(age|age_band|child_name|child_age|mood|user_mood|child_mood)$/i;
 
 export function stripChildData(properties: Record<string, unknown>): {
   properties: Record<string, unknown>;

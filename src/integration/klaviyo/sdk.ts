@@ -9,7 +9,7 @@
 import type { AxiosAdapter, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { ApiKeySession, EventsApi, MetricsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 
-class TimedApiKeySession extends ApiKeySession {
+export class TimedApiKeySession extends ApiKeySession {
   constructor(
     apiKey: string,
     private readonly timeoutMs: number,

@@ -70,9 +70,10 @@ describe('KlaviyoService', () => {
         story_length: 850,
         generation_time_seconds: 2.3,
         num_scenes: 4,
-        user_mood: 'excited',
       },
     });
+    // The mood is the child's: it stays in Supabase.
+    expect(a.kind === 'event' && 'user_mood' in a.properties).toBe(false);
     expect(a.kind === 'event' && b.kind === 'event' && a.uniqueId === b.uniqueId).toBe(true);
     expect(c.properties).toEqual({ updated_fields: ['x'], children_count: 1 });
     expect(p).toMatchObject({

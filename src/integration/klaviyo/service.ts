@@ -232,7 +232,8 @@ export class KlaviyoService {
         story_length: input.storyLength,
         generation_time_seconds: input.generationTimeSeconds,
         num_scenes: input.numScenes,
-        user_mood: input.userMood ?? null,
+        // No user_mood: it is the child's mood (seeds: "Child's mood selection") and child data stays
+        // in Supabase (stories.user_mood). `userMood` is still accepted so callers need not change.
       },
       input.email,
       input.storyId ? { uniqueId: stableId('story_generated', input.storyId) } : {},
