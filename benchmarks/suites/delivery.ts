@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../../lib/prng.ts';
+import { supabaseKeys } from '../../mocks/supabase/keys.ts';
 import { createHttpDreamFlowClient } from '../../src/app/http-client.ts';
 import { ROOT } from '../lib/optional.ts';
 import { type CaseResult, type Suite, type TargetResult, target } from '../lib/types.ts';
@@ -29,57 +30,76 @@ const RPS = 350;
 const DRAIN_GOAL_S = 30;
 
 interface Up {
-  child: ChildProcess;
+  children: ChildProcess[];
   appUrl: string;
   klaviyoUrl: string;
 }
 
-/** Start `dreamflow-sim up` on free ports and read the URLs it prints. */
-async function startUp(faults: string, timeoutMs = 60_000): Promise<Up> {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/dreamflow-sim.js'),
-      'up',
-      '--klaviyo-port',
-      '0',
-      '--supabase-port',
-      '0',
-      '--app-port',
-      '0',
-      '--mcp-port',
-      '0',
-      '--faults',
-      faults,
-      '--story-latency-ms',
-      '0',
-      '--trust-user-id',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } },
-  );
-  let out = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    out = (out + d.toString()).slice(-8000);
+/** Spawn `dreamflow-sim <args>` and resolve with the URL of its `<name> listening on …` line. */
+function spawnServer(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/dreamflow-sim.js'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: '1', ...env },
   });
-  return new Promise<Up>((resolve, reject) => {
+  let out = '';
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stop(child);
-      reject(new Error(`up did not start within ${timeoutMs} ms: ${out.slice(-500)}`));
+      reject(new Error(`${name} did not start within ${timeoutMs} ms: ${out.slice(-500)}`));
     }, timeoutMs);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const app = /app listening on (http:\/\/\S+)/.exec(out)?.[1];
-      const klaviyo = /klaviyo listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (app && klaviyo) {
+    const onData = (d: Buffer) => {
+      out = (out + d.toString()).slice(-8000);
+      const url = new RegExp(`${name} listening on (http://\\S+)`).exec(out)?.[1];
+      if (url) {
         clearTimeout(timer);
-        resolve({ child, appUrl: app, klaviyoUrl: klaviyo });
+        resolve({ child, url });
       }
-    });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`up exited with ${code}: ${out.slice(-500)}`));
+      reject(new Error(`${name} exited with ${code}: ${out.slice(-500)}`));
     });
   });
+}
+
+/**
+ * The Klaviyo mock, the fake Supabase and the app as three processes on free ports (as they would be
+ * deployed: the app does not share its event loop with the services it calls), rate limits on.
+ */
+async function startUp(faults: string): Promise<Up> {
+  const children: ChildProcess[] = [];
+  try {
+    const klaviyo = await spawnServer('klaviyo', ['mock', 'klaviyo', '--port', '0', '--faults', faults], {});
+    children.push(klaviyo.child);
+    const supabase = await spawnServer('supabase', ['mock', 'supabase', '--port', '0'], {});
+    children.push(supabase.child);
+    const keys = supabaseKeys();
+    const app = await spawnServer(
+      'app',
+      ['app', '--port', '0', '--story-latency-ms', '0', '--trust-user-id'],
+      {
+        KLAVIYO_API_KEY: 'pk_dreamflow_bench_delivery',
+        KLAVIYO_BASE_URL: klaviyo.url,
+        SUPABASE_URL: supabase.url,
+        SUPABASE_ANON_KEY: keys.anon_key,
+        SUPABASE_SERVICE_ROLE_KEY: keys.service_role_key,
+        KLAVIYO_MCP_URL: '',
+      },
+    );
+    children.push(app.child);
+    return { children, appUrl: app.url, klaviyoUrl: klaviyo.url };
+  } catch (err) {
+    for (const c of children) stop(c);
+    throw err;
+  }
 }
 
 function stop(child: ChildProcess): void {
@@ -128,6 +148,7 @@ async function load(
   notSent: number;
   wallS: number;
   errors: Map<string, number>;
+  t0: number;
 }> {
   const client = createHttpDreamFlowClient(appUrl, { timeoutMs: 30_000 });
   const rng = createRng(16);
@@ -150,7 +171,9 @@ async function load(
         });
         families.push(r.user_id);
       } else {
-        const user = families[Math.floor(rng.next() * families.length)]!;
+        // A family makes a story now and then: draw among the most recent 500, not a hot few.
+        const pool = Math.min(families.length, 500);
+        const user = families[families.length - 1 - Math.floor(rng.next() * pool)]!;
         await client.generateStory({
           user_id: user,
           theme: 'Ocean Adventure',
@@ -187,7 +210,7 @@ async function load(
   }
   const wallS = (performance.now() - t0) / 1000;
   await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 35_000))]);
-  return { sent, ok, failed, notSent, wallS, errors };
+  return { sent, ok, failed, notSent, wallS, errors, t0 };
 }
 
 async function appLoadCase(
@@ -197,12 +220,12 @@ async function appLoadCase(
 ): Promise<{ row: CaseResult; targets: TargetResult[] }> {
   const up = await startUp(faults);
   try {
-    const samples: { t: number; tracked: number; settled: number }[] = [];
+    const samples: { t: number; pending: number }[] = [];
     const sampleErrors: string[] = [];
     const sample = async (t: number) => {
       try {
         const s = (await status(up.appUrl)).outbox;
-        samples.push({ t, tracked: s.tracked, settled: settled(s) });
+        samples.push({ t, pending: s.pending });
       } catch (err) {
         sampleErrors.push((err as Error).message);
       }
@@ -235,11 +258,11 @@ async function appLoadCase(
         0,
     );
     const delivered = final.outbox.byKind.event.delivered;
-    const first = samples[0];
-    const lastSample = samples[samples.length - 1];
-    const span = first && lastSample && lastSample.t > first.t ? lastSample.t - first.t : null;
-    const enqueueRate = span ? (lastSample!.tracked - first!.tracked) / span : null;
-    const deliveryRate = span ? (lastSample!.settled - first!.settled) / span : null;
+    // Over the whole load (first request to the snapshot after the last answer), from the app's own
+    // counters: jobs enqueued per second and jobs settled (delivered, folded, dead-lettered) per second.
+    const loadS = (t1 - l.t0) / 1000;
+    const enqueueRate = atEnd.tracked / loadS;
+    const deliveryRate = settled(atEnd) / loadS;
     const lanes = final.outbox.lanes ?? {};
     const bulk = Object.values(lanes).reduce((s, x) => s + x.bulkCalls, 0);
     const bulkJobs = Object.values(lanes).reduce((s, x) => s + x.bulkJobs, 0);
@@ -252,9 +275,10 @@ async function appLoadCase(
         requestsOk: l.ok,
         requestsFailed: l.failed,
         requestsNotSent: l.notSent,
-        enqueueJobsPerSec: enqueueRate ?? Number.NaN,
-        deliveryJobsPerSec: deliveryRate ?? Number.NaN,
-        deliveryToEnqueueRatio: enqueueRate && deliveryRate ? deliveryRate / enqueueRate : Number.NaN,
+        enqueueJobsPerSec: enqueueRate,
+        deliveryJobsPerSec: deliveryRate,
+        deliveryToEnqueueRatio: enqueueRate > 0 ? deliveryRate / enqueueRate : Number.NaN,
+        peakBacklogDuringLoad: Math.max(0, ...samples.map((x) => x.pending)),
         backlogAtEndOfLoad: atEnd.pending,
         backlogAfter30s: after30,
         drainS: drainS ?? Number.NaN,
@@ -274,7 +298,7 @@ async function appLoadCase(
       },
       notes: [
         ...(sampleErrors.length ? [`${sampleErrors.length} status samples failed: ${sampleErrors[0]}`] : []),
-        `${seconds} s of load at ${RPS} requests/s offered (open loop, 1 sign-up in 5, the rest stories); rates from the app's own outbox counters sampled each second during the load`,
+        `${seconds} s of load at ${RPS} requests/s offered (open loop, 1 sign-up in 5, the rest stories by the last 500 families); jobs/s from the app's own outbox counters over the load (to the last answer)`,
         drainS === null
           ? `NOT drained: ${last.pending} jobs still pending when the suite stopped waiting`
           : `drained ${drainS.toFixed(1)} s after the load stopped`,
@@ -294,7 +318,7 @@ async function appLoadCase(
     ];
     return { row, targets };
   } finally {
-    stop(up.child);
+    for (const c of up.children) stop(c);
   }
 }
 
