@@ -35,7 +35,7 @@ const BUDGET_MS: Record<SuiteName, { full: number; quick: number }> = {
   http: { full: 170_000, quick: 30_000 },
   inprocess: { full: 100_000, quick: 25_000 },
   // Two 45 s load runs with their drains, then six small scenario runs.
-  delivery: { full: 900_000, quick: 120_000 },
+  delivery: { full: 900_000, quick: 60_000 },
   // 1k, 10k and 100k families: the 100k run takes what is left; cut short, it is reported as partial
   // with a projection labelled as one.
   harness: { full: 4_500_000, quick: 35_000 },

@@ -21,10 +21,18 @@ export function trustUserId(opts: { trustUserId?: boolean }): boolean {
 }
 
 /** `--story-latency-ms`, `--cache`, `--no-batching` as stack options (shared by `app` and `up`). */
-export function deliveryFlags(opts: { storyLatencyMs?: string; cache?: string; batching?: boolean }) {
+export function deliveryFlags(opts: {
+  storyLatencyMs?: string;
+  cache?: string;
+  batching?: boolean;
+  delivery?: string;
+}) {
   if (opts.cache !== undefined && opts.cache !== 'invalidate' && opts.cache !== 'write-through')
     throw new Error(`--cache expects "invalidate" or "write-through", got "${opts.cache}"`);
+  if (opts.delivery !== undefined && opts.delivery !== 'outbox' && opts.delivery !== 'inline')
+    throw new Error(`--delivery expects "outbox" or "inline", got "${opts.delivery}"`);
   return {
+    nonBlocking: opts.delivery !== 'inline',
     storyLatency:
       opts.storyLatencyMs === undefined
         ? undefined
@@ -49,6 +57,10 @@ export function register(program: Command): void {
       'what a profile sync does to cached reads: invalidate (default) or write-through',
     )
     .option('--no-batching', 'single Klaviyo calls only (no bulk endpoints)')
+    .option(
+      '--delivery <mode>',
+      "outbox (non-blocking, default) or inline (the seeds' blocking Klaviyo calls)",
+    )
     .action(
       async (opts: {
         port: string;
@@ -59,6 +71,7 @@ export function register(program: Command): void {
         trustUserId?: boolean;
         cache?: string;
         batching: boolean;
+        delivery?: string;
       }) => {
         const stack = createDreamFlowStack({
           seed: parseIntOption('--seed', opts.seed),
