@@ -84,7 +84,7 @@ async function startUp(faults: string, appFlags: string[] = []): Promise<Up> {
     const keys = supabaseKeys();
     const app = await spawnServer(
       'app',
-      ['app', '--port', '0', '--story-latency-ms', '0', '--trust-user-id'],
+      ['app', '--port', '0', '--story-latency-ms', '0', '--trust-user-id', ...appFlags],
       {
         KLAVIYO_API_KEY: 'pk_dreamflow_bench_delivery',
         KLAVIYO_BASE_URL: klaviyo.url,
