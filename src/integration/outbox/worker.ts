@@ -1,6 +1,6 @@
 /**
  * Non-blocking delivery: tracking calls enqueue a job and return at once; this worker delivers the
- * jobs with bounded concurrency, in order per user, behind the circuit breaker.
+ * jobs with bounded concurrency, in order per user and kind (`orderingKey`), behind the circuit breaker.
  *
  * - Volume goes out in bulk: when `threshold` or more jobs of a kind are due, they leave as one
  *   bulk_create_events call (≤ 1,000 events) or one profile import job; a trickle goes out as single
@@ -139,11 +139,12 @@ export class Outbox implements JobSink {
   enqueue(job: KlaviyoJob): void {
     if (this.closed) throw new Error('Outbox is closed; create a new stack to track more events.');
     const started = performance.now();
+    const key = orderingKey(job);
     const folded =
       job.kind === 'profile' && this.options.coalesceProfiles !== false
-        ? this.store.coalesceProfile(job.userId, job)
+        ? this.store.coalesceProfile(key, job)
         : null;
-    if (folded === null) this.store.enqueue(job.userId, job, this.clock.now());
+    if (folded === null) this.store.enqueue(key, job, this.clock.now());
     this.options.instrumentation?.recordEnqueue({
       operation: job.kind === 'event' ? 'create_event' : 'create_or_update_profile',
       realMs: performance.now() - started,
@@ -421,4 +422,15 @@ export class Outbox implements JobSink {
 /** deliver() never throws; if it ever does, the job counts as a failed round, not as lost. */
 function crashed(err: Error): DeliveryResult {
   return { ok: false, attempts: 0, reason: 'exhausted', failure: { retriable: true, message: err.message } };
+}
+
+/**
+ * Jobs of one user and one kind go out in order, one at a time: a user's profile syncs (the last one
+ * must win) and a user's events (kept in the order they happened). The two kinds do not wait for each
+ * other: an event carries its own time and identity, so it need not queue behind a profile import job
+ * that takes seconds to complete; per user and kind, the order holds.
+ * (Outbox files from before this keyed by user alone; their rows keep that key until delivered.)
+ */
+export function orderingKey(job: KlaviyoJob): string {
+  return `${job.kind}:${job.userId}`;
 }
