@@ -9,7 +9,7 @@
  * A type is *stored* when a generic `create` makes it and a `get` or `list` reads it back.
  */
 import { type SpecAjv, specAjv } from '../spec/contract.ts';
-import { loadTrimmedSpec, type OpenApiSpec } from '../spec/load.ts';
+import { loadRuntimeSpec, type OpenApiSpec } from '../spec/load.ts';
 import { listOperations } from '../spec/operations.ts';
 
 export type Schema = Record<string, unknown>;
@@ -75,7 +75,7 @@ export function flattenSchema(schema: unknown, resolve: (s: unknown) => Schema):
 
 /** Built on first use (the first generic request), then shared by every core in the process. */
 export function genericSpec(): GenericSpec {
-  shared ??= buildGenericSpec(loadTrimmedSpec());
+  shared ??= buildGenericSpec(loadRuntimeSpec());
   return shared;
 }
 

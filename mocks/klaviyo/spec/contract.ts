@@ -8,7 +8,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { toJsonSchema } from './json-schema.ts';
-import { loadTrimmedSpec, type OpenApiResponse, type OpenApiSpec } from './load.ts';
+import { loadRuntimeSpec, type OpenApiResponse, type OpenApiSpec } from './load.ts';
 import { findOperation } from './operations.ts';
 
 export interface ContractResult {
@@ -78,7 +78,7 @@ export function specAjv(spec: OpenApiSpec): SpecAjv {
   return shared;
 }
 
-export function createContractValidator(spec: OpenApiSpec = loadTrimmedSpec()): ContractValidator {
+export function createContractValidator(spec: OpenApiSpec = loadRuntimeSpec()): ContractValidator {
   const { compile, resolveResponse } = specAjv(spec);
 
   return {

@@ -8,13 +8,16 @@
  * What the product needs of it at run time (operations, parameters, schemas, rate limits; no prose) is
  * committed as a trimmed, gzipped artefact beside this file (`npm run spec:trim` regenerates it; see
  * trim.ts), so a clone anywhere works. `loadSpec()` reads the full spec when it is there and the
- * trimmed one otherwise; the mock, the contract validator and the coverage table always read the
- * trimmed one (`loadTrimmedSpec()`), so they behave the same with or without `../shared`.
+ * trimmed one otherwise. The mock, the contract validator and the coverage table read
+ * `loadRuntimeSpec()`: the trimmed form of the full spec in `../shared` when it is there (the same
+ * `trimSpec()` that makes the artefact, and trim.test.ts keeps the two equal), the committed artefact
+ * only in a clone without it. Either way they see the same document.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { trimSpec } from './trim.ts';
 
 /** The parts of an OpenAPI 3.0 document this project reads. */
 export interface OpenApiSpec {
@@ -66,6 +69,20 @@ const cache = new Map<string, OpenApiSpec>();
 export function loadSpec(path?: string): OpenApiSpec {
   if (path === undefined && !specExists()) return loadTrimmedSpec();
   return loadFullSpec(path);
+}
+
+let runtime: { path: string; spec: OpenApiSpec } | undefined;
+
+/**
+ * What the mock needs of the spec, read from Klaviyo's own file when it sits next to the checkout
+ * (`../shared/klaviyo-openapi/stable.json` or `$KLAVIYO_OPENAPI_SPEC`), trimmed as `npm run spec:trim`
+ * trims it; from the committed artefact otherwise. Trimmed once per process.
+ */
+export function loadRuntimeSpec(): OpenApiSpec {
+  const path = specExists() ? specPath() : TRIMMED_SPEC_PATH;
+  if (runtime?.path !== path)
+    runtime = { path, spec: path === TRIMMED_SPEC_PATH ? loadTrimmedSpec() : trimSpec(loadFullSpec(path)) };
+  return runtime.spec;
 }
 
 /** The trimmed spec (operations, parameters, schemas, rate limits, filters; no prose), parsed once. */

@@ -12,7 +12,7 @@ import {
   loadImplementedOperations,
 } from '../../../mocks/klaviyo/spec/coverage.ts';
 import { downloadSpec, SPEC_URL } from '../../../mocks/klaviyo/spec/download.ts';
-import { loadTrimmedSpec, REPO_ROOT, specPath } from '../../../mocks/klaviyo/spec/load.ts';
+import { loadRuntimeSpec, REPO_ROOT, specPath } from '../../../mocks/klaviyo/spec/load.ts';
 
 export function register(program: Command): void {
   const spec = program
@@ -54,7 +54,7 @@ export function register(program: Command): void {
           );
         }
         const markdown = coverageMarkdown(
-          loadTrimmedSpec(),
+          loadRuntimeSpec(),
           implemented ?? [],
           await loadGenericOperations(),
         );
