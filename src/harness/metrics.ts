@@ -4,6 +4,7 @@
  * thresholds are judged against.
  */
 
+import type { LaneFigures } from '../integration/outbox/lane.ts';
 import type { JourneyRecorder, JourneyResult, StepObservation } from './journey.ts';
 import { LatencyRecorder, type LatencySnapshot, type LatencySummary } from './latency.ts';
 import { flattenMcp, type McpFigures, type McpMetrics, mcpMetrics } from './mcp-figures.ts';
@@ -73,17 +74,6 @@ export interface KindFigures {
   /** Jobs that met a failure and, of them, those delivered in the end (absent from stacks that don't say). */
   retried?: number;
   recovered?: number;
-}
-
-/** How one kind of job went out (the outbox's lane): see src/integration/outbox/lane.ts. */
-export interface LaneFigures {
-  singleCalls: number;
-  bulkCalls: number;
-  bulkJobs: number;
-  largestBatch: number;
-  throttled: number;
-  concurrency: number;
-  peakInFlight: number;
 }
 
 /** Outbox totals (every job) and, when the stack reports it, the split into Klaviyo events and profile syncs. */

@@ -51,7 +51,7 @@ import {
   type WebhookBench,
 } from './systems/webhook-bench.ts';
 import type { TimelineRecorder } from './timeline.ts';
-import { WireTap } from './wiretap.ts';
+import { WireTap, withHandle } from './wiretap.ts';
 
 const KLAVIYO_BASE = 'https://a.klaviyo.com';
 const SUPABASE_BASE = 'http://supabase.local';
@@ -376,21 +376,10 @@ export async function createInProcessStack(options: StackOptions): Promise<Simul
 /** A service that shows `watch` every emulated-API request first (fields listed, as WireTap does). */
 function watchRequests(service: MockService, watch: StackOptions['onKlaviyoRequest']): MockService {
   if (!watch) return service;
-  return {
-    name: service.name,
-    maxBodyBytes: service.maxBodyBytes,
-    core: service.core,
-    journal: service.journal,
-    clock: service.clock,
-    get faults() {
-      return service.faults;
-    },
-    handle(req) {
-      if (!req.path.startsWith('/__admin')) watch({ method: req.method, path: req.path, body: req.body });
-      return service.handle(req);
-    },
-    close: () => service.close(),
-  };
+  return withHandle(service, (req) => {
+    if (!req.path.startsWith('/__admin')) watch({ method: req.method, path: req.path, body: req.body });
+    return service.handle(req);
+  });
 }
 
 /** The integration logs every warning; a run prints its own summary instead. */

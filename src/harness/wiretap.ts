@@ -73,27 +73,16 @@ export class WireTap {
   wrap(service: MockService): MockService {
     const w = this.wire(service.name);
     const observer = this.observer;
-    return {
-      name: service.name,
-      maxBodyBytes: service.maxBodyBytes,
-      core: service.core,
-      journal: service.journal,
-      clock: service.clock,
-      get faults() {
-        return service.faults;
-      },
-      async handle(req) {
-        const at = service.clock.now();
-        const res: MockResponse = await service.handle(req);
-        if (!req.path.startsWith('/__admin')) {
-          const answeredAt = service.clock.now();
-          record(w, req, res, at, answeredAt);
-          observer?.(service.name, at, answeredAt, res.kind === 'network' ? null : res.status);
-        }
-        return res;
-      },
-      close: () => service.close(),
-    };
+    return withHandle(service, async (req) => {
+      const at = service.clock.now();
+      const res: MockResponse = await service.handle(req);
+      if (!req.path.startsWith('/__admin')) {
+        const answeredAt = service.clock.now();
+        record(w, req, res, at, answeredAt);
+        observer?.(service.name, at, answeredAt, res.kind === 'network' ? null : res.status);
+      }
+      return res;
+    });
   }
 
   retryAfter(service = 'klaviyo'): RetryAfterCheck {
@@ -106,6 +95,25 @@ export class WireTap {
     const w = this.wire(service);
     return { total: w.total, ok: w.ok };
   }
+}
+
+/**
+ * `service` with its `handle` replaced, everything else passed through. Fields are listed rather than
+ * spread: a copied `respond` (the Express fast path) would bypass the new `handle`.
+ */
+export function withHandle(service: MockService, handle: MockService['handle']): MockService {
+  return {
+    name: service.name,
+    maxBodyBytes: service.maxBodyBytes,
+    core: service.core,
+    journal: service.journal,
+    clock: service.clock,
+    get faults() {
+      return service.faults;
+    },
+    handle,
+    close: () => service.close(),
+  };
 }
 
 function record(w: ServiceWire, req: MockRequest, res: MockResponse, at: number, answeredAt: number): void {
