@@ -60,7 +60,10 @@ export function profileAttributes(job: ProfileJob) {
   };
 }
 
-/** One request for up to 1,000 events: one entry per event, each with its own profile identifiers. */
+/**
+ * One request for up to 1,000 events: one entry per profile, carrying that profile's events in the
+ * order given (the outbox passes a user's queued events together, oldest first).
+ */
 export async function sendEventBatch(
   apis: KlaviyoApis,
   jobs: readonly EventJob[],
@@ -70,11 +73,11 @@ export async function sendEventBatch(
       type: 'event-bulk-create-job',
       attributes: {
         eventsBulkCreate: {
-          data: jobs.map((job) => ({
+          data: groupByProfile(jobs).map((group) => ({
             type: 'event-bulk-create',
             attributes: {
-              profile: { data: { type: 'profile', attributes: eventProfile(job) } },
-              events: { data: [{ type: 'event', attributes: eventAttributes(job) }] },
+              profile: { data: { type: 'profile', attributes: eventProfile(group[0]!) } },
+              events: { data: group.map((job) => ({ type: 'event', attributes: eventAttributes(job) })) },
             },
           })),
         },
@@ -85,6 +88,18 @@ export async function sendEventBatch(
   if (response.status !== 202)
     throw new UnexpectedResponseError(response.status, 'the 202 of an accepted event batch');
   return rateInfo(response.headers);
+}
+
+/** Events grouped by the profile they name (user id and email), first-seen order kept in and across groups. */
+export function groupByProfile(jobs: readonly EventJob[]): EventJob[][] {
+  const groups = new Map<string, EventJob[]>();
+  for (const job of jobs) {
+    const key = `${job.userId}\u0000${job.email ?? ''}`;
+    const g = groups.get(key);
+    if (g) g.push(job);
+    else groups.set(key, [job]);
+  }
+  return [...groups.values()];
 }
 
 /** Queue an import job for the batch; returns its id (the caller polls `readImportJob`). */

@@ -103,6 +103,42 @@ describe('Outbox batching through the SDK', () => {
     expect(new Set(stored.map((e) => e.attributes.uuid ?? JSON.stringify(e.attributes))).size).toBe(150);
   });
 
+  it('carries a user’s queued events together: one bulk entry per user, in the order they happened', async () => {
+    const { outbox, events } = setup();
+    const bodies: any[] = [];
+    const tap = async ({ request }: { request: Request }) => {
+      if (new URL(request.url).pathname.endsWith('/event-bulk-create-jobs'))
+        bodies.push(await request.clone().json());
+    };
+    server.events.on('request:start', tap);
+    try {
+      // Two users, twenty events each, queued before the worker starts: two heads, 38 followers.
+      for (let n = 0; n < 20; n++) for (const u of [1, 2]) outbox.enqueue(event(u, u * 100 + n));
+      const s = await outbox.flush(600_000);
+      expect(s).toMatchObject({ tracked: 40, delivered: 40, pending: 0, deadLettered: 0, balanced: true });
+      expect(s.lanes.event).toMatchObject({ bulkCalls: 1, singleCalls: 0, bulkJobs: 40 });
+      const entries = bodies[0].data.attributes['events-bulk-create'].data;
+      expect(entries).toHaveLength(2);
+      for (const [i, entry] of entries.entries()) {
+        const ns = entry.attributes.events.data.map((e: any) => e.attributes.properties.n);
+        expect(ns).toEqual(Array.from({ length: 20 }, (_, n) => (i + 1) * 100 + n));
+      }
+      expect(await events()).toHaveLength(40);
+    } finally {
+      server.events.removeListener('request:start', tap);
+    }
+  });
+
+  it('sends a refused batch’s jobs one by one in each user’s order, the bad one dead-lettered', async () => {
+    const { outbox, events } = setup();
+    for (let n = 0; n < 12; n++) outbox.enqueue(event(4, n, n === 5 ? 'not-an-email' : undefined));
+    const s = await outbox.flush(600_000);
+    expect(s).toMatchObject({ tracked: 12, delivered: 11, deadLettered: 1, pending: 0, balanced: true });
+    expect(outbox.store.deadLetters()[0]!.job).toMatchObject({ uniqueId: 'u4-e5' });
+    expect(s.lanes.event.singleCalls).toBe(12);
+    expect(await events()).toHaveLength(11);
+  });
+
   it('keeps single calls for a trickle', async () => {
     const { outbox } = setup();
     outbox.start();

@@ -20,6 +20,11 @@ export interface OutboxRow {
   nextAttemptAt: number;
   createdAt: number;
   lastError: string | null;
+  /**
+   * Queued behind its key's head and read with it (`due(..., { followers })`): it may only travel in
+   * the same bulk request as the head, never on its own.
+   */
+  follower?: boolean;
 }
 
 export interface DeadLetterRow {
@@ -159,6 +164,9 @@ export class OutboxStore {
       nextDueOfKind: db.prepare(
         'SELECT MIN(next_attempt_at) AS t FROM outbox WHERE is_head = 1 AND leased = 0 AND kind = ?',
       ),
+      followers: db.prepare(
+        'SELECT * FROM outbox WHERE ordering_key = ? AND id > ? AND leased = 0 ORDER BY id LIMIT ?',
+      ),
       lease: db.prepare('UPDATE outbox SET leased = 1 WHERE id = ?'),
       release: db.prepare('UPDATE outbox SET leased = 0 WHERE id = ?'),
       hasKey: db.prepare('SELECT 1 FROM outbox WHERE ordering_key = ? LIMIT 1'),
@@ -232,10 +240,27 @@ export class OutboxStore {
     })();
   }
 
-  /** Up to `limit` deliverable rows: due, and first in line for their ordering key. */
-  due(now: number, limit: number, kind?: JobKind): OutboxRow[] {
-    const rows = kind ? this.stmts.dueOfKind.all(kind, now, limit) : this.stmts.due.all(now, limit);
-    return (rows as RawRow[]).map(toRow);
+  /**
+   * Up to `limit` deliverable rows: due, and first in line for their ordering key. With `followers`,
+   * room left under `limit` is filled with the rows queued behind those heads, each right after its
+   * head and in order (marked `follower`): a bulk request may carry a user's next events with the
+   * first, in one entry, without breaking that user's order. Heads come first: the oldest work wins.
+   */
+  due(now: number, limit: number, kind?: JobKind, opts: { followers?: boolean } = {}): OutboxRow[] {
+    const heads = (
+      (kind ? this.stmts.dueOfKind.all(kind, now, limit) : this.stmts.due.all(now, limit)) as RawRow[]
+    ).map((r) => toRow(r));
+    let room = limit - heads.length;
+    if (!opts.followers || room <= 0 || heads.length === 0) return heads;
+    const out: OutboxRow[] = [];
+    for (const head of heads) {
+      out.push(head);
+      if (room <= 0) continue;
+      const behind = this.stmts.followers.all(head.orderingKey, head.id, room) as RawRow[];
+      room -= behind.length;
+      for (const r of behind) out.push(toRow(r, true));
+    }
+    return out;
   }
 
   /** Earliest time a head-of-line row not in flight becomes due (of one kind), or null when none. */
@@ -413,9 +438,10 @@ function migrate(db: Database.Database): void {
  * The job is parsed on first read: the worker asks for several due rows and delivers one (the others'
  * keys are busy), so parsing every row's JSON up front was most of `due()`'s cost in long runs.
  */
-function toRow(r: RawRow): OutboxRow {
+function toRow(r: RawRow, follower = false): OutboxRow {
   let job: KlaviyoJob | undefined;
   return {
+    ...(follower ? { follower } : {}),
     id: r.id,
     orderingKey: r.ordering_key,
     get job() {

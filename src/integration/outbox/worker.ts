@@ -236,17 +236,20 @@ export class Outbox implements JobSink {
       for (let guard = 0; guard < 10_000; guard++) {
         if (!breaker.allowsTraffic || !lane.canStart(now)) break;
         const max = this.batching ? this.batching.maxBatch[lane.kind] : lane.concurrency - lane.inFlight;
-        const rows = this.store.due(now, max, lane.kind);
+        // Events may fill a batch with a user's next events too (one bulk entry per user, in order);
+        // profile syncs need not: a user has at most one waiting, the rest are coalesced into it.
+        const rows = this.store.due(now, max, lane.kind, {
+          followers: this.batching !== null && lane.kind === 'event',
+        });
         if (rows.length === 0) break;
-        const alone = rows.filter((r) => this.solo.has(r.id));
-        if (this.batching && rows.length - alone.length >= this.batching.threshold) {
-          this.startBatch(
-            lane,
-            rows.filter((r) => !this.solo.has(r.id)),
-          );
+        const batch = this.batching ? this.batchable(rows) : [];
+        if (this.batching && batch.length >= this.batching.threshold) {
+          this.startBatch(lane, batch);
           continue;
         }
+        // A trickle: single calls, heads only (a follower waits for its head to settle).
         for (const row of rows) {
+          if (row.follower) continue;
           if (!breaker.allowsTraffic || !lane.canStart(now)) break;
           this.startSingle(lane, row);
         }
@@ -254,6 +257,21 @@ export class Outbox implements JobSink {
         // now false and the loop stops: one probe, not a lane full of them.
       }
     }
+  }
+
+  /**
+   * The rows that may share a bulk request: not those Klaviyo refused in a batch (`solo`, each goes
+   * alone), nor anything queued behind a solo row of the same user, which must wait for it.
+   */
+  private batchable(rows: readonly OutboxRow[]): OutboxRow[] {
+    if (this.solo.size === 0) return rows as OutboxRow[];
+    const blocked = new Set<string>();
+    return rows.filter((r) => {
+      if (blocked.has(r.orderingKey)) return false;
+      if (!this.solo.has(r.id)) return true;
+      blocked.add(r.orderingKey);
+      return false;
+    });
   }
 
   private startSingle(lane: Lane, row: OutboxRow): void {
