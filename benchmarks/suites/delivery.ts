@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { createRng } from '../../lib/prng.ts';
 import { supabaseKeys } from '../../mocks/supabase/keys.ts';
 import { createHttpDreamFlowClient } from '../../src/app/http-client.ts';
+import { createLeanFetch } from '../lib/lean-fetch.ts';
 import { ROOT } from '../lib/optional.ts';
 import { type CaseResult, type Suite, type TargetResult, target } from '../lib/types.ts';
 
@@ -42,7 +43,10 @@ function spawnServer(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/dreamflow-sim.js'), ...args], {
+  // DREAMFLOW_BENCH_CPU_PROF=<dir>: each server writes V8 CPU profiles (one per thread) to <dir>/<name>/.
+  const prof = process.env.DREAMFLOW_BENCH_CPU_PROF;
+  const node = prof ? ['--cpu-prof', `--cpu-prof-dir=${path.join(prof, name)}`] : [];
+  const child = spawn(process.execPath, [...node, path.join(ROOT, 'bin/dreamflow-sim.js'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: '1', ...env },
@@ -74,7 +78,7 @@ function spawnServer(
  * The Klaviyo mock, the fake Supabase and the app as three processes on free ports (as they would be
  * deployed: the app does not share its event loop with the services it calls), rate limits on.
  */
-async function startUp(faults: string, appFlags: string[] = []): Promise<Up> {
+export async function startUp(faults: string, appFlags: string[] = []): Promise<Up> {
   const children: ChildProcess[] = [];
   try {
     const klaviyo = await spawnServer('klaviyo', ['mock', 'klaviyo', '--port', '0', '--faults', faults], {});
@@ -102,7 +106,7 @@ async function startUp(faults: string, appFlags: string[] = []): Promise<Up> {
   }
 }
 
-function stop(child: ChildProcess): void {
+export function stop(child: ChildProcess): void {
   if (child.pid !== undefined && child.exitCode === null) {
     try {
       process.kill(child.pid, 'SIGTERM');
@@ -152,7 +156,8 @@ async function load(
   /** Wall-clock response times of the story requests that succeeded, ms. */
   storyMs: number[];
 }> {
-  const client = createHttpDreamFlowClient(appUrl, { timeoutMs: 30_000 });
+  // The lean fetch: the load generator runs on the same 2 cores as the three servers it drives.
+  const client = createHttpDreamFlowClient(appUrl, { timeoutMs: 30_000, fetch: createLeanFetch() });
   const rng = createRng(16);
   const families: string[] = [];
   let sent = 0;
@@ -218,7 +223,7 @@ async function load(
   return { sent, ok, failed, notSent, wallS, errors, t0, storyMs };
 }
 
-async function appLoadCase(
+export async function appLoadCase(
   faults: string,
   seconds: number,
   deadline: number,

@@ -43,6 +43,7 @@ import {
   StorySchema,
   SubscribeSchema,
 } from './schemas.ts';
+import { TokenCache } from './token-cache.ts';
 
 export interface DreamFlowBackendDeps {
   /** Service-role client: tables. */
@@ -57,6 +58,8 @@ export interface DreamFlowBackendDeps {
   rng: Rng;
   storyGenerator: StoryGenerator;
   instrumentation?: Instrumentation;
+  /** How long a verified access token is trusted without asking Supabase again (default 60 s; 0 = never). */
+  tokenCacheMs?: number;
 }
 
 export interface DreamFlowBackend extends DreamFlowApi {
@@ -80,6 +83,7 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
   const auth = deps.supabaseAuth ?? deps.supabase;
   const rng = deps.rng.fork('backend');
   const locks = new KeyedMutex();
+  const tokens = new TokenCache(clock, { ttlMs: deps.tokenCacheMs });
   const engine = new RecommendationEngine({ clock, klaviyo, mcp, cache: deps.cache });
   const iso = () => new Date(clock.now()).toISOString();
 
@@ -97,8 +101,13 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
     );
   }
 
-  async function loadProfile(userId: string): Promise<FullProfileRow> {
-    const { data, error } = await db.from('profiles').select('*').eq('id', userId).maybeSingle();
+  /** `embed`: related rows to read in the same request (PostgREST resource embedding), e.g. children. */
+  async function loadProfile(userId: string, embed?: string): Promise<FullProfileRow> {
+    const { data, error } = await db
+      .from('profiles')
+      .select(embed ? `*, ${embed}` : '*')
+      .eq('id', userId)
+      .maybeSingle();
     if (error) throw dbError('profile read', error);
     if (!data)
       throw new DreamFlowError(
@@ -107,7 +116,7 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
         `No Dream Flow user ${userId}; sign up first.`,
         'user_id',
       );
-    return data as FullProfileRow;
+    return data as unknown as FullProfileRow;
   }
 
   async function updateProfile(userId: string, patch: Record<string, unknown>): Promise<FullProfileRow> {
@@ -195,10 +204,12 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
     async generateStory(input: StoryInput): Promise<StoryResult> {
       const body = parse(StorySchema, input);
       return locks.run(body.user_id, async () => {
-        const profile = await loadProfile(body.user_id);
-        const kids = await db.from('children').select('id, name, age_band').eq('parent_id', body.user_id);
-        if (kids.error) throw dbError('children read', kids.error);
-        const children = (kids.data ?? []) as { id: string; name: string; age_band: string | null }[];
+        // The children come with the profile: one round trip to Supabase instead of two.
+        const { children: kids, ...profile } = (await loadProfile(
+          body.user_id,
+          'children(id, name, age_band)',
+        )) as FullProfileRow & { children?: { id: string; name: string; age_band: string | null }[] };
+        const children = kids ?? [];
         const child = body.child_id ? children.find((c) => c.id === body.child_id) : undefined;
         if (body.child_id && !child) {
           throw new DreamFlowError(
@@ -398,6 +409,8 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
           'invalid_token',
           'Bearer token is empty. Send the Supabase access token.',
         );
+      const cached = tokens.get(token.trim());
+      if (cached !== undefined) return cached;
       const { data, error } = await auth.auth.getUser(token.trim());
       if (error || !data.user) {
         throw new DreamFlowError(
@@ -406,7 +419,7 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
           `Bearer token rejected by Supabase: ${error?.message ?? 'no user'}. Sign in again.`,
         );
       }
-      return data.user.id;
+      return tokens.put(token.trim(), data.user.id);
     },
 
     klaviyoIntegrationStatus() {
