@@ -59,6 +59,9 @@ it('keeps serving stories through a Klaviyo outage, then delivers every event ex
   expect(after.delivered + after.coalesced).toBe(after.tracked);
   expect(after.tracked).toBe(2 + storyCount * 2);
 
+  // A user's ten queued events leave in one bulk request; Klaviyo records accepted bulk work a moment
+  // later (JOB_DELAY_MS on its clock), as the real one does.
+  w.klaviyo.core.runAcceptedWork?.(w.clock.now() + 60_000);
   const reader = klaviyoReader(w.klaviyoBaseUrl);
   const [profile] = await reader.profileByUserId(user_id);
   const events = await reader.eventsOf(profile!.id!);
