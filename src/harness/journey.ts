@@ -233,8 +233,13 @@ async function listen(ctx: JourneyContext, state: JourneyState): Promise<void> {
   const user_id = requireUser(state, 'listen');
   const story = state.lastStory;
   state.lastStory = undefined;
-  if (!story) {
-    ctx.recorder.skipped(ctx.persona.index, 'listen', 'no story to listen to');
+  if (!story?.adaptation) {
+    // An app from before adaptive stories does not say what a story was given: nothing to judge.
+    ctx.recorder.skipped(
+      ctx.persona.index,
+      'listen',
+      story ? 'the app did not describe the story' : 'no story to listen to',
+    );
     return;
   }
   const a = story.adaptation;
