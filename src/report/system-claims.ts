@@ -37,7 +37,8 @@ export function judgeSystemClaims(s: SystemsFigures | undefined): ClaimRow[] {
         ? `relative increase in stories finished, adaptive arm ${pct(ab.arms.adaptive.completionRate)} (${ab.arms.adaptive.stories} stories) vs plain arm ${pct(ab.arms.plain.completionRate)} (${ab.arms.plain.stories} stories), judged against the personas' modelled listening preferences: it shows the engine's decisions reach the stories and the A/B measures them, not how real children listen`
         : 'measured by the adaptive-stories scenario (A/B against modelled listening preferences)',
       unit: 'ratio',
-      verdict: increase === null ? 'not measured' : increase >= 0.23 ? 'holds' : 'does not hold',
+      // A model's number can show the engine works end to end; it cannot confirm or refute the seeds' 23 %.
+      verdict: increase === null ? 'not measured' : 'modelled',
     },
   ];
 }

@@ -46,11 +46,15 @@ describe('adaptive-stories scenario', () => {
     const doc = buildReport(a);
     const claim = doc.claims.find((c) => c.id === 'story_completion_increase');
     expect(claim).toMatchObject({ claimed: '23 %', measured: ab.increase });
-    expect(claim?.verdict).not.toBe('not measured');
+    expect(claim?.verdict).toBe('modelled'); // a model's number neither holds nor fails the claim
     expect(claim?.measuredLabel).toMatch(/modelled listening preferences/);
     expect(claim?.measuredLabel).toMatch(/not how real children listen/);
     const md = renderMarkdown(doc);
     expect(md).toContain('## Adaptive stories (A/B)');
+    expect(md).toMatch(
+      /\| Story completion increase \(adaptive stories\) \| 23 % \| — \| [-\d.]+ % \| modelled \|/,
+    );
+    expect(md).toContain('*Story completion increase (adaptive stories)*, modelled: relative increase');
     expect(md).toMatch(/\| adaptive \| \d+ \| \d+ \|/);
     const html = await renderHtml(doc);
     expect(html).toContain('Adaptive stories (A/B)');
