@@ -15,13 +15,15 @@ import { EVENT_NAMES } from '../integration/klaviyo/events.ts';
 import { type KlaviyoService, type ProfileRow, profileInputFromRow } from '../integration/klaviyo/service.ts';
 import type { KlaviyoMcpAdapter } from '../integration/mcp.ts';
 import type { Outbox } from '../integration/outbox/worker.ts';
-import { adaptStory } from '../integration/personalization/adaptive.ts';
 import { scoreChurnRisk } from '../integration/personalization/churn.ts';
 import { RecommendationEngine } from '../integration/personalization/recommendations.ts';
 import { segmentsFor } from '../integration/personalization/segments.ts';
+import { type AdaptiveSettings, planStory } from '../integration/personalization/story-plan.ts';
 import type { StoryGenerator } from '../integration/story-generator.ts';
 import type {
   CancelInput,
+  CompletionInput,
+  CompletionResult,
   DreamFlowApi,
   ProfileUpdateInput,
   ProfileUpdateResult,
@@ -37,6 +39,7 @@ import { DreamFlowError, fromZodError } from './errors.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import {
   CancelSchema,
+  CompletionSchema,
   ProfileUpdateSchema,
   RecommendationsSchema,
   SignupSchema,
@@ -60,6 +63,8 @@ export interface DreamFlowBackendDeps {
   instrumentation?: Instrumentation;
   /** How long a verified access token is trusted without asking Supabase again (default 60 s; 0 = never). */
   tokenCacheMs?: number;
+  /** The adaptive story engine on the story path (default off: every story plain). */
+  adaptive?: AdaptiveSettings;
 }
 
 export interface DreamFlowBackend extends DreamFlowApi {
@@ -85,6 +90,7 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
   const locks = new KeyedMutex();
   const tokens = new TokenCache(clock, { ttlMs: deps.tokenCacheMs });
   const engine = new RecommendationEngine({ clock, klaviyo, mcp, cache: deps.cache });
+  const adaptive: AdaptiveSettings = deps.adaptive ?? { mode: 'off', salt: '' };
   const iso = () => new Date(clock.now()).toISOString();
 
   function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -219,22 +225,32 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
             'child_id',
           );
         }
-        const adaptation = adaptStory({
+        const plan = await planStory(adaptive, klaviyo, {
+          userId: body.user_id,
           now: clock.now(),
           mood: body.mood,
-          siblings: children.length,
-          ageBand: child?.age_band ?? null,
+          theme: body.theme,
+          children,
+          child,
         });
         const story = await storyGenerator.generate({
-          theme: body.theme,
+          theme: plan.theme,
           prompt: body.prompt,
           numScenes: body.num_scenes,
           mood: body.mood,
-          childName: child?.name ?? null,
-          adaptation,
+          childName: plan.childName,
+          adaptation: plan.adaptation,
         });
         const storyId = uuidFromRng(rng);
         const now = clock.now();
+        const given = {
+          ab_arm: plan.arm,
+          adaptive: plan.adaptive,
+          shared: plan.shared,
+          sentences_per_scene: plan.adaptation.sentencesPerScene,
+          time_of_day: plan.adaptation.timeOfDay,
+          theme_used: plan.theme,
+        };
         const ins = await db.from('stories').insert({
           id: storyId,
           user_id: body.user_id,
@@ -246,6 +262,7 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
           user_mood: body.mood,
           generation_time_ms: story.generationTimeMs,
           created_at: new Date(now).toISOString(),
+          ...given,
         });
         if (ins.error) throw dbError('story insert', ins.error);
         const prefs = [
@@ -274,7 +291,71 @@ export function createDreamFlowBackend(deps: DreamFlowBackendDeps): DreamFlowBac
           story_text: story.text,
           num_scenes: body.num_scenes,
           generation_time_ms: story.generationTimeMs,
+          adaptation: given,
         };
+      });
+    },
+
+    async completeStory(input: CompletionInput): Promise<CompletionResult> {
+      const body = parse(CompletionSchema, input);
+      return locks.run(body.user_id, async () => {
+        const profile = await loadProfile(body.user_id);
+        const found = await db
+          .from('stories')
+          .select('id, theme, theme_used, adaptive, completed, listened_seconds')
+          .eq('id', body.story_id)
+          .eq('user_id', body.user_id)
+          .maybeSingle();
+        if (found.error) throw dbError('story read', found.error);
+        const row = found.data as {
+          theme: string;
+          theme_used: string | null;
+          adaptive: boolean;
+          completed: boolean | null;
+          listened_seconds: number | null;
+        } | null;
+        if (!row)
+          throw new DreamFlowError(
+            404,
+            'story_not_found',
+            `No story ${body.story_id} on this account; send the story_id POST /api/v1/story returned.`,
+            'story_id',
+          );
+        const result = {
+          story_id: body.story_id,
+          completed: body.completed,
+          listened_seconds: body.listened_seconds,
+        };
+        if (row.completed !== null) {
+          // A retried report is answered again; a different one would rewrite what was measured.
+          if (row.completed === body.completed && row.listened_seconds === body.listened_seconds)
+            return result;
+          throw new DreamFlowError(
+            409,
+            'completion_already_recorded',
+            `Story ${body.story_id} already has a completion report (completed: ${row.completed}, listened_seconds: ${row.listened_seconds}); a story is reported once.`,
+            'story_id',
+          );
+        }
+        const upd = await db
+          .from('stories')
+          .update({
+            completed: body.completed,
+            listened_seconds: body.listened_seconds,
+            completion_reported_at: iso(),
+          })
+          .eq('id', body.story_id);
+        if (upd.error) throw dbError('story update', upd.error);
+        if (body.completed)
+          await klaviyo.trackStoryCompleted({
+            userId: body.user_id,
+            email: profile.email,
+            storyId: body.story_id,
+            theme: row.theme_used ?? row.theme,
+            listenedSeconds: body.listened_seconds,
+            adaptive: row.adaptive,
+          });
+        return result;
       });
     },
 

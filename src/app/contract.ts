@@ -29,6 +29,32 @@ export interface StoryResult {
   story_text: string;
   num_scenes: number;
   generation_time_ms: number;
+  /** What the story was given (also on its `stories` row): see src/integration/personalization/story-plan.ts. */
+  adaptation: StoryAdaptationResult;
+}
+export interface StoryAdaptationResult {
+  /** The family's arm when the app runs the adaptive A/B; null otherwise. */
+  ab_arm: 'adaptive' | 'plain' | null;
+  /** The adaptive engine's plan shaped the story. */
+  adaptive: boolean;
+  /** One story for all the children (sibling coordination). */
+  shared: boolean;
+  sentences_per_scene: number;
+  time_of_day: string;
+  theme_used: string;
+}
+
+/** After listening: did the child finish the story? (`POST /api/v1/stories/{story_id}/completion`) */
+export interface CompletionInput {
+  user_id: string;
+  story_id: string;
+  completed: boolean;
+  listened_seconds: number;
+}
+export interface CompletionResult {
+  story_id: string;
+  completed: boolean;
+  listened_seconds: number;
 }
 
 export interface SubscribeInput {
@@ -71,4 +97,5 @@ export interface DreamFlowApi {
   cancelSubscription(input: CancelInput): Promise<{ status: string }>;
   updateProfile(input: ProfileUpdateInput): Promise<ProfileUpdateResult>;
   recommendations(userId: string): Promise<RecommendationsResult>;
+  completeStory(input: CompletionInput): Promise<CompletionResult>;
 }

@@ -4,6 +4,8 @@
  */
 import type {
   CancelInput,
+  CompletionInput,
+  CompletionResult,
   DreamFlowApi,
   ProfileUpdateInput,
   ProfileUpdateResult,
@@ -88,6 +90,13 @@ export function createHttpDreamFlowClient(baseUrl: string, options: HttpClientOp
       call<{ status: string }>('POST', '/api/v1/subscriptions/cancel', input, input.user_id),
     updateProfile: (input: ProfileUpdateInput) =>
       call<ProfileUpdateResult>('PATCH', '/api/v1/profile', input, input.user_id),
+    completeStory: ({ story_id, ...input }: CompletionInput) =>
+      call<CompletionResult>(
+        'POST',
+        `/api/v1/stories/${encodeURIComponent(story_id)}/completion`,
+        input,
+        input.user_id,
+      ),
     recommendations: (userId: string) =>
       call<RecommendationsResult>(
         'GET',

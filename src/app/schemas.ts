@@ -66,4 +66,18 @@ export const ProfileUpdateSchema = z
   })
   .strict();
 
+/** A story's completion report; `story_id` comes from the route's path. */
+export const CompletionSchema = z
+  .object({
+    user_id: userId,
+    story_id: z.string().uuid('must be a story id (uuid), the story_id POST /api/v1/story returned'),
+    completed: z.boolean(),
+    listened_seconds: z
+      .number()
+      .int('must be an integer')
+      .min(0, 'must be at least 0')
+      .max(86_400, 'must be at most 86400 (one day)'),
+  })
+  .strict();
+
 export const RecommendationsSchema = z.object({ user_id: userId });

@@ -121,6 +121,22 @@ export function createAppServer(backend: DreamFlowBackend, options: AppServerOpt
       res.status(200).json(await backend.updateProfile((await withUser(req, body(req))) as never));
     }),
   );
+  app.post(
+    '/api/v1/stories/:id/completion',
+    route(async (req, res) => {
+      const input = body(req);
+      // The story is the path's; a body naming another one is a mistake worth a clear 400.
+      if (input.story_id !== undefined && input.story_id !== req.params.id)
+        throw new DreamFlowError(
+          400,
+          'invalid_request',
+          'story_id: the body names another story than the path; leave story_id out of the body.',
+          'story_id',
+        );
+      const withStory = { ...input, story_id: req.params.id };
+      res.status(200).json(await backend.completeStory((await withUser(req, withStory)) as never));
+    }),
+  );
   /** GET routes: the user from `?user_id=` or the bearer token; '' when neither (the backend says 400). */
   const queryUser = async (req: Request): Promise<string> => {
     const q = await withUser(

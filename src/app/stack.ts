@@ -17,6 +17,7 @@ import { KlaviyoMarketing } from '../integration/klaviyo/marketing.ts';
 import { type CacheMode, KlaviyoService, type Logger } from '../integration/klaviyo/service.ts';
 import { KlaviyoMcpAdapter, type McpAdapterOptions } from '../integration/mcp.ts';
 import { type BatchingOptions, Outbox, type OutboxStats } from '../integration/outbox/worker.ts';
+import type { AdaptiveMode } from '../integration/personalization/story-plan.ts';
 import type { RetryPolicy } from '../integration/retry.ts';
 import { StoryGenerator, type StoryLatency } from '../integration/story-generator.ts';
 import { createSupabaseClients, type SupabaseClients } from '../integration/supabase.ts';
@@ -46,6 +47,12 @@ export interface DreamFlowStackOptions {
   /** What a profile sync does to cached reads (default `invalidate`). */
   cacheMode?: CacheMode;
   storyLatency?: Partial<StoryLatency>;
+  /**
+   * The adaptive story engine on the story path: `off` (default, every story plain), `on`, or `ab`
+   * (half the families, by a hash of their user id salted with `adaptiveSalt`, default `ab:<seed>`).
+   */
+  adaptive?: AdaptiveMode;
+  adaptiveSalt?: string;
   cacheTtlMs?: number;
   breaker?: BreakerOptions;
   retryPolicy?: RetryPolicy;
@@ -149,6 +156,10 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
     rng: idRng.fork('app'),
     storyGenerator,
     instrumentation,
+    adaptive: {
+      mode: options.adaptive ?? 'off',
+      salt: options.adaptiveSalt ?? `ab:${options.seed ?? options.rng?.seed ?? 1}`,
+    },
   });
   // Its own stream: the jobs' retry jitter must not shift the draws of the journeys' calls.
   const marketing = klaviyo.enabled

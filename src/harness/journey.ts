@@ -8,11 +8,12 @@
 
 import type { Clock } from '../../lib/clock.ts';
 import type { Rng } from '../../lib/prng.ts';
-import type { DreamFlowApi } from '../app/contract.ts';
+import type { DreamFlowApi, StoryAdaptationResult } from '../app/contract.ts';
 import { type Persona, THEMES } from './personas.ts';
 import type { Step, StepKind, Weights } from './scenario-schema.ts';
 import type { SystemsLedger } from './systems/ledger.ts';
 import type { EmailEngagement } from './systems/mock-reader.ts';
+import { completionChance, SECONDS_PER_SENTENCE } from './systems/truth.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -95,6 +96,8 @@ class StopJourney extends Error {
 
 interface JourneyState {
   userId?: string;
+  /** The last story the app told, until a `listen` step hears it. */
+  lastStory?: { id: string; at: number; numScenes: number; adaptation: StoryAdaptationResult };
   tier: 'free' | 'premium' | 'family';
   steps: number;
   failedSteps: number;
@@ -167,11 +170,15 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
       const num_scenes = rng.int(step.scenes.min, step.scenes.max);
       // The prompt never names a child: prompts are free text that could travel further than Supabase.
       const prompt = `A ${mood} bedtime story: ${theme.toLowerCase()}, ${num_scenes} scenes`;
-      await call(ctx, state, 'story', () =>
-        ctx.api.generateStory({ user_id, theme, mood, prompt, num_scenes }),
-      );
+      const at = ctx.clock.now();
+      await call(ctx, state, 'story', async () => {
+        const res = await ctx.api.generateStory({ user_id, theme, mood, prompt, num_scenes });
+        state.lastStory = { id: res.story_id, at, numScenes: num_scenes, adaptation: res.adaptation };
+      });
       return;
     }
+    case 'listen':
+      return listen(ctx, state);
     case 'subscribe': {
       const user_id = requireUser(state, step.kind);
       const tier = rng.weighted(step.tiers) as JourneyState['tier'];
@@ -215,6 +222,43 @@ async function runStep(step: Step, ctx: JourneyContext, state: JourneyState): Pr
     case 'lapse':
       return runLapse(step, ctx, state);
   }
+}
+
+/**
+ * The children hear the last story: the family's hidden listening preferences give the chance they
+ * finish it (systems/truth.ts), one draw of the family's stream decides, and the app is told. A
+ * finished story is a `Story Completed` event; an unfinished one is stored in Supabase only.
+ */
+async function listen(ctx: JourneyContext, state: JourneyState): Promise<void> {
+  const user_id = requireUser(state, 'listen');
+  const story = state.lastStory;
+  state.lastStory = undefined;
+  if (!story?.adaptation) {
+    // An app from before adaptive stories does not say what a story was given: nothing to judge.
+    ctx.recorder.skipped(
+      ctx.persona.index,
+      'listen',
+      story ? 'the app did not describe the story' : 'no story to listen to',
+    );
+    return;
+  }
+  const a = story.adaptation;
+  const heard = {
+    at: story.at,
+    numScenes: story.numScenes,
+    sentencesPerScene: a.sentences_per_scene,
+    shared: a.shared,
+    theme: a.theme_used,
+  };
+  const completed = ctx.rng.chance(completionChance(ctx.persona.listening, ctx.persona.children, heard));
+  // Scenes plus the closing line, at a narrator's pace; an unfinished story stops part way.
+  const full = (story.numScenes * a.sentences_per_scene + 1) * SECONDS_PER_SENTENCE;
+  const listened_seconds = completed ? full : Math.round(full * (0.1 + 0.8 * ctx.rng.next()));
+  ctx.systems?.ledger.listened(ctx.persona.index, a, completed);
+  const ok = await call(ctx, state, 'listen', () =>
+    ctx.api.completeStory({ user_id, story_id: story.id, completed, listened_seconds }),
+  );
+  if (ok && completed) state.eventsExpected++; // Story Completed
 }
 
 /**

@@ -1,10 +1,19 @@
 /**
  * Seeded families. A private Faker instance (never the global one, which other code may reseed) gives
  * names and emails; the project PRNG gives every other choice. Same seed and index → same persona.
+ *
+ * Each family also has hidden listening preferences (`listening`, drawn in systems/truth.ts from its
+ * own stream, so no other draw moved): a modelled chance that its children finish a story. Base 0.70 –
+ * 0.90, lowered by a factor for each thing a story gets wrong for this family: long scenes after its
+ * wind-down time (18:45 – 19:45) × (1 − 0.15…0.35), a theme that is not calm after wind-down
+ * × (1 − 0.10…0.25), one child's story when there are several × (1 − 0.15…0.35), long scenes with a
+ * child of 0–5 × (1 − 0.10…0.25). A `listen` step draws completion from it; the adaptive-stories A/B
+ * measures the engine against it. It is a model, not evidence about real children (docs/harness.md).
  */
 import { en, Faker } from '@faker-js/faker';
 import { createRng, type Rng } from '../../lib/prng.ts';
 import { parseClockTime } from './duration.ts';
+import { type ListeningPreferences, listeningPreferences } from './systems/truth.ts';
 
 export const THEMES = [
   'Ocean Adventure',
@@ -35,6 +44,8 @@ export interface Persona {
   /** Minutes after midnight (UTC, the simulation's zone) the family usually starts a bedtime story. */
   bedtimeMinutes: number;
   signupMethod: 'email' | 'google' | 'apple';
+  /** Hidden: what makes this family's children finish a story (systems/truth.ts). */
+  listening: ListeningPreferences;
 }
 
 export interface PersonaOptions {
@@ -83,6 +94,7 @@ export function createPersona(seed: number, index: number, options: PersonaOptio
     moods: Object.fromEntries(MOODS.map((m) => [m, rng.int(1, 5)])),
     bedtimeMinutes: rng.int(earliest, Math.max(earliest, latest)),
     signupMethod: rng.weighted({ email: 6, google: 3, apple: 1 }),
+    listening: listeningPreferences(seed, index),
   };
 }
 

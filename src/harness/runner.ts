@@ -81,7 +81,7 @@ export interface RunResult {
   shards: ShardData[];
   /** Files written by `exportDataDir`. */
   exportedFiles?: string[];
-  /** What the scheduled jobs did and how their predictions fared (scenarios with jobs / a lapse step). */
+  /** What the scheduled jobs did and how their predictions fared (scenarios with jobs / a lapse or listen step). */
   systems?: SystemsFigures;
 }
 
@@ -239,7 +239,7 @@ export async function runShard(
   const signal = options.signal ?? new AbortController().signal;
   if (shard.count > 1 && needsSystems(scenario))
     throw new Error(
-      `scenario "${scenario.name}" has jobs or a lapse step: run it with --workers 1 (jobs see every family)`,
+      `scenario "${scenario.name}" has jobs or a lapse or listen step: run it with --workers 1 (jobs and the A/B figures see every family)`,
     );
   const timeline = new TimelineRecorder(scenario.duration);
   const stack = await createStack({

@@ -50,6 +50,7 @@ describe('scenario loader', () => {
       'parent-insights',
       'catalog-changes',
       'webhook-deliveries',
+      'adaptive-stories',
     ]) {
       expect(names).toContain(required);
     }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { knownKeys, unknownKeyMessage, unknownValueMessage } from '../../lib/config-errors.ts';
+import { ADAPTIVE_MODES } from '../integration/personalization/story-plan.ts';
 import { parseClockTime, parseDuration } from './duration.ts';
 import { MCP_MODES } from './mcp-figures.ts';
 import { jobsSchema } from './systems/schema.ts';
@@ -80,6 +81,7 @@ export type Step =
       fields: ('first_name' | 'story_preferences' | 'family_mode_enabled' | 'insights_opt_in')[];
     }
   | { kind: 'recommendations' }
+  | { kind: 'listen' }
   | {
       kind: 'lapse';
       checkEvery: number;
@@ -184,6 +186,15 @@ export const stepOptionSchemas = {
     .union([z.strictObject({}), z.null()])
     .default({})
     .transform(() => ({ kind: 'recommendations' as const })),
+  /**
+   * The children listen to the family's last story: their hidden listening preferences (personas.ts,
+   * systems/truth.ts) decide whether they finish it, and the journey reports it to the app
+   * (`POST /api/v1/stories/{id}/completion`). Skipped when there is no story to listen to.
+   */
+  listen: z
+    .union([z.strictObject({}), z.null()])
+    .default({})
+    .transform(() => ({ kind: 'listen' as const })),
   /**
    * The family's hidden churn propensity (src/harness/systems/truth.ts) decides whether it lapses here.
    * One that stays goes on with the next step; one that lapses runs `on_lapse` (say, a cancel), stops
@@ -314,6 +325,15 @@ export const integrationSchema = z.strictObject({
   batching: z.boolean().default(true),
   coalesce_profile_syncs: z.boolean().default(true),
   cache: z.enum(['invalidate', 'write-through']).default('invalidate'),
+  /**
+   * The adaptive story engine on the app's story path: off (every story plain), on, or ab (half the
+   * families, by a hash of their user id salted with the run's seed; src/integration/personalization/story-plan.ts).
+   */
+  adaptive: z
+    .enum(ADAPTIVE_MODES, {
+      message: 'expected off, on or ab (half the families adaptive, by a seeded hash of their user id)',
+    })
+    .default('off'),
 });
 
 export type IntegrationSettings = z.output<typeof integrationSchema>;

@@ -67,6 +67,7 @@ export function stackSettings(i: IntegrationSettings) {
     batching: i.batching ? undefined : (false as const),
     coalesceProfiles: i.coalesce_profile_syncs,
     cacheMode: i.cache,
+    adaptive: i.adaptive,
   };
 }
 

@@ -15,7 +15,11 @@ export interface ClaimRow {
   measured: number | null;
   measuredLabel: string;
   unit: 'ms' | 'ratio';
-  verdict: 'holds' | 'meets target only' | 'does not hold' | 'not measured';
+  /**
+   * `modelled`: measured against the harness's model of families (the personas' hidden preferences),
+   * so it neither holds nor fails the claim; `measuredLabel` says what the model is.
+   */
+  verdict: 'holds' | 'meets target only' | 'does not hold' | 'not measured' | 'modelled';
 }
 
 interface ClaimSpec {

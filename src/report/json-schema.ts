@@ -123,7 +123,7 @@ export function reportJsonSchema(): JsonSchema {
             measured: numOrNull,
             measuredLabel: str,
             unit: { enum: ['ms', 'ratio'] },
-            verdict: { enum: ['holds', 'meets target only', 'does not hold', 'not measured'] },
+            verdict: { enum: ['holds', 'meets target only', 'does not hold', 'not measured', 'modelled'] },
           }),
         },
         faults: closed({

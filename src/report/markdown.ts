@@ -65,6 +65,9 @@ export function renderMarkdown(r: ReportDocument): string {
     out.push(`| ${c.claim} | ${c.claimed} | ${c.target ?? '—'} | ${measured} | ${c.verdict} |`);
   }
   out.push('');
+  // The table has no room for how a figure was measured; a modelled one must say so beside it.
+  for (const c of r.claims.filter((x) => x.verdict === 'modelled'))
+    out.push(`*${c.claim}*, modelled: ${c.measuredLabel}.`, '');
 
   out.push(...systemsMarkdown(r.systems));
 

@@ -28,6 +28,11 @@ const routes: [string, (u: string) => string, ((u: string) => Record<string, unk
   ['PATCH', () => '/api/v1/profile', (u) => ({ user_id: u, story_preferences: ['Space'] })],
   ['GET', (u) => `/api/v1/recommendations?user_id=${u}`, null],
   ['GET', (u) => `/api/v1/insights?user_id=${u}`, null],
+  [
+    'POST',
+    () => '/api/v1/stories/00000000-0000-4000-8000-000000000001/completion',
+    (u) => ({ user_id: u, completed: true, listened_seconds: 30 }),
+  ],
 ];
 
 async function send(method: string, path: string, body: unknown, token?: string) {

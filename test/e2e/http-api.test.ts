@@ -143,6 +143,7 @@ describe('Dream Flow HTTP API', () => {
         'Subscription Created',
         'Subscription Cancelled',
         'Profile Updated',
+        'Story Completed',
       ],
     });
     expect((k.outbox as { balanced: boolean }).balanced).toBe(true);

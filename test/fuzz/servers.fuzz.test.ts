@@ -89,6 +89,8 @@ const PATHS: Record<Service, string[]> = {
     '/api/v1/profile',
     '/api/v1/recommendations',
     '/api/v1/insights',
+    '/api/v1/stories/00000000-0000-4000-8000-000000000001/completion',
+    '/api/v1/stories/not-a-uuid/completion',
     '/api/v1/health',
     '/api/v1/nope',
     '/',

@@ -58,6 +58,22 @@ export function createFakeStack(
         story_text: `A story about ${input.theme}`,
         num_scenes: input.num_scenes,
         generation_time_ms: 1,
+        adaptation: {
+          ab_arm: null,
+          adaptive: false,
+          shared: false,
+          sentences_per_scene: 2,
+          time_of_day: 'bedtime',
+          theme_used: input.theme,
+        },
+      };
+    },
+    async completeStory(input) {
+      if (input.completed) await track('Story Completed');
+      return {
+        story_id: input.story_id,
+        completed: input.completed,
+        listened_seconds: input.listened_seconds,
       };
     },
     async subscribe(input) {

@@ -23,6 +23,7 @@ const SMALL: Record<string, number> = {
   'parent-insights': 5,
   'catalog-changes': 3,
   'webhook-deliveries': 10,
+  'adaptive-stories': 6, // both arms hear stories at 6 families (the split is a hash)
 };
 
 const results = new Map<string, RunResult>();

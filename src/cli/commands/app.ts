@@ -9,8 +9,12 @@ import type { Command } from 'commander';
 import { closeOnSignals, listen } from '../../../mocks/shared/listen.ts';
 import { createAppServer } from '../../app/server.ts';
 import { createDreamFlowStack } from '../../app/stack.ts';
+import { ADAPTIVE_MODES, type AdaptiveMode } from '../../integration/personalization/story-plan.ts';
 
 export const DEFAULT_APP_PORT = 8000;
+
+export const ADAPTIVE_HELP =
+  'the adaptive story engine on the story path: off (default), on, or ab (half the families, by a hash of their user id salted with --seed)';
 
 export const TRUST_USER_ID_HELP =
   "accept a bare user_id without a bearer token, as the seeds' backend does (anyone can then act as any family; env DREAMFLOW_TRUST_USER_ID=1)";
@@ -20,13 +24,16 @@ export function trustUserId(opts: { trustUserId?: boolean }): boolean {
   return opts.trustUserId === true || /^(1|true|yes)$/i.test(process.env.DREAMFLOW_TRUST_USER_ID ?? '');
 }
 
-/** `--story-latency-ms`, `--cache`, `--no-batching` as stack options (shared by `app` and `up`). */
+/** `--story-latency-ms`, `--cache`, `--no-batching`, `--adaptive` as stack options (shared by `app` and `up`). */
 export function deliveryFlags(opts: {
   storyLatencyMs?: string;
   cache?: string;
   batching?: boolean;
   delivery?: string;
+  adaptive?: string;
 }) {
+  if (opts.adaptive !== undefined && !(ADAPTIVE_MODES as readonly string[]).includes(opts.adaptive))
+    throw new Error(`--adaptive expects ${ADAPTIVE_MODES.join(', ')}, got "${opts.adaptive}"`);
   if (opts.cache !== undefined && opts.cache !== 'invalidate' && opts.cache !== 'write-through')
     throw new Error(`--cache expects "invalidate" or "write-through", got "${opts.cache}"`);
   if (opts.delivery !== undefined && opts.delivery !== 'outbox' && opts.delivery !== 'inline')
@@ -39,6 +46,7 @@ export function deliveryFlags(opts: {
         : { baseMs: parseIntOption('--story-latency-ms', opts.storyLatencyMs), perSceneMs: 0 },
     cacheMode: opts.cache as 'invalidate' | 'write-through' | undefined,
     batching: opts.batching === false ? (false as const) : undefined,
+    adaptive: opts.adaptive as AdaptiveMode | undefined,
   };
 }
 
@@ -61,6 +69,7 @@ export function register(program: Command): void {
       '--delivery <mode>',
       "outbox (non-blocking, default) or inline (the seeds' blocking Klaviyo calls)",
     )
+    .option('--adaptive <mode>', ADAPTIVE_HELP)
     .action(
       async (opts: {
         port: string;
@@ -72,6 +81,7 @@ export function register(program: Command): void {
         cache?: string;
         batching: boolean;
         delivery?: string;
+        adaptive?: string;
       }) => {
         const stack = createDreamFlowStack({
           seed: parseIntOption('--seed', opts.seed),

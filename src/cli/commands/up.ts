@@ -14,6 +14,7 @@ import { createDreamFlowStack } from '../../app/stack.ts';
 import { LOCAL_KLAVIYO_KEY } from '../../integration/config.ts';
 import { upBanner } from '../up-banner.ts';
 import {
+  ADAPTIVE_HELP,
   DEFAULT_APP_PORT,
   deliveryFlags,
   parseIntOption,
@@ -42,6 +43,7 @@ export function register(program: Command): void {
       'what a profile sync does to cached reads: invalidate (default) or write-through',
     )
     .option('--no-batching', 'single Klaviyo calls only (no bulk endpoints)')
+    .option('--adaptive <mode>', ADAPTIVE_HELP)
     .action(
       async (opts: {
         klaviyoPort: string;
@@ -56,6 +58,7 @@ export function register(program: Command): void {
         storyLatencyMs?: string;
         cache?: string;
         batching: boolean;
+        adaptive?: string;
       }) => {
         const seed = parseIntOption('--seed', opts.seed);
         const started: RunningServer[] = [];

@@ -21,9 +21,11 @@ export function usesStep(steps: readonly Step[], kind: Step['kind']): boolean {
   });
 }
 
-/** Whether a run of this scenario needs the systems hooks (jobs, or families with hidden churn). */
+/** Whether a run of this scenario needs the systems hooks (jobs, or families' hidden churn or listening). */
 export function needsSystems(scenario: Scenario): boolean {
-  return scenario.jobs !== undefined || usesStep(scenario.journey, 'lapse');
+  return (
+    scenario.jobs !== undefined || usesStep(scenario.journey, 'lapse') || usesStep(scenario.journey, 'listen')
+  );
 }
 
 export async function runJobs(opts: {

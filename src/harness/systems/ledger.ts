@@ -5,6 +5,7 @@
  * truth (the integration's score, and the seeds' "Churn Risk" rule on the same data, side by side),
  * and how many lapsed families the win-back brought back.
  */
+import type { StoryAdaptationResult } from '../../app/contract.ts';
 import type { CatalogSyncResult } from '../../integration/systems/catalog-sync.ts';
 import type { ChurnWinbackResult } from '../../integration/systems/churn-winback.ts';
 import {
@@ -56,6 +57,27 @@ export interface InsightsFigures {
   previewText: string | null;
 }
 
+/** One arm of the adaptive-stories A/B: what its stories were given and how many were finished. */
+export interface ArmFigures {
+  families: number;
+  /** Stories heard (a `listen` step) / finished, by the families' modelled preferences. */
+  stories: number;
+  completed: number;
+  /** completed / stories; null (n/a) when the arm heard no story. */
+  completionRate: number | null;
+  /** Stories the engine's plan shaped (in the adaptive arm, the rest fell back to plain). */
+  planned: number;
+  shared: number;
+  /** Stories with one sentence per scene. */
+  shortScenes: number;
+}
+
+export interface AdaptiveFigures {
+  arms: { adaptive: ArmFigures; plain: ArmFigures };
+  /** (adaptive rate − plain rate) / plain rate; null when either rate is n/a or the plain rate is 0. */
+  increase: number | null;
+}
+
 export type CatalogRun = CatalogSyncResult & { drift: number; items: number; day: number };
 
 export interface SystemsFigures {
@@ -63,6 +85,8 @@ export interface SystemsFigures {
   insights?: InsightsFigures;
   /** Each catalog sync: what it changed, and how far Klaviyo's catalog was from the release after it. */
   catalog?: { runs: CatalogRun[] };
+  /** Adaptive stories vs plain, completion judged by the personas' modelled listening preferences. */
+  adaptive?: AdaptiveFigures;
   /** Klaviyo's webhook deliveries to the app's receiver under faults, against the truth. */
   webhooks?: WebhookFigures;
   /** Job runs that failed (after their calls' retries). */
@@ -79,6 +103,10 @@ interface FamilyTruth {
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
+
+function newArm() {
+  return { users: new Set<number>(), stories: 0, completed: 0, planned: 0, shared: 0, shortScenes: 0 };
+}
 
 export function confusion(pairs: readonly { predicted: boolean; actual: boolean }[]): Confusion {
   const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
@@ -108,6 +136,7 @@ export class SystemsLedger {
   webhooksStarted = false;
   private webhooks: WebhookFigures | null = null;
   private readonly insightEmails = new Map<string, number>();
+  private readonly heard = { adaptive: newArm(), plain: newArm() };
 
   /** At the end of the run, when every send has landed: read what the mock delivered. */
   async collect(systems: StackSystems | undefined): Promise<void> {
@@ -141,14 +170,41 @@ export class SystemsLedger {
     if (returned) f.returned = true;
   }
 
+  /** A family heard a story (the app's account of what it was given) and finished it or not. */
+  listened(user: number, story: StoryAdaptationResult, completed: boolean): void {
+    const arm = this.heard[story.ab_arm ?? (story.adaptive ? 'adaptive' : 'plain')];
+    arm.users.add(user);
+    arm.stories++;
+    if (completed) arm.completed++;
+    if (story.adaptive) arm.planned++;
+    if (story.shared) arm.shared++;
+    if (story.sentences_per_scene <= 1) arm.shortScenes++;
+  }
+
   figures(): SystemsFigures {
     const out: SystemsFigures = {};
+    if (this.heard.adaptive.stories + this.heard.plain.stories > 0) out.adaptive = this.adaptiveFigures();
     if (this.churnRuns.length > 0 || this.families.size > 0) out.churn = this.churnFigures();
     if (this.insightRuns.length > 0) out.insights = this.insightsFigures();
     if (this.webhooks) out.webhooks = this.webhooks;
     if (this.catalogRuns.length > 0) out.catalog = { runs: this.catalogRuns.map((r) => ({ ...r })) };
     if (this.failures.length > 0) out.jobFailures = [...this.failures];
     return out;
+  }
+
+  private adaptiveFigures(): AdaptiveFigures {
+    const arm = ({ users, ...a }: ReturnType<typeof newArm>): ArmFigures => ({
+      families: users.size,
+      ...a,
+      completionRate: ratio(a.completed, a.stories),
+    });
+    const adaptive = arm(this.heard.adaptive);
+    const plain = arm(this.heard.plain);
+    const increase =
+      adaptive.completionRate === null || !plain.completionRate
+        ? null
+        : (adaptive.completionRate - plain.completionRate) / plain.completionRate;
+    return { arms: { adaptive, plain }, increase };
   }
 
   private insightsFigures(): InsightsFigures {
@@ -253,6 +309,17 @@ export function flattenSystems(s: SystemsFigures | undefined): Record<string, nu
       webhook_missed: w.unsubscribedInKlaviyo - w.unsubscribedInSupabase,
     });
   }
+  if (s.adaptive) {
+    const { adaptive: a, plain: p } = s.adaptive.arms;
+    Object.assign(out, {
+      adaptive_stories: a.stories,
+      plain_stories: p.stories,
+      adaptive_completion_rate: a.completionRate,
+      plain_completion_rate: p.completionRate,
+      completion_increase: s.adaptive.increase,
+      adaptive_planned_rate: ratio(a.planned, a.stories),
+    });
+  }
   const c = s.churn;
   if (!c) return out;
   return {
@@ -320,6 +387,21 @@ export const SYSTEM_METRICS: Record<string, { unit: 'ratio' | 'count'; help: str
   },
   churn_seed_rule_recall: { unit: 'ratio', help: 'recall of the seeds’ rule' },
   churn_seed_rule_accuracy: { unit: 'ratio', help: 'accuracy of the seeds’ rule' },
+  adaptive_stories: { unit: 'count', help: 'stories heard in the adaptive arm of the adaptive-stories A/B' },
+  plain_stories: { unit: 'count', help: 'stories heard in the plain arm' },
+  adaptive_completion_rate: {
+    unit: 'ratio',
+    help: 'adaptive-arm stories finished / heard (by the personas’ modelled listening preferences)',
+  },
+  plain_completion_rate: { unit: 'ratio', help: 'plain-arm stories finished / heard (same model)' },
+  completion_increase: {
+    unit: 'ratio',
+    help: '(adaptive − plain completion rate) / plain completion rate; the seeds claim 23 %',
+  },
+  adaptive_planned_rate: {
+    unit: 'ratio',
+    help: 'adaptive-arm stories the engine’s plan shaped (the rest fell back to plain: no cached profile)',
+  },
   winback_emailed: { unit: 'count', help: 'families the win-back campaign reached' },
   winback_returned: { unit: 'count', help: 'lapsed families that came back after a win-back email' },
   winback_return_rate: { unit: 'ratio', help: 'lapsed families that came back / lapsed families emailed' },

@@ -9,6 +9,8 @@ export const EVENT = {
   subscriptionCreated: 'Subscription Created',
   subscriptionCancelled: 'Subscription Cancelled',
   profileUpdated: 'Profile Updated',
+  /** The child finished a story (adaptive stories, issue 17): the completion A/B reads these. */
+  storyCompleted: 'Story Completed',
 } as const;
 export type EventName = (typeof EVENT)[keyof typeof EVENT];
 export const EVENT_NAMES: readonly string[] = Object.values(EVENT);

@@ -90,13 +90,14 @@ describe('KlaviyoService', () => {
     expect(Object.keys(p.properties)).not.toContain('total_stories'); // only given fields are sent
   });
 
-  it('names the seeds’ five events', () => {
+  it('names the seeds’ five events, and Story Completed (adaptive stories)', () => {
     expect(EVENT_NAMES).toEqual([
       'Signed Up',
       'Story Generated',
       'Subscription Created',
       'Subscription Cancelled',
       'Profile Updated',
+      'Story Completed',
     ]);
     expect(
       stripChildData({ age_band: '4-6', child_age: 5, kid_names: ['a'], family_mode_enabled: true })

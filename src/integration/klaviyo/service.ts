@@ -278,6 +278,29 @@ export class KlaviyoService {
     );
   }
 
+  /** A story was listened to the end. Only the story's own facts: who listened stays in Supabase. */
+  trackStoryCompleted(input: {
+    userId: string;
+    email?: string | null;
+    storyId: string;
+    theme: string;
+    listenedSeconds: number;
+    adaptive: boolean;
+  }): Promise<boolean> {
+    return this.trackEvent(
+      EVENT.storyCompleted,
+      input.userId,
+      {
+        story_id: input.storyId,
+        theme: input.theme,
+        listened_seconds: input.listenedSeconds,
+        adaptive: input.adaptive,
+      },
+      input.email,
+      { uniqueId: stableId('story_completed', input.storyId) },
+    );
+  }
+
   trackProfileUpdated(userId: string, updatedFields: string[], email?: string | null): Promise<boolean> {
     return this.trackEvent(EVENT.profileUpdated, userId, { updated_fields: updatedFields }, email);
   }

@@ -9,8 +9,8 @@
  * - Pacing follows the youngest listener (adaptStory with the youngest age band).
  * - Theme: the family's favourite, except near bedtime / at night, when the first calm favourite
  *   (BEDTIME_THEMES) wins, or a calm theme if no favourite is calm.
- * Known limitation: not wired into the journeys yet (no scenario measures it; the seeds' "23 %
- * completion increase" stays "not measured").
+ * The app's story path applies it through story-plan.ts (adaptive mode `on`, or the adaptive arm of
+ * `ab`); scenarios/adaptive-stories.yaml measures it against the personas' modelled preferences.
  */
 import { type AdaptiveInput, adaptStory, type StoryAdaptation } from './adaptive.ts';
 import { BEDTIME_THEMES, DAYTIME_THEMES } from './themes.ts';
