@@ -17,6 +17,7 @@ import { type CaseResult, type Suite, type TargetResult, target } from '../lib/t
 
 interface HarnessReport {
   partial?: boolean;
+  thresholds?: { source?: string; actual?: number | null; passed?: boolean }[];
   metrics?: {
     journeys?: {
       families?: number;
@@ -137,7 +138,16 @@ function toCase(run: HarnessRun): CaseResult {
   if ((j?.truncated ?? 0) > 0 && !run.timedOut)
     notes.push(`${j?.truncated} journeys truncated by the scenario's end: not whole`);
   if (!run.report) notes.push(`no report.json (exit ${run.exitCode}); stderr: ${run.stderrTail}`);
-  if (run.exitCode === 1) notes.push('exit code 1: a scenario threshold failed (not a benchmark failure)');
+  if (run.exitCode === 1) {
+    const failed = (run.report?.thresholds ?? [])
+      .filter((t) => t.passed === false)
+      .map(
+        (t) => `${t.source} (measured ${typeof t.actual === 'number' ? +t.actual.toPrecision(4) : 'n/a'})`,
+      );
+    notes.push(
+      `exit code 1: a scenario threshold failed (not a benchmark failure)${failed.length ? `: ${failed.join('; ')}` : ''}`,
+    );
+  }
   return {
     name: `default scenario, ${run.users.toLocaleString('en-US')} families${run.timedOut ? ' (partial)' : ''}`,
     group: 'harness',
