@@ -505,8 +505,8 @@ export class KlaviyoService {
     policy: RetryPolicy = this.policy,
     items = 1,
   ): Promise<DeliveryResult> {
-    const gated =
-      via === 'direct' && operation.startsWith('get_') ? this.gate.closedFor(operation, this.clock.now()) : 0;
+    const gatedOp = via === 'direct' && operation.startsWith('get_');
+    const gated = gatedOp ? this.gate.closedFor(operation, this.clock.now()) : 0;
     if (gated > 0) {
       this.instrumentation.recordSkip(operation);
       return {
@@ -530,6 +530,7 @@ export class KlaviyoService {
       this.gate.observe(operation, this.clock.now(), (await fn()) ?? undefined);
     };
     const startedAt = this.clock.now();
+    if (gatedOp) this.gate.begin(operation);
     const outcome = await withRetry(attempt, {
       clock: this.clock,
       rng: this.rng,
@@ -545,6 +546,8 @@ export class KlaviyoService {
           this.breaker.recordSuccess(); // Klaviyo answered: it is up.
         else this.breaker.release();
       },
+    }).finally(() => {
+      if (gatedOp) this.gate.end(operation);
     });
     const attempts = outcome.attempts.length;
     const last = outcome.attempts[attempts - 1];
