@@ -89,8 +89,9 @@ export interface OutboxFigures extends KindFigures {
 }
 
 function sumLanes(list: readonly LaneFigures[]): LaneFigures {
-  const total = (k: keyof LaneFigures) => list.reduce((s, l) => s + l[k], 0);
-  const most = (k: keyof LaneFigures) => Math.max(0, ...list.map((l) => l[k]));
+  // `?? 0`: shards written before a figure existed do not turn the sum into NaN.
+  const total = (k: keyof LaneFigures) => list.reduce((s, l) => s + (l[k] ?? 0), 0);
+  const most = (k: keyof LaneFigures) => Math.max(0, ...list.map((l) => l[k] ?? 0));
   return {
     singleCalls: total('singleCalls'),
     bulkCalls: total('bulkCalls'),
@@ -99,6 +100,8 @@ function sumLanes(list: readonly LaneFigures[]): LaneFigures {
     throttled: total('throttled'),
     concurrency: Math.min(...list.map((l) => l.concurrency)),
     peakInFlight: most('peakInFlight'),
+    pacedWaits: total('pacedWaits'),
+    bulkSpacingMs: most('bulkSpacingMs'),
   };
 }
 

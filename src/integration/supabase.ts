@@ -6,24 +6,32 @@
  */
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { createPooledFetch } from './pooled-fetch.ts';
 
 export interface SupabaseClients {
   auth: SupabaseClient;
   db: SupabaseClient;
+  /** Close the connection pool the clients share (a no-op with an injected fetch). */
+  close?(): Promise<void>;
 }
 
 export function createSupabaseClients(
   url: string,
   anonKey: string,
   serviceRoleKey: string,
-  /** A custom fetch (the harness's direct in-process transport); default the global fetch. */
+  /**
+   * A custom fetch (the harness's direct in-process transport); default a keep-alive pool on undici's
+   * `request` (./pooled-fetch.ts), shared by both clients.
+   */
   fetch?: typeof globalThis.fetch,
 ): SupabaseClients {
+  const pooled = fetch ? null : createPooledFetch();
+  const transport = fetch ?? pooled!.fetch;
   const make = (key: string) =>
     createClient(url, key, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       realtime: { transport: WebSocket as unknown as never },
-      ...(fetch ? { global: { fetch } } : {}),
+      global: { fetch: transport },
     });
-  return { auth: make(anonKey), db: make(serviceRoleKey) };
+  return { auth: make(anonKey), db: make(serviceRoleKey), close: async () => pooled?.close() };
 }

@@ -22,10 +22,15 @@ export const MAX_PROFILES_PER_IMPORT = 10_000;
 export const IMPORT_POLL_MS = 1000;
 export const IMPORT_MAX_POLLS = 120;
 
-/** The rate-limit headers of a successful answer (`RateLimit-Remaining`, `RateLimit-Reset`). */
+/**
+ * The rate-limit headers of a successful answer: `RateLimit-Remaining`, `RateLimit-Reset` and, when
+ * sent, the quotas of `RateLimit-Limit` (`10, 10;w=1, 150;w=60`: 10 a second and 150 a minute).
+ */
 export interface RateInfo {
   remaining: number;
   resetMs: number;
+  /** Each quota of `RateLimit-Limit`: `limit` calls per `windowMs`. */
+  quotas?: { limit: number; windowMs: number }[];
 }
 
 export function rateInfo(headers: unknown): RateInfo | undefined {
@@ -33,7 +38,29 @@ export function rateInfo(headers: unknown): RateInfo | undefined {
   const remaining = Number(h['ratelimit-remaining']);
   const reset = Number(h['ratelimit-reset']);
   if (!Number.isFinite(remaining) || !Number.isFinite(reset)) return undefined;
-  return { remaining, resetMs: Math.max(0, reset) * 1000 };
+  const quotas = parseQuotas(h['ratelimit-limit']);
+  return { remaining, resetMs: Math.max(0, reset) * 1000, ...(quotas.length ? { quotas } : {}) };
+}
+
+/** `10, 10;w=1, 150;w=60` → the entries with a window; a bare number (the current limit) is skipped. */
+function parseQuotas(value: unknown): { limit: number; windowMs: number }[] {
+  if (typeof value !== 'string') return [];
+  const out: { limit: number; windowMs: number }[] = [];
+  for (const part of value.split(',')) {
+    const m = /^\s*(\d+)\s*;\s*w\s*=\s*(\d+)\s*$/.exec(part);
+    if (m && Number(m[1]) > 0 && Number(m[2]) > 0)
+      out.push({ limit: Number(m[1]), windowMs: Number(m[2]) * 1000 });
+  }
+  return out;
+}
+
+/**
+ * The time one call's worth of the slowest quota takes to come back (150 a minute: 400 ms): a client
+ * that spaces its calls this far apart never empties that bucket. Undefined without quotas.
+ */
+export function refillIntervalMs(rate: RateInfo | undefined): number | undefined {
+  if (!rate?.quotas?.length) return undefined;
+  return Math.max(...rate.quotas.map((q) => q.windowMs / q.limit));
 }
 
 type BulkEventsBody = Parameters<KlaviyoApis['events']['bulkCreateEvents']>[0];

@@ -204,10 +204,34 @@ describe('Outbox batching through the SDK', () => {
     for (let i = 0; i < 200; i++) outbox.enqueue(event(i, i));
     const s = await outbox.flush(3_600_000);
     expect(s).toMatchObject({ tracked: 200, delivered: 200, deadLettered: 0, pending: 0, balanced: true });
-    expect(s.lanes.event.throttled).toBeGreaterThan(0);
-    // Paused after each 429 instead of hammering: far fewer refusals than batches.
+    // It slowed down (paced by the rate-limit headers, or paused on a 429) instead of hammering: far
+    // fewer refusals than batches.
+    expect(s.lanes.event.throttled + s.lanes.event.pacedWaits).toBeGreaterThan(0);
     expect(s.lanes.event.throttled).toBeLessThan(s.lanes.event.bulkCalls / 2);
     expect(await events()).toHaveLength(200);
+  });
+});
+
+describe('Outbox pacing under sustained load', () => {
+  it('spaces bulk calls once few are left, so batches grow instead of 429s piling up', async () => {
+    // 10 events every 100 ms for 30 s against bulk_create_events (10/s, 150/min): unpaced, the lane
+    // sends a batch of 10 a tick (10 calls/s), spends its minute's budget in 20 s and then lives on 429s.
+    const { outbox, events } = setup({ threshold: 2 });
+    outbox.start();
+    const t0 = clock.now();
+    for (let tick = 0; clock.now() - t0 < 30_000 && tick < 1000; tick++) {
+      for (let j = 0; j < 10; j++) outbox.enqueue(event((tick * 10 + j) % 40, tick * 10 + j));
+      await clock.sleep(100);
+    }
+    const s = await outbox.flush(3_600_000);
+    expect(s).toMatchObject({ tracked: 3000, delivered: 3000, deadLettered: 0, pending: 0, balanced: true });
+    const lane = s.lanes.event;
+    expect(lane.pacedWaits).toBeGreaterThan(0);
+    expect(lane.throttled).toBeLessThanOrEqual(2);
+    // Within the budget: 150 calls plus 2.5 a second.
+    expect(lane.bulkCalls + lane.singleCalls).toBeLessThanOrEqual(150 + 2.5 * 31);
+    expect(lane.largestBatch).toBeGreaterThan(10);
+    expect(await events()).toHaveLength(200); // the first page: everything was stored
   });
 });
 

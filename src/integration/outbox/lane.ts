@@ -4,10 +4,19 @@
  *
  * A lane paces its requests the way TCP paces packets (AIMD): its concurrency grows by one request per
  * round of successes and halves on a 429, down to one; a 429 (or a success whose `RateLimit-Remaining`
- * is 0) also pauses the lane until Klaviyo's `Retry-After` / `RateLimit-Reset` has passed, so the
- * worker stops sending into a closed bucket instead of collecting more 429s.
+ * is 0) also pauses the lane until a call's worth of the bucket is back (Klaviyo's `Retry-After`; for
+ * an empty bucket the refill time of one call, not the whole window), so the worker stops sending into
+ * a closed bucket instead of collecting more 429s.
+ *
+ * Bulk calls are also *paced*: once an answer says few calls are left (`RateLimit-Remaining` at or
+ * below the lane's concurrency), bulk calls start no closer together than the slowest quota refills
+ * (`RateLimit-Limit: 10, 10;w=1, 150;w=60` → one per 400 ms). Jobs keep arriving meanwhile, so each
+ * call carries more of them: under sustained load the batch grows to what the budget allows instead
+ * of the budget running out on small batches. With calls to spare there is no spacing, so a quiet
+ * system keeps its latency. While paced, the lane sends no single calls either: it is under load, and
+ * the next bulk call (at most one spacing away) takes the trickle along.
  */
-import type { RateInfo } from '../klaviyo/bulk.ts';
+import { type RateInfo, refillIntervalMs } from '../klaviyo/bulk.ts';
 import type { JobKind } from './store.ts';
 
 export interface LaneFigures {
@@ -22,10 +31,15 @@ export interface LaneFigures {
   /** The lane's concurrency now (AIMD), and the most requests it had in flight at once. */
   concurrency: number;
   peakInFlight: number;
+  /** Bulk calls held back by pacing (each such wait counted once), and the spacing now, ms. */
+  pacedWaits: number;
+  bulkSpacingMs: number;
 }
 
 export interface LaneOutcome {
   ok: boolean;
+  /** The call was a bulk call (its rate info paces bulk calls). */
+  bulk?: boolean;
   throttled: boolean;
   retryAfterMs?: number;
   rate?: RateInfo;
@@ -38,6 +52,10 @@ export class Lane {
   inFlight = 0;
   pausedUntil = 0;
   private limit: number;
+  /** Least time between bulk call starts (0: none), and when the last one started. */
+  private bulkSpacingMs = 0;
+  private lastBulkAt = Number.NEGATIVE_INFINITY;
+  private waitingForPace = false;
   private readonly f = {
     singleCalls: 0,
     bulkCalls: 0,
@@ -45,6 +63,7 @@ export class Lane {
     largestBatch: 0,
     throttled: 0,
     peakInFlight: 0,
+    pacedWaits: 0,
   };
 
   constructor(
@@ -62,10 +81,25 @@ export class Lane {
     return this.inFlight < this.concurrency && now >= this.pausedUntil;
   }
 
-  started(jobs: number, bulk: boolean): void {
+  /** When the pacing lets the next bulk call start. */
+  get bulkReadyAt(): number {
+    return this.lastBulkAt + this.bulkSpacingMs;
+  }
+
+  /** May a bulk call start now? A `false` is counted once per wait (`pacedWaits`). */
+  bulkAllowed(now: number): boolean {
+    if (now >= this.bulkReadyAt) return true;
+    if (!this.waitingForPace) this.f.pacedWaits++;
+    this.waitingForPace = true;
+    return false;
+  }
+
+  started(now: number, jobs: number, bulk: boolean): void {
     this.inFlight++;
     this.f.peakInFlight = Math.max(this.f.peakInFlight, this.inFlight);
     if (bulk) {
+      this.lastBulkAt = now;
+      this.waitingForPace = false;
       this.f.bulkCalls++;
       this.f.bulkJobs += jobs;
       this.f.largestBatch = Math.max(this.f.largestBatch, jobs);
@@ -82,11 +116,15 @@ export class Lane {
       return;
     }
     if (outcome.ok) this.limit = Math.min(this.maxConcurrency, this.limit + 1 / this.limit);
-    if (outcome.rate && outcome.rate.remaining <= 0) this.pauseUntil(now + outcome.rate.resetMs);
+    const rate = outcome.rate;
+    if (!rate) return;
+    const interval = refillIntervalMs(rate);
+    if (outcome.bulk) this.bulkSpacingMs = rate.remaining <= this.maxConcurrency ? (interval ?? 0) : 0;
+    if (rate.remaining <= 0) this.pauseUntil(now + Math.min(rate.resetMs, interval ?? rate.resetMs));
   }
 
   figures(): LaneFigures {
-    return { ...this.f, concurrency: this.concurrency };
+    return { ...this.f, concurrency: this.concurrency, bulkSpacingMs: this.bulkSpacingMs };
   }
 
   private pauseUntil(t: number): void {

@@ -235,6 +235,9 @@ export class Outbox implements JobSink {
     for (const lane of this.lanes) {
       for (let guard = 0; guard < 10_000; guard++) {
         if (!breaker.allowsTraffic || !lane.canStart(now)) break;
+        // Paced (few bulk calls left): the jobs wait and the next bulk call carries them with whatever
+        // arrives meanwhile. Checked before reading the queue, which costs a query per wake-up.
+        if (this.batching && !lane.bulkAllowed(now)) break;
         const max = this.batching ? this.batching.maxBatch[lane.kind] : lane.concurrency - lane.inFlight;
         // Events may fill a batch with a user's next events too (one bulk entry per user, in order);
         // profile syncs need not: a user has at most one waiting, the rest are coalesced into it.
@@ -294,14 +297,14 @@ export class Outbox implements JobSink {
     this.options.deliverBatch!(rows.map((r) => r.job))
       .catch((err: Error) => crashed(err))
       .then((result: BatchDeliveryResult) => {
-        this.finish(lane, result);
+        this.finish(lane, result, true);
         this.settleBatch(rows, result);
       })
       .finally(() => this.untrack(rows.length));
   }
 
   private track(lane: Lane, jobs: number, bulk: boolean): void {
-    lane.started(jobs, bulk);
+    lane.started(this.clock.now(), jobs, bulk);
     this.inFlightJobs += jobs;
   }
 
@@ -310,9 +313,10 @@ export class Outbox implements JobSink {
     this.wake();
   }
 
-  private finish(lane: Lane, result: DeliveryResult): void {
+  private finish(lane: Lane, result: DeliveryResult, bulk = false): void {
     lane.finished(this.clock.now(), {
       ok: result.ok,
+      bulk,
       throttled:
         (result.throttledAttempts ?? 0) > 0 ||
         (!result.ok && (result.reason === 'deferred' || result.failure?.status === 429)),
@@ -411,7 +415,8 @@ export class Outbox implements JobSink {
       if (lane.inFlight >= lane.concurrency) continue;
       const due = this.store.nextDueAt(lane.kind);
       if (due === null) continue;
-      const at = Math.max(due, lane.pausedUntil);
+      // With batching on, a paced lane's jobs wait for its next bulk call.
+      const at = Math.max(due, lane.pausedUntil, this.batching ? lane.bulkReadyAt : 0);
       soonest = soonest === null ? at : Math.min(soonest, at);
     }
     if (soonest === null) return null;

@@ -1,0 +1,118 @@
+/**
+ * The pooled fetch against a real HTTP server on 127.0.0.1: what supabase-js sends (methods, headers
+ * in every HeadersInit form, string and byte bodies, an AbortSignal) arrives intact, answers come back
+ * as real `Response`s (status text, repeated headers, no body for 204/HEAD), and what it does not
+ * handle (a FormData body) goes to the global fetch.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPooledFetch } from './pooled-fetch.ts';
+
+let server: http.Server;
+let base = '';
+const pooled = createPooledFetch({ connections: 4 });
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url === '/empty') {
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.url === '/slow') {
+        setTimeout(() => res.end('late'), 2000).unref();
+        return;
+      }
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.setHeader('content-range', '0-0/1');
+      res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          apikey: req.headers.apikey ?? null,
+          prefer: req.headers.prefer ?? null,
+          contentType: req.headers['content-type'] ?? null,
+          body,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await pooled.close();
+  await new Promise((r) => server.close(r));
+});
+
+describe('createPooledFetch', () => {
+  it('sends the method, path, query, headers (Headers, array or record) and body', async () => {
+    const forms: HeadersInit[] = [
+      new Headers({ apikey: 'k1', Prefer: 'return=representation' }),
+      [
+        ['apikey', 'k1'],
+        ['Prefer', 'return=representation'],
+      ],
+      { apikey: 'k1', Prefer: 'return=representation' },
+    ];
+    for (const headers of forms) {
+      const res = await pooled.fetch(`${base}/rest/v1/profiles?id=eq.1&select=*`, {
+        method: 'PATCH',
+        headers,
+        body: JSON.stringify({ total_stories: 2 }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.ok).toBe(true);
+      expect(res.statusText).toBe('OK');
+      expect(await res.json()).toEqual({
+        method: 'PATCH',
+        url: '/rest/v1/profiles?id=eq.1&select=*',
+        apikey: 'k1',
+        prefer: 'return=representation',
+        contentType: null,
+        body: '{"total_stories":2}',
+      });
+    }
+  });
+
+  it('answers with a real Response: status text, repeated headers, byte bodies', async () => {
+    const res = await pooled.fetch(new URL(`${base}/missing`), {
+      method: 'POST',
+      body: new TextEncoder().encode('bytes'),
+    });
+    expect(res).toBeInstanceOf(Response);
+    expect([res.status, res.ok, res.statusText]).toEqual([404, false, 'Not Found']);
+    expect(res.headers.get('content-range')).toBe('0-0/1');
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(((await res.json()) as { body: string }).body).toBe('bytes');
+  });
+
+  it('gives 204 and HEAD answers no body', async () => {
+    const empty = await pooled.fetch(`${base}/empty`, { method: 'DELETE' });
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+    const head = await pooled.fetch(`${base}/x`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('stops waiting when its signal aborts', async () => {
+    // Unaborted, the server answers 'late' after 2 s and the promise resolves.
+    await expect(pooled.fetch(`${base}/slow`, { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+  });
+
+  it('hands a body it does not send itself (FormData) to the global fetch', async () => {
+    const form = new FormData();
+    form.set('file', 'content');
+    const res = await pooled.fetch(`${base}/upload`, { method: 'POST', body: form });
+    const seen = (await res.json()) as { contentType: string; body: string };
+    expect(seen.contentType).toMatch(/^multipart\/form-data; boundary=/);
+    expect(seen.body).toContain('content');
+  });
+});
