@@ -390,14 +390,17 @@ export const deliverySuite: Suite = async (ctx) => {
   ];
   if (inline && outbox) {
     const metrics: Record<string, number> = {};
+    const unmeasurable: string[] = [];
     for (const step of ['signup', 'story', 'profile_edit', 'subscribe']) {
       const a = inline.metrics.steps[step]?.latency.mean;
       const b = outbox.metrics.steps[step]?.latency.mean;
-      if (a && b) {
-        metrics[`${step}InlineMeanMs`] = a;
-        metrics[`${step}OutboxMeanMs`] = b;
-        metrics[`${step}Speedup`] = a / b;
-      }
+      if (a == null || b == null) continue;
+      metrics[`${step}InlineMeanMs`] = a;
+      metrics[`${step}OutboxMeanMs`] = b;
+      // With the outbox a step that only writes to Supabase takes 0 simulated ms (the in-process fake
+      // Supabase has no latency): a ratio over 0 says nothing, so it is n/a, not infinity.
+      if (b > 0) metrics[`${step}Speedup`] = a / b;
+      else unmeasurable.push(step);
     }
     cases.push({
       name: `sync vs async: run default --users ${users}, --delivery inline vs outbox`,
@@ -405,17 +408,13 @@ export const deliverySuite: Suite = async (ctx) => {
       metrics,
       notes: [
         "the app's mean response time per journey step on the virtual clock (simulated Klaviyo latency from klaviyo-realistic, the story step includes ~2 s of simulated AI generation); seeds claim 3.4x (2,340 → 687 ms)",
+        ...(unmeasurable.length
+          ? [
+              `${unmeasurable.join(', ')}: 0 simulated ms with the outbox (in-process Supabase has no latency), so no ratio; the HTTP case above measures the same thing in wall time`,
+            ]
+          : []),
       ],
     });
-    targets.push(
-      target(
-        'inline ÷ outbox mean response time, profile edit (seeds: 3.4x)',
-        metrics.profile_editSpeedup,
-        '>=',
-        3.4,
-        'x',
-      ),
-    );
   }
   const [invalidate, writeThrough, single] = ctx.quick
     ? [null, null, null]
