@@ -10,6 +10,7 @@
  * - No filters beyond ordering by one column; at most 500 rows a page.
  */
 
+import { LIMIT_PARAM, OFFSET_PARAM } from '../../lib/sqlite.ts';
 import { jsonReply, type MockRequest, type MockResponse } from '../shared/http.ts';
 import type { Db } from './store/db.ts';
 import type { SchemaCache } from './store/schema.ts';
@@ -55,7 +56,7 @@ export function tableBrowserRoutes(
       // Identifiers come from the schema cache (checked above), never from the request as typed.
       const orderBy = col ? `"${col}" ${dir === 'desc' ? 'DESC' : 'ASC'}` : 'rowid';
       const rows = db
-        .prepare(`SELECT * FROM "${table.name}" ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
+        .prepare(`SELECT * FROM "${table.name}" ORDER BY ${orderBy} ${LIMIT_PARAM} ${OFFSET_PARAM}`)
         .all(Math.min(limit, MAX_LIMIT), offset);
       return jsonReply(200, {
         name,

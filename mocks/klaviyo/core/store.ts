@@ -14,6 +14,7 @@
  * - rows carry a small account number (table `accounts`) instead of the 16-character key hash.
  */
 import Database from 'better-sqlite3';
+import { LIMIT_PARAM } from '../../../lib/sqlite.ts';
 import type { Cursor } from '../jsonapi/pagination.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -221,7 +222,7 @@ export class KlaviyoStore {
       }
     }
     const dir = readDesc ? 'DESC' : 'ASC';
-    const sql = `SELECT ${q.columns ?? '*'}, ${q.sortExpr} AS _k FROM ${q.from ?? q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, ${q.table}.seq ${dir} LIMIT ?`;
+    const sql = `SELECT ${q.columns ?? '*'}, ${q.sortExpr} AS _k FROM ${q.from ?? q.table} WHERE ${where.join(' AND ')} ORDER BY ${q.sortExpr} ${dir}, ${q.table}.seq ${dir} ${LIMIT_PARAM}`;
     params.push(q.limit + 1);
     return { sql, params, backward };
   }

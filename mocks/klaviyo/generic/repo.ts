@@ -4,6 +4,7 @@
  * it, DELETE removes it and a list returns it. Registered with the store like any group's repo.
  */
 import type Database from 'better-sqlite3';
+import { LIMIT_PARAM } from '../../../lib/sqlite.ts';
 import type { KlaviyoStore } from '../core/store.ts';
 
 export interface GenericRow {
@@ -55,7 +56,7 @@ CREATE TABLE IF NOT EXISTS generic_resources (
       ),
       remove: db.prepare('DELETE FROM generic_resources WHERE account = ? AND type = ? AND id = ?'),
       page: db.prepare(
-        'SELECT * FROM generic_resources WHERE account = ? AND type = ? AND seq > ? ORDER BY seq LIMIT ?',
+        `SELECT * FROM generic_resources WHERE account = ? AND type = ? AND seq > ? ORDER BY seq ${LIMIT_PARAM}`,
       ),
     };
   }

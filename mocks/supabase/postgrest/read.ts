@@ -2,6 +2,8 @@
  * Executes a ResourcePlan: the main query (filters, order, paging, `!inner` embeds as EXISTS), then one
  * query per embedded resource with the parent keys bound as an IN list, grouped back onto the rows.
  */
+
+import { LIMIT_PARAM, OFFSET_PARAM } from '../../../lib/sqlite.ts';
 import type { Db } from '../store/db.ts';
 import { prepare } from '../store/db.ts';
 import type { TableInfo } from '../store/schema.ts';
@@ -114,7 +116,7 @@ function orderSql(plan: ResourcePlan, alias: string): string {
 function pageSql(plan: ResourcePlan, params: unknown[]): string {
   if (plan.limit === undefined && !plan.offset) return '';
   params.push(plan.limit ?? -1, plan.offset ?? 0);
-  return ' LIMIT ? OFFSET ?';
+  return ` ${LIMIT_PARAM} ${OFFSET_PARAM}`;
 }
 
 /** Attach embedded resources, then project each row to the requested items. */

@@ -7,6 +7,7 @@
  * tables (coalesced: profile syncs folded into a later sync of the same user).
  */
 import Database from 'better-sqlite3';
+import { LIMIT_PARAM } from '../../../lib/sqlite.ts';
 import type { KlaviyoJob, ProfileJob } from '../klaviyo/events.ts';
 
 export interface OutboxRow {
@@ -156,16 +157,16 @@ export class OutboxStore {
       // read every due row of a long backlog on each call: quadratic over a 100k-family run.)
       due: db.prepare(`
         SELECT * FROM outbox WHERE is_head = 1 AND leased = 0 AND next_attempt_at <= ?
-        ORDER BY next_attempt_at, id LIMIT ?`),
+        ORDER BY next_attempt_at, id ${LIMIT_PARAM}`),
       dueOfKind: db.prepare(`
         SELECT * FROM outbox WHERE is_head = 1 AND leased = 0 AND kind = ? AND next_attempt_at <= ?
-        ORDER BY next_attempt_at, id LIMIT ?`),
+        ORDER BY next_attempt_at, id ${LIMIT_PARAM}`),
       nextDue: db.prepare('SELECT MIN(next_attempt_at) AS t FROM outbox WHERE is_head = 1 AND leased = 0'),
       nextDueOfKind: db.prepare(
         'SELECT MIN(next_attempt_at) AS t FROM outbox WHERE is_head = 1 AND leased = 0 AND kind = ?',
       ),
       followers: db.prepare(
-        'SELECT * FROM outbox WHERE ordering_key = ? AND id > ? AND leased = 0 ORDER BY id LIMIT ?',
+        `SELECT * FROM outbox WHERE ordering_key = ? AND id > ? AND leased = 0 ORDER BY id ${LIMIT_PARAM}`,
       ),
       lease: db.prepare('UPDATE outbox SET leased = 1 WHERE id = ?'),
       release: db.prepare('UPDATE outbox SET leased = 0 WHERE id = ?'),
@@ -190,7 +191,7 @@ export class OutboxStore {
       toDead: db.prepare(`
         INSERT INTO dead_letters (id, ordering_key, kind, job, attempts, created_at, dead_at, reason, last_error)
         SELECT id, ordering_key, kind, job, ?, created_at, ?, ?, ? FROM outbox WHERE id = ?`),
-      listDead: db.prepare('SELECT * FROM dead_letters ORDER BY id LIMIT ?'),
+      listDead: db.prepare(`SELECT * FROM dead_letters ORDER BY id ${LIMIT_PARAM}`),
       replay: db.prepare(`
         INSERT INTO outbox (id, ordering_key, kind, job, attempts, next_attempt_at, created_at, last_error, failed_rounds)
         SELECT id, ordering_key, kind, job, 0, ?, created_at, last_error, 1 FROM dead_letters`),

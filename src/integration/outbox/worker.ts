@@ -245,17 +245,26 @@ export class Outbox implements JobSink {
           followers: this.batching !== null && lane.kind === 'event',
         });
         if (rows.length === 0) break;
+        // Fewer rows than asked for: that was everything due now, so once all of it has left there is
+        // no need to ask again (an empty query on every wake-up was most of the outbox's CPU).
+        const exhausted = rows.length < max;
         const batch = this.batching ? this.batchable(rows) : [];
         if (this.batching && batch.length >= this.batching.threshold) {
           this.startBatch(lane, batch);
+          if (exhausted && batch.length === rows.length) break;
           continue;
         }
         // A trickle: single calls, heads only (a follower waits for its head to settle).
+        let left = false;
         for (const row of rows) {
           if (row.follower) continue;
-          if (!breaker.allowsTraffic || !lane.canStart(now)) break;
+          if (!breaker.allowsTraffic || !lane.canStart(now)) {
+            left = true;
+            break;
+          }
           this.startSingle(lane, row);
         }
+        if (exhausted && !left) break;
         // In half-open state deliver() took the single probe slot synchronously, so allowsTraffic is
         // now false and the loop stops: one probe, not a lane full of them.
       }

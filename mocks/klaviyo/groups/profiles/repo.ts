@@ -4,6 +4,7 @@
  * column, so create-event does not pay an UPDATE of the profile per event.
  */
 import type Database from 'better-sqlite3';
+import { LIMIT_PARAM } from '../../../../lib/sqlite.ts';
 import type { KlaviyoStore, ListQuery, ListResult } from '../../core/store.ts';
 
 export interface ProfileRow {
@@ -207,7 +208,7 @@ CREATE INDEX IF NOT EXISTS profiles_external ON profiles(account, external_id);
   *all(account: string, pageSize = 1000): Generator<ProfileRow> {
     const acct = this.store.acct(account);
     const st = this.store.statement(
-      `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE account = ? AND seq > ? ORDER BY seq ${LIMIT_PARAM}`,
     );
     let after = 0;
     for (;;) {
