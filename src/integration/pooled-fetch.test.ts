@@ -11,6 +11,7 @@ import { createPooledFetch } from './pooled-fetch.ts';
 
 let server: http.Server;
 let base = '';
+let staleSeen = 0;
 const pooled = createPooledFetch({ connections: 4 });
 
 beforeAll(async () => {
@@ -21,6 +22,16 @@ beforeAll(async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       if (req.url === '/empty') {
         res.writeHead(204).end();
+        return;
+      }
+      if (req.url?.startsWith('/stale')) {
+        // The second request on a connection finds it closed, as when a server's idle time-out fires
+        // just as a kept-alive socket is reused; a first request on a connection is answered.
+        const socket = req.socket as typeof req.socket & { served?: number };
+        socket.served = (socket.served ?? 0) + 1;
+        staleSeen++;
+        if (socket.served > 1 || req.url === '/stale/always') socket.destroy();
+        else res.end('fresh');
         return;
       }
       if (req.url === '/slow') {
@@ -100,6 +111,31 @@ describe('createPooledFetch', () => {
     const head = await pooled.fetch(`${base}/x`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
+  });
+
+  it('sends a request again once when the kept-alive socket it went out on was already closed', async () => {
+    const one = createPooledFetch({ connections: 1 });
+    try {
+      expect(await (await one.fetch(`${base}/stale/a`)).text()).toBe('fresh');
+      staleSeen = 0;
+      const again = await one.fetch(`${base}/stale/b`, { method: 'POST', body: '{}' });
+      expect(await again.text()).toBe('fresh');
+      expect(staleSeen).toBe(2); // the reset on the reused socket, then the fresh one
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('rejects a connection failure as the global fetch does (TypeError "fetch failed", with the cause)', async () => {
+    const one = createPooledFetch({ connections: 1 });
+    try {
+      const err = await one.fetch(`${base}/stale/always`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TypeError);
+      expect((err as TypeError).message).toBe('fetch failed');
+      expect(((err as TypeError).cause as { code?: string }).code).toBe('ECONNRESET');
+    } finally {
+      await one.close();
+    }
   });
 
   it('stops waiting when its signal aborts', async () => {

@@ -85,14 +85,15 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
     if (body.body != null && headers['content-length'] === undefined)
       headers['content-length'] = String(Buffer.byteLength(body.body));
     const transport = url.protocol === 'https:' ? https : http;
-    return new Promise<Response>((resolve, reject) => {
-      const req = transport.request(
-        url,
-        { method, headers, agent: agents[url.protocol as 'http:'] },
-        (res) => {
+    const agent = agents[url.protocol as 'http:'];
+    const send = (retried: boolean): Promise<Response> =>
+      new Promise<Response>((resolve, reject) => {
+        let answered = false;
+        const req = transport.request(url, { method, headers, agent }, (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
+          res.on('error', (err) => fail(err));
           res.on('end', () => {
             signal?.removeEventListener('abort', onAbort);
             const status = res.statusCode ?? 0;
@@ -110,16 +111,28 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
               }),
             );
           });
-        },
-      );
-      const onAbort = () => req.destroy(signal!.reason as Error);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (err) => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(err);
+        });
+        const onAbort = () => req.destroy(signal!.reason as Error);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const fail = (err: Error & { code?: string }) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (signal?.aborted) return reject(signal.reason);
+          // A kept-alive socket the server closed just as this request was written (its idle time-out):
+          // the request never reached it, so it is sent once more on a fresh socket, as Node's docs advise.
+          if (
+            !retried &&
+            !answered &&
+            req.reusedSocket &&
+            (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+          )
+            return resolve(send(true));
+          // What the global fetch rejects with, so the SDKs' network-error paths see what they expect.
+          reject(new TypeError('fetch failed', { cause: err }));
+        };
+        req.on('error', fail);
+        req.end(body.body ?? undefined);
       });
-      req.end(body.body ?? undefined);
-    });
+    return send(false);
   };
 
   return {
