@@ -410,7 +410,7 @@ export const deliverySuite: Suite = async (ctx) => {
         "the app's mean response time per journey step on the virtual clock (simulated Klaviyo latency from klaviyo-realistic, the story step includes ~2 s of simulated AI generation); seeds claim 3.4x (2,340 → 687 ms)",
         ...(unmeasurable.length
           ? [
-              `${unmeasurable.join(', ')}: 0 simulated ms with the outbox (in-process Supabase has no latency), so no ratio; the HTTP case above measures the same thing in wall time`,
+              `${unmeasurable.join(', ')}: 0 simulated ms with the outbox (in-process Supabase has no latency), so no ratio; the HTTP case above times POST /api/v1/story in wall time, inline vs outbox`,
             ]
           : []),
       ],

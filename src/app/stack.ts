@@ -62,7 +62,7 @@ export interface DreamFlowStackOptions {
   supabase?: SupabaseClients;
   /** axios adapter for the Klaviyo SDK (the harness's direct in-process transport); default HTTP. */
   klaviyoAdapter?: AxiosAdapter;
-  /** fetch for supabase-js (the harness's direct in-process transport); default a keep-alive undici pool. */
+  /** fetch for supabase-js (the harness's direct in-process transport); default a keep-alive node:http pool. */
   supabaseFetch?: typeof fetch;
   /** MCP transport for the adapter instead of Streamable HTTP to KLAVIYO_MCP_URL (the harness links one in-process). */
   mcpTransport?: McpAdapterOptions['transport'];
@@ -202,7 +202,8 @@ export function createDreamFlowStack(options: DreamFlowStackOptions = {}): Dream
         const stats = outbox ? await outbox.close(deadlineMs) : null;
         await mcp.close();
         await Promise.allSettled([closeRealtime(supabase.auth), closeRealtime(supabase.db)]);
-        await supabase.close?.();
+        // Only the pool this stack opened: injected clients belong to their caller.
+        if (!options.supabase) await supabase.close?.();
         return stats;
       })();
       return closing;

@@ -34,6 +34,10 @@ beforeAll(async () => {
         else res.end('fresh');
         return;
       }
+      if (req.url === '/status-600') {
+        res.writeHead(600).end('odd');
+        return;
+      }
       if (req.url === '/slow') {
         setTimeout(() => res.end('late'), 2000).unref();
         return;
@@ -113,16 +117,57 @@ describe('createPooledFetch', () => {
     expect(await head.text()).toBe('');
   });
 
-  it('sends a request again once when the kept-alive socket it went out on was already closed', async () => {
+  it('sends an idempotent request again once when its kept-alive socket was already closed', async () => {
     const one = createPooledFetch({ connections: 1 });
     try {
       expect(await (await one.fetch(`${base}/stale/a`)).text()).toBe('fresh');
       staleSeen = 0;
-      const again = await one.fetch(`${base}/stale/b`, { method: 'POST', body: '{}' });
+      const again = await one.fetch(`${base}/stale/b`, { method: 'DELETE' });
       expect(await again.text()).toBe('fresh');
       expect(staleSeen).toBe(2); // the reset on the reused socket, then the fresh one
     } finally {
       await one.close();
+    }
+  });
+
+  it('does not send a POST twice: a reset on a reused socket fails it', async () => {
+    const one = createPooledFetch({ connections: 1 });
+    try {
+      expect(await (await one.fetch(`${base}/stale/c`)).text()).toBe('fresh');
+      staleSeen = 0;
+      const err = await one.fetch(`${base}/stale/d`, { method: 'POST', body: '{}' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(staleSeen).toBe(1);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('fails a status a Response cannot hold instead of crashing', async () => {
+    const err = await pooled.fetch(`${base}/status-600`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as TypeError).message).toBe('fetch failed');
+  });
+
+  it('rejects a malformed URL instead of throwing', async () => {
+    let thrown = false;
+    let promise: Promise<Response> | undefined;
+    try {
+      promise = pooled.fetch('http://[bad');
+    } catch {
+      thrown = true;
+    }
+    expect(thrown).toBe(false);
+    await expect(promise).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('fails a request that stalls past its time-out', async () => {
+    const short = createPooledFetch({ requestTimeoutMs: 50 });
+    try {
+      const err = await short.fetch(`${base}/slow`).catch((e: unknown) => e);
+      expect(((err as TypeError).cause as { code?: string }).code).toBe('ETIMEDOUT');
+    } finally {
+      await short.close();
     }
   });
 

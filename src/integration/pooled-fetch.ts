@@ -28,18 +28,28 @@ import https from 'node:https';
 
 export interface PooledFetch {
   fetch: typeof globalThis.fetch;
-  /** Close the pool's idle connections; calls after this fail. */
+  /** Close the pool's connections (idle and in use); a later call opens new ones. */
   close(): Promise<void>;
 }
 
 export interface PooledFetchOptions {
-  /** Connections per origin (default 128); idle ones stay open until the server closes them. */
+  /** Connections per origin (default 128). */
   connections?: number;
+  /**
+   * An idle kept-alive connection is closed after this long, ms (default 4 s: below Node's and most
+   * proxies' 5 s server-side idle time-out, so the client, not the server, ends it).
+   */
+  idleTimeoutMs?: number;
+  /** A request with no bytes moving for this long fails with "fetch failed", ms (default 300 s, as undici). */
+  requestTimeoutMs?: number;
 }
+
+/** Methods a request may be sent again for when its connection failed before any answer (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 type Body = string | Uint8Array | null | undefined;
 
-/** A body undici's `request` can send as is, or `undefined` when the global fetch must take it. */
+/** A body `node:http` can send as is, or `{ ok: false }` when the global fetch must take it. */
 function plainBody(body: RequestInit['body']): { ok: true; body: Body } | { ok: false } {
   if (body === undefined || body === null || typeof body === 'string') return { ok: true, body };
   if (body instanceof Uint8Array) return { ok: true, body };
@@ -68,14 +78,23 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.connections ?? 128,
+    // The agent's socket time-out closes free (idle) sockets; a request in flight sets its own below.
+    timeout: options.idleTimeoutMs ?? 4_000,
   };
+  const requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
   const pooledFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     // A Request object carries its own method, headers and body: let the global fetch read it.
     if (typeof input !== 'string' && !(input instanceof URL)) return globalThis.fetch(input, init);
     const body = plainBody(init.body);
-    const url = typeof input === 'string' ? new URL(input) : input;
+    let url: URL;
+    try {
+      url = typeof input === 'string' ? new URL(input) : input;
+    } catch (err) {
+      // As the global fetch: a bad URL rejects, it does not throw.
+      return Promise.reject(new TypeError('fetch failed', { cause: err }));
+    }
     if (!body.ok || (url.protocol !== 'http:' && url.protocol !== 'https:'))
       return globalThis.fetch(input, init);
     const method = (init.method ?? 'GET').toUpperCase();
@@ -103,13 +122,18 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
               else if (v !== undefined) out.set(k, v);
             }
             const noBody = method === 'HEAD' || NULL_BODY_STATUS.has(status);
-            resolve(
-              new Response(noBody ? null : Buffer.concat(chunks), {
-                status,
-                statusText: res.statusMessage ?? '',
-                headers: out,
-              }),
-            );
+            try {
+              resolve(
+                new Response(noBody ? null : Buffer.concat(chunks), {
+                  status,
+                  statusText: res.statusMessage ?? '',
+                  headers: out,
+                }),
+              );
+            } catch (err) {
+              // A status a Response cannot hold (outside 200–599): a failed fetch, not a crash.
+              reject(new TypeError('fetch failed', { cause: err }));
+            }
           });
         });
         const onAbort = () => req.destroy(signal!.reason as Error);
@@ -118,9 +142,11 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
           signal?.removeEventListener('abort', onAbort);
           if (signal?.aborted) return reject(signal.reason);
           // A kept-alive socket the server closed just as this request was written (its idle time-out):
-          // the request never reached it, so it is sent once more on a fresh socket, as Node's docs advise.
+          // sent once more on a fresh socket, as Node's docs advise, but only when sending twice is
+          // harmless. A POST or PATCH may have been read before the reset; it fails instead.
           if (
             !retried &&
+            IDEMPOTENT.has(method) &&
             !answered &&
             req.reusedSocket &&
             (err.code === 'ECONNRESET' || err.code === 'EPIPE')
@@ -130,6 +156,11 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
           reject(new TypeError('fetch failed', { cause: err }));
         };
         req.on('error', fail);
+        req.setTimeout(requestTimeoutMs, () => {
+          const err = new Error(`no bytes for ${requestTimeoutMs} ms`) as Error & { code: string };
+          err.code = 'ETIMEDOUT';
+          req.destroy(err);
+        });
         req.end(body.body ?? undefined);
       });
     return send(false);

@@ -20,8 +20,8 @@ export function createSupabaseClients(
   anonKey: string,
   serviceRoleKey: string,
   /**
-   * A custom fetch (the harness's direct in-process transport); default a keep-alive pool on undici's
-   * `request` (./pooled-fetch.ts), shared by both clients.
+   * A custom fetch (the harness's direct in-process transport); default a keep-alive `node:http`
+   * pool (./pooled-fetch.ts), shared by both clients.
    */
   fetch?: typeof globalThis.fetch,
 ): SupabaseClients {

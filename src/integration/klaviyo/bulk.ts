@@ -55,12 +55,15 @@ function parseQuotas(value: unknown): { limit: number; windowMs: number }[] {
 }
 
 /**
- * The time one call's worth of the slowest quota takes to come back (150 a minute: 400 ms): a client
- * that spaces its calls this far apart never empties that bucket. Undefined without quotas.
+ * The time one call's worth of the slowest per-second or per-minute quota takes to come back (150 a
+ * minute: 400 ms): a client that spaces its calls this far apart never empties that bucket. A daily
+ * quota is left out (150 a day would space calls 576 s apart whichever bucket ran low). Undefined
+ * without such quotas.
  */
 export function refillIntervalMs(rate: RateInfo | undefined): number | undefined {
-  if (!rate?.quotas?.length) return undefined;
-  return Math.max(...rate.quotas.map((q) => q.windowMs / q.limit));
+  const quotas = rate?.quotas?.filter((q) => q.windowMs <= 60_000) ?? [];
+  if (quotas.length === 0) return undefined;
+  return Math.max(...quotas.map((q) => q.windowMs / q.limit));
 }
 
 type BulkEventsBody = Parameters<KlaviyoApis['events']['bulkCreateEvents']>[0];

@@ -48,7 +48,9 @@ describe('Lane pacing', () => {
     const lane = new Lane('event', 4);
     afterBulkCall(lane, 1000, 3, 58);
     expect(lane.bulkAllowed(1100)).toBe(false);
+    lane.notePacedWait();
     expect(lane.bulkAllowed(1200)).toBe(false);
+    lane.notePacedWait(); // the same wait
     expect(lane.bulkAllowed(1400)).toBe(true);
     expect(lane.figures()).toMatchObject({ bulkSpacingMs: 400, pacedWaits: 1 });
     // Budget back: the spacing goes.
@@ -61,6 +63,26 @@ describe('Lane pacing', () => {
     afterBulkCall(lane, 1000, 0, 60);
     expect(lane.canStart(1399)).toBe(false);
     expect(lane.canStart(1400)).toBe(true);
+  });
+
+  it('a bulk call that met a 429 on the way still sets the spacing from its answer', () => {
+    const lane = new Lane('event', 4);
+    lane.started(1000, 20, true);
+    lane.finished(1000, { ok: true, bulk: true, throttled: true, rate: headers(2, 50) });
+    expect(lane.bulkAllowed(1200)).toBe(false);
+    expect(lane.bulkAllowed(1400)).toBe(true);
+  });
+
+  it('leaves a daily quota out of the spacing', () => {
+    const lane = new Lane('event', 4);
+    lane.started(1000, 20, true);
+    const rate = rateInfo({
+      'ratelimit-limit': '10, 10;w=1, 150;w=60, 150;w=86400',
+      'ratelimit-remaining': '1',
+      'ratelimit-reset': '5',
+    });
+    lane.finished(1000, { ok: true, bulk: true, throttled: false, rate });
+    expect(lane.figures().bulkSpacingMs).toBe(400);
   });
 
   it('single calls do not set the bulk spacing (another operation, another bucket)', () => {

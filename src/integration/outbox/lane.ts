@@ -9,7 +9,8 @@
  * a closed bucket instead of collecting more 429s.
  *
  * Bulk calls are also *paced*: once an answer says few calls are left (`RateLimit-Remaining` at or
- * below the lane's concurrency), bulk calls start no closer together than the slowest quota refills
+ * below the lane's maximum concurrency), bulk calls start no closer together than the slowest
+ * per-second or per-minute quota refills
  * (`RateLimit-Limit: 10, 10;w=1, 150;w=60` → one per 400 ms). Jobs keep arriving meanwhile, so each
  * call carries more of them: under sustained load the batch grows to what the budget allows instead
  * of the budget running out on small batches. With calls to spare there is no spacing, so a quiet
@@ -86,12 +87,15 @@ export class Lane {
     return this.lastBulkAt + this.bulkSpacingMs;
   }
 
-  /** May a bulk call start now? A `false` is counted once per wait (`pacedWaits`). */
+  /** May a bulk call start now (the pacing's spacing has passed)? */
   bulkAllowed(now: number): boolean {
-    if (now >= this.bulkReadyAt) return true;
+    return now >= this.bulkReadyAt;
+  }
+
+  /** Jobs were due but the pacing held them: counted once per wait (`pacedWaits`). */
+  notePacedWait(): void {
     if (!this.waitingForPace) this.f.pacedWaits++;
     this.waitingForPace = true;
-    return false;
   }
 
   started(now: number, jobs: number, bulk: boolean): void {
@@ -108,6 +112,11 @@ export class Lane {
 
   finished(now: number, outcome: LaneOutcome): void {
     this.inFlight--;
+    const rate = outcome.rate;
+    const interval = refillIntervalMs(rate);
+    // The answer's word on the budget sets the spacing, also when the call met a 429 on the way.
+    if (rate && outcome.bulk)
+      this.bulkSpacingMs = rate.remaining <= this.maxConcurrency ? (interval ?? 0) : 0;
     if (outcome.throttled) {
       this.f.throttled++;
       this.limit = Math.max(1, this.limit / 2);
@@ -116,11 +125,7 @@ export class Lane {
       return;
     }
     if (outcome.ok) this.limit = Math.min(this.maxConcurrency, this.limit + 1 / this.limit);
-    const rate = outcome.rate;
-    if (!rate) return;
-    const interval = refillIntervalMs(rate);
-    if (outcome.bulk) this.bulkSpacingMs = rate.remaining <= this.maxConcurrency ? (interval ?? 0) : 0;
-    if (rate.remaining <= 0) this.pauseUntil(now + Math.min(rate.resetMs, interval ?? rate.resetMs));
+    if (rate && rate.remaining <= 0) this.pauseUntil(now + Math.min(rate.resetMs, interval ?? rate.resetMs));
   }
 
   figures(): LaneFigures {

@@ -129,7 +129,7 @@ export class Outbox implements JobSink {
       options.deliverBatch && options.batching !== false
         ? {
             threshold: Math.max(2, options.batching?.threshold ?? DEFAULT_BATCHING.threshold),
-            maxBatch: { ...DEFAULT_BATCHING.maxBatch, ...options.batching?.maxBatch },
+            maxBatch: validMaxBatch({ ...DEFAULT_BATCHING.maxBatch, ...options.batching?.maxBatch }),
           }
         : null;
     options.breaker.onChange(() => this.wake());
@@ -237,7 +237,10 @@ export class Outbox implements JobSink {
         if (!breaker.allowsTraffic || !lane.canStart(now)) break;
         // Paced (few bulk calls left): the jobs wait and the next bulk call carries them with whatever
         // arrives meanwhile. Checked before reading the queue, which costs a query per wake-up.
-        if (this.batching && !lane.bulkAllowed(now)) break;
+        if (this.batching && !lane.bulkAllowed(now)) {
+          if ((this.store.nextDueAt(lane.kind) ?? Number.POSITIVE_INFINITY) <= now) lane.notePacedWait();
+          break;
+        }
         const max = this.batching ? this.batching.maxBatch[lane.kind] : lane.concurrency - lane.inFlight;
         // Events may fill a batch with a user's next events too (one bulk entry per user, in order);
         // profile syncs need not: a user has at most one waiting, the rest are coalesced into it.
@@ -449,6 +452,16 @@ export class Outbox implements JobSink {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** A batch size is a whole number of jobs, at least 1: anything else would silently send nothing. */
+function validMaxBatch(max: Record<JobKind, number>): Record<JobKind, number> {
+  for (const [kind, n] of Object.entries(max))
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(
+        `batching.maxBatch.${kind} must be a whole number of jobs, at least 1 (got ${n}).`,
+      );
+  return max;
 }
 
 /** deliver() never throws; if it ever does, the job counts as a failed round, not as lost. */
