@@ -14,8 +14,10 @@
  * What is handled here is what supabase-js sends: a string or URL, a method, headers in any
  * `HeadersInit` form, a string or byte body, and an `AbortSignal`. Anything else (a `Request` object, a
  * streamed, `FormData` or `Blob` body as Storage uploads use, another protocol) goes to the global
- * fetch unchanged, so the SDK keeps working everywhere. Redirects are not followed (PostgREST and
- * GoTrue do not send them).
+ * fetch unchanged, so the SDK keeps working everywhere. Known differences from the global fetch, none of
+ * which PostgREST or GoTrue traffic meets: redirects are returned, not followed; a compressed body is
+ * not decoded (nothing here asks for one); an answer is buffered whole before it resolves, so a
+ * streamed answer (an Edge Function's server-sent events) would not suit it; `Response.url` is empty.
  *
  * @example
  * const pooled = createPooledFetch();
