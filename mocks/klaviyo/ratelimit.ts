@@ -3,7 +3,13 @@
  * (M per minute) and, where the spec sets one, a daily bucket (`150/d` on create_list), all token
  * buckets on the injected Clock, so a VirtualClock never refills mid-test. A request passes when every
  * bucket holds a token. Successful answers carry `RateLimit-Limit`,
- * `RateLimit-Remaining` and `RateLimit-Reset`; a refusal carries `Retry-After` in whole seconds.
+ * `RateLimit-Remaining` and `RateLimit-Reset`; a refusal carries only `Retry-After` in whole seconds
+ * (Klaviyo's 429 omits the `RateLimit-*` headers).
+ *
+ * Known limitation: Klaviyo documents *fixed* windows, with the headers describing the steady window.
+ * Here the buckets refill continuously and the headers describe whichever bucket is tighter
+ * (`RateLimit-Reset`: seconds until it is full again). A client tuned only against this mock may wait
+ * less after an empty window than real Klaviyo allows, and meet one 429 per window that runs dry.
  */
 import type { Clock } from '../../lib/clock.ts';
 import { OPERATIONS, type OperationId } from './operations.generated.ts';
@@ -66,12 +72,7 @@ export class RateLimiter {
       return {
         ok: false,
         retryAfterSeconds,
-        headers: {
-          'retry-after': String(retryAfterSeconds),
-          'ratelimit-limit': limit,
-          'ratelimit-remaining': '0',
-          'ratelimit-reset': String(retryAfterSeconds),
-        },
+        headers: { 'retry-after': String(retryAfterSeconds) },
       };
     }
     for (const b of pair) b.tokens -= 1;

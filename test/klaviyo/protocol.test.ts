@@ -127,6 +127,8 @@ describe('rate limits', () => {
       expect(throttled.data.errors[0].code).toBe('throttled');
       expect(throttled.headers['retry-after']).toMatch(/^\d+$/);
       expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // Klaviyo's 429 carries Retry-After instead of the RateLimit-* headers.
+      expect(throttled.headers['ratelimit-remaining']).toBeUndefined();
       // Other operations and other accounts have their own buckets.
       expect((await api.metrics.getMetrics()).response.status).toBe(200);
       expect((await sdkError(sdk('pk_rate_2', limited.url).metrics.getMetric('NOPE00'))).status).toBe(404);
